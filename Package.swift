@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "openclaw",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "openclaw", targets: ["CLI"]),
+        .executable(name: "openclaw-bench", targets: ["Bench"]),
+        .library(name: "VFS", targets: ["VFS"]),
+        .library(name: "StateStore", targets: ["StateStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Small C wrappers for system calls Glibc's module does not export (statfs).
+        .target(name: "CSystemShims"),
+        // SQLite connection policy, schema envelope and backups. Knows nothing of agents or files.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The virtual filesystem: namespaces, hardened paths, chunked content. Knows nothing of agents.
+        .target(
+            name: "VFS",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The state directory: global database, per-agent databases, agent ids.
+        .target(
+            name: "StateStore",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "CLI",
+            dependencies: [
+                "StateStore",
+                "VFS",
+                "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "StateStore",
+                "VFS",
+                "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "StateStore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VFSTests",
+            dependencies: ["VFS", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["VFS", "StateStore", "Storage"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import StateStore
+import Storage
+import VFS
+
+/// The `openclaw` command.
+struct OpenClaw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openclaw",
+        abstract: "An agent sandbox whose state lives in SQLite.",
+        discussion: """
+            Exit codes: 0 success; 1 the operation failed (the message names the errno); \
+            64 usage error; 65 a state database is unusable (corrupt, newer schema, wrong agent); \
+            70 internal error.
+            """,
+        version: "0.1.0",
+        subcommands: [VFSCommand.self, BackupCommand.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        if let problem = InvalidArgument.find() {
+            Output.error("openclaw: argument \(problem.index): \(VFSError(EILSEQ, "argument", problem.text).errnoText) (EILSEQ): not valid UTF-8")
+            exit(ExitStatus.failure)
+        }
+        do {
+            var command = try OpenClaw.parseAsRoot()
+            try command.run()
+        } catch let error as VFSError {
+            Output.error("openclaw: \(error)")
+            exit(ExitStatus.failure)
+        } catch let error as StorageError {
+            Output.error("openclaw: \(error)")
+            exit(error.code == .cannotOpen || error.code == .io || error.code == .backupFailed ? ExitStatus.failure : ExitStatus.unusableState)
+        } catch let error as StateError {
+            Output.error("openclaw: \(error)")
+            exit(error.errno == EINVAL ? ExitStatus.usage : ExitStatus.failure)
+        } catch let error as CLIFailure {
+            Output.error("openclaw: \(error.message)")
+            exit(error.status)
+        } catch {
+            OpenClaw.exit(withError: error)
+        }
+    }
+}
+
+/// The documented exit statuses.
+enum ExitStatus {
+    static let failure: Int32 = 1
+    static let usage: Int32 = 64
+    static let unusableState: Int32 = 65
+    static let internalError: Int32 = 70
+}
+
+/// A failure already explained by its message.
+struct CLIFailure: Error {
+    var message: String
+    var status: Int32 = ExitStatus.failure
+}
+
+/// Finds a command-line argument that is not valid UTF-8 (Swift would silently repair it).
+enum InvalidArgument {
+    static func find() -> (index: Int, text: String)? {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                return (index, String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import VFS
+
+extension VFSCommand {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a host directory tree, in one transaction.",
+            discussion: "Symbolic links and special files are skipped with a warning. Nothing changes if any file fails.")
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The host directory.") var hostDirectory: String
+        @Argument(help: "Where to put its contents (default /).") var destination: String = "/"
+
+        func run() throws {
+            let namespace = try options.selectedNamespace()
+            let line = ProgressLine()
+            let report = try namespace.importDirectory(hostDirectory, to: destination) { progress in
+                line.update("import: \(progress.files)/\(progress.totalFiles) files, \(Formatting.humanBytes(progress.bytes)) of \(Formatting.humanBytes(progress.totalBytes))")
+            }
+            line.finish()
+            Host.report(report, verb: "imported", json: output.json)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export a subtree to a host directory.",
+            discussion: "Usage: openclaw vfs export [PATH] HOSTDIR. Writes from one consistent snapshot with stored modes and times.")
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "[PATH] HOSTDIR: the VFS path (default /) and the host directory.") var operands: [String]
+
+        func validate() throws {
+            guard (1...2).contains(operands.count) else { throw ValidationError("expected [PATH] HOSTDIR") }
+        }
+
+        func run() throws {
+            let namespace = try options.selectedNamespace()
+            let path = operands.count == 2 ? operands[0] : "/"
+            let hostDirectory = operands[operands.count - 1]
+            let line = ProgressLine()
+            let report = try namespace.exportDirectory(path, to: hostDirectory) { progress in
+                line.update("export: \(progress.files)/\(progress.totalFiles) files, \(Formatting.humanBytes(progress.bytes)) of \(Formatting.humanBytes(progress.totalBytes))")
+            }
+            line.finish()
+            Host.report(report, verb: "exported", json: output.json)
+        }
+    }
+
+    enum Host {
+        static func report(_ report: HostTransferReport, verb: String, json: Bool) {
+            for skipped in report.skipped {
+                Output.error("openclaw: warning: skipped \(skipped.path): \(skipped.reason)")
+            }
+            if json { return Output.json(Formatting.json(report)) }
+            Output.line("\(verb) \(report.files) file\(report.files == 1 ? "" : "s"), \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(Formatting.humanBytes(report.bytes))\(report.skipped.isEmpty ? "" : "; skipped \(report.skipped.count)")")
+        }
+    }
+}

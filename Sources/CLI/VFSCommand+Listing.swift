@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import VFS
+
+extension VFSCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List a directory.")
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Flag(name: .short, help: "Long format: mode, size, modification time.") var long = false
+        @Flag(name: .customShort("R"), help: "Recurse, drawn as a tree.") var recursive = false
+        @Argument(help: "The path (default /).") var path: String = "/"
+
+        func run() throws {
+            let namespace = try options.selectedNamespace()
+            if recursive {
+                return try runTree(namespace)
+            }
+            let entries = try namespace.list(path)
+            if output.json { return Output.json(entries.map(Formatting.json)) }
+            for entry in entries {
+                Output.line(long ? Self.longLine(entry) : entry.name + (entry.isDirectory ? "/" : ""))
+            }
+        }
+
+        static func longLine(_ entry: VFSEntry) -> String {
+            let size = String(entry.size)
+            return "\(Formatting.modeString(entry)) \(String(repeating: " ", count: max(0, 10 - size.count)))\(size) \(Formatting.shortDate(entry.mtimeNanoseconds)) \(entry.name)\(entry.isDirectory ? "/" : "")"
+        }
+
+        private func runTree(_ namespace: VFSNamespace) throws {
+            if output.json {
+                var entries: [[String: Any]] = []
+                try namespace.walk(path) { entries.append(Formatting.json($0)) }
+                return Output.json(entries)
+            }
+            let top = try namespace.stat(path)
+            Output.line(long ? "\(Self.longLine(top).dropLast(top.name.count + (top.isDirectory ? 1 : 0)))\(top.path)" : top.path)
+            guard top.isDirectory else { return }
+            var directories = 0
+            var files = 0
+            func draw(_ directory: String, prefix: String) throws {
+                let children = try namespace.list(directory)
+                for (index, child) in children.enumerated() {
+                    let last = index == children.count - 1
+                    let label = long ? "[\(Formatting.modeString(child)) \(child.size)]  \(child.name)" : child.name
+                    Output.line(prefix + (last ? "└── " : "├── ") + label + (child.isDirectory ? "/" : ""))
+                    if child.isDirectory {
+                        directories += 1
+                        try draw(child.path, prefix: prefix + (last ? "    " : "│   "))
+                    } else {
+                        files += 1
+                    }
+                }
+            }
+            try draw(top.path, prefix: "")
+            Output.line("\n\(directories) director\(directories == 1 ? "y" : "ies"), \(files) file\(files == 1 ? "" : "s")")
+        }
+    }
+
+    struct Stat: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an entry's attributes, hash and metadata.")
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The path.") var path: String
+
+        func run() throws {
+            let entry = try options.selectedNamespace().stat(path)
+            if output.json { return Output.json(Formatting.json(entry)) }
+            Output.line("  Path: \(entry.path)")
+            Output.line("  Kind: \(entry.kind.rawValue)")
+            Output.line("  Size: \(entry.size)")
+            Output.line("  Mode: \(Formatting.octalMode(entry.mode)) (\(Formatting.modeString(entry)))")
+            Output.line("Modify: \(Formatting.timestamp(entry.mtimeNanoseconds))")
+            Output.line("Change: \(Formatting.timestamp(entry.ctimeNanoseconds))")
+            if let sha = entry.sha256 { Output.line("SHA256: \(sha)") }
+            Output.line("  Meta: \(entry.metadataJSON)")
+        }
+    }
+
+    struct Find: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List entries under a path, optionally filtered.")
+
+        enum EntryType: String, ExpressibleByArgument, CaseIterable {
+            case f, d
+        }
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Option(help: ArgumentHelp("Keep names matching this shell glob.", valueName: "glob")) var name: String?
+        @Option(help: "Keep only files (f) or directories (d).") var type: EntryType?
+        @Argument(help: "Where to start (default /).") var path: String = "/"
+
+        func run() throws {
+            var matches: [VFSEntry] = []
+            try options.selectedNamespace().walk(path) { entry in
+                if let type, (type == .d) != entry.isDirectory { return }
+                if let name, fnmatch(name, entry.name, 0) != 0 { return }
+                if output.json { matches.append(entry) } else { Output.line(entry.path) }
+            }
+            if output.json { Output.json(matches.map(Formatting.json)) }
+        }
+    }
+
+    struct DiskUsage: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "du", abstract: "Total the size of a subtree.")
+
+        @OptionGroup var options: VFSOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The path (default /).") var path: String = "/"
+
+        func run() throws {
+            let usage = try options.selectedNamespace().diskUsage(path)
+            if output.json {
+                return Output.json(["path": usage.path, "bytes": usage.bytes, "files": usage.files, "directories": usage.directories])
+            }
+            Output.line("\(usage.bytes)\t\(usage.path)\t(\(Formatting.humanBytes(usage.bytes)), \(usage.files) file\(usage.files == 1 ? "" : "s"), \(usage.directories) director\(usage.directories == 1 ? "y" : "ies"))")
+        }
+    }
+}

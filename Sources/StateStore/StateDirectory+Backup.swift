@@ -1,0 +1,92 @@
+import Foundation
+import Storage
+
+/// What ``StateDirectory/createBackup(output:progress:)`` wrote.
+public struct StateBackupReport: Sendable, Codable {
+    /// One database in the archive.
+    public struct Member: Sendable, Codable {
+        /// The member name, relative to the state root (`state/openclaw.sqlite`, ...).
+        public var name: String
+        /// The size of the compacted copy.
+        public var bytes: Int64
+        /// The result of `PRAGMA integrity_check` on the copy (`ok`).
+        public var integrity: String
+    }
+
+    /// The archive file.
+    public var output: String
+    public var createdAt: String
+    public var databases: [Member]
+}
+
+extension StateDirectory {
+    /// The per-agent database files present under `agents/`, whether registered or not.
+    public func agentDatabasesOnDisk() -> [(agent: AgentID, path: String)] {
+        let agentsDirectory = root + "/agents"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: agentsDirectory)) ?? []
+        return names.sorted().compactMap { name in
+            guard let agent = try? AgentID(name), agent.value == name else { return nil }
+            let path = agentDatabasePath(agent)
+            return FileManager.default.fileExists(atPath: path) ? (agent, path) : nil
+        }
+    }
+
+    /// Writes a tar archive of every database in the state root: each a `VACUUM INTO` copy proven
+    /// by `PRAGMA integrity_check`, plus `manifest.json`. Members keep their paths relative to the
+    /// root, so `tar -xf FILE -C ROOT` restores them. The archive appears only when complete.
+    public func createBackup(output: String, progress: ((String) -> Void)? = nil) throws -> StateBackupReport {
+        let output = URL(fileURLWithPath: output).standardizedFileURL.path
+        if FileManager.default.fileExists(atPath: output) {
+            throw StateError(EEXIST, "\(output) already exists; choose another --output")
+        }
+        guard FileManager.default.fileExists(atPath: globalDatabasePath) || !agentDatabasesOnDisk().isEmpty else {
+            throw StateError(ENOENT, "no state databases under \(root) to back up")
+        }
+        let staging = output + ".partial-\(getpid())"
+        try FilePermissions.createPrivateDirectory(staging)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+
+        var sources: [(name: String, database: () throws -> StateDatabase)] = []
+        sources.append(("state/openclaw.sqlite", { try self.openGlobal() }))
+        var seen = Set<String>()
+        let agents = ((try? registeredAgents()) ?? []).filter { FileManager.default.fileExists(atPath: $0.path) } + agentDatabasesOnDisk()
+        for (agent, path) in agents where seen.insert(path).inserted && path == agentDatabasePath(agent) {
+            sources.append(("agents/\(agent.value)/agent/openclaw-agent.sqlite", {
+                try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: self.options)
+            }))
+        }
+
+        var members: [StateBackupReport.Member] = []
+        var copies: [(String, String)] = []
+        for (index, source) in sources.enumerated() {
+            progress?("backing up \(source.name) (\(index + 1)/\(sources.count))")
+            let copy = staging + "/\(index).sqlite"
+            let result = try source.database().backup(to: copy)
+            members.append(.init(name: source.name, bytes: result.bytes, integrity: "ok"))
+            copies.append((source.name, copy))
+        }
+        let report = StateBackupReport(output: output, createdAt: ISO8601DateFormatter().string(from: Date()), databases: members)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let manifest = try encoder.encode(report)
+
+        let partial = output + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        let tar = try TarWriter(path: partial)
+        do {
+            for (name, copy) in copies { try tar.addFile(named: name, from: copy) }
+            try tar.addFile(named: "manifest.json", data: manifest)
+            try tar.finish()
+        } catch {
+            tar.abandon()
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        guard rename(partial, output) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(atPath: partial)
+            throw StateError(code, "cannot move the archive into place at \(output): \(String(cString: strerror(code)))")
+        }
+        return report
+    }
+}

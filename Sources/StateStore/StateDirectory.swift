@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Storage
+
+/// The state root and the databases in it.
+///
+/// Layout (after OpenClaw's database-first layout):
+/// - `<root>/state/openclaw.sqlite`: the global database (`agent_databases`, ...);
+/// - `<root>/agents/<agentId>/agent/openclaw-agent.sqlite`: one database per agent.
+///
+/// The root is `--state DIR`, else `$OPENCLAW_STATE_DIR`, else `~/.openclaw`.
+public final class StateDirectory: Sendable {
+    /// The state root.
+    public let root: String
+    /// Options for every database opened from here.
+    public let options: StateDatabaseOptions
+
+    /// - parameter root: an explicit root (`--state`); `nil` uses the environment or `~/.openclaw`.
+    public init(root: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, options: StateDatabaseOptions = .init()) {
+        let chosen = root ?? environment["OPENCLAW_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".openclaw")
+        self.root = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
+        self.options = options
+    }
+
+    /// The global database's path.
+    public var globalDatabasePath: String { root + "/state/openclaw.sqlite" }
+
+    /// The path of an agent's database.
+    public func agentDatabasePath(_ agent: AgentID) -> String {
+        root + "/agents/\(agent.value)/agent/openclaw-agent.sqlite"
+    }
+
+    /// Opens the global database.
+    public func openGlobal() throws -> StateDatabase {
+        try StateDatabase(path: globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [StateSchema.component], options: options)
+    }
+
+    /// Opens an agent's database with the given schema components (the VFS's, the runtime's...),
+    /// creating it if needed and registering it in the global `agent_databases` table.
+    public func openAgent(_ agent: AgentID, components: [SchemaComponent]) throws -> StateDatabase {
+        let path = agentDatabasePath(agent)
+        let existed = FileManager.default.fileExists(atPath: path)
+        if options.readOnly, !existed {
+            throw StateError(ENOENT, "agent '\(agent)' has no database at \(path)")
+        }
+        let database = try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: components, options: options)
+        if !options.readOnly { try register(agent, database: database) }
+        return database
+    }
+
+    /// Records the agent database in `agent_databases` if it is not there yet.
+    private func register(_ agent: AgentID, database: StateDatabase) throws {
+        let global = try openGlobal()
+        let known = try global.writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path]) ?? false
+        }
+        guard !known else { return }
+        let size = database.fileSizes().database
+        try global.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO agent_databases (agent_id, path, schema_version, last_seen_at_ms, size_bytes) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(agent_id, path) DO UPDATE SET last_seen_at_ms = excluded.last_seen_at_ms
+                """, arguments: [agent.value, database.path, StateDatabase.envelopeVersion, Int64(Date().timeIntervalSince1970 * 1000), size])
+        }
+    }
+
+    /// The registered agents and their database paths, by agent id.
+    public func registeredAgents() throws -> [(agent: AgentID, path: String)] {
+        guard FileManager.default.fileExists(atPath: globalDatabasePath) else { return [] }
+        let global = try openGlobal()
+        let rows = try global.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT agent_id, path FROM agent_databases ORDER BY agent_id, path")
+        }
+        return try rows.map { (try AgentID($0["agent_id"]), $0["path"]) }
+    }
+}

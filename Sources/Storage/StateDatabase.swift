@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+
+/// One SQLite state database file, opened with openclaw's connection policy and schema envelope.
+///
+/// The connection policy: WAL with `synchronous=NORMAL` (or a rollback journal with
+/// `synchronous=FULL` on network and VM filesystems), `foreign_keys=ON`, a busy timeout, a bounded
+/// WAL. Writes go through one serialized writer connection and reads through a pool of read
+/// connections, so readers never wait for the writer.
+///
+/// The schema envelope: `PRAGMA user_version` and `schema_meta` record the envelope version and
+/// the database's identity; `schema_components` records the version of each module's tables.
+/// Opening a newer file, or another agent's file, fails with a message that says what to do.
+public final class StateDatabase: Sendable {
+    /// The version of the envelope (`schema_meta`, `schema_components`) this build writes.
+    public static let envelopeVersion = 1
+
+    /// The database file.
+    public let path: String
+    /// What the file is for.
+    public let identity: DatabaseIdentity
+    /// The journal in use.
+    public let journal: JournalPolicy
+    /// Why that journal was chosen.
+    public let journalReason: String
+    /// The serialized writer and its read connections.
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path` and brings `components` up to date.
+    ///
+    /// - throws: ``StorageError`` with `.newerSchema`, `.identityMismatch`, `.cannotOpen` or `.corrupt`.
+    public init(path: String, identity: DatabaseIdentity, components: [SchemaComponent], options: StateDatabaseOptions = .init()) throws {
+        self.path = path
+        self.identity = identity
+        let directory = (path as NSString).deletingLastPathComponent
+        if options.readOnly {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StorageError(.cannotOpen, path: path, message: "does not exist", errno: ENOENT)
+            }
+        } else {
+            try FilePermissions.createPrivateDirectory(directory.isEmpty ? "." : directory)
+            try FilePermissions.ensurePrivateFile(path)
+        }
+        let detected = options.journalPolicy.map { ($0, "requested") } ?? JournalPolicy.detect(forDirectory: directory.isEmpty ? "." : directory)
+        self.journal = detected.0
+        self.journalReason = detected.1
+        do {
+            writer = try Self.makeWriter(path: path, journal: detected.0, options: options)
+        } catch let error as DatabaseError {
+            throw Self.storageError(error, path: path)
+        }
+        do {
+            try SchemaEnvelope(identity: identity, components: components, path: path).prepare(writer, readOnly: options.readOnly)
+        } catch let error as DatabaseError {
+            throw Self.storageError(error, path: path)
+        }
+    }
+
+    private static func makeWriter(path: String, journal: JournalPolicy, options: StateDatabaseOptions) throws -> any DatabaseWriter {
+        var config = Configuration()
+        config.busyMode = .timeout(options.busyTimeout)
+        config.maximumReaderCount = max(1, options.maximumReaderCount)
+        config.foreignKeysEnabled = true
+        config.readonly = options.readOnly
+        config.label = (path as NSString).lastPathComponent
+        let journalSizeLimit = options.journalSizeLimit
+        let autoCheckpoint = options.autoCheckpointPages
+        let readOnly = options.readOnly
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(journal == .wal ? "NORMAL" : "FULL")")
+            if !readOnly {
+                try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
+            } else {
+                try db.execute(sql: "PRAGMA query_only = ON")
+            }
+        }
+        switch journal {
+        case .wal:
+            return try DatabasePool(path: path, configuration: config)
+        case .rollback:
+            return try DatabaseQueue(path: path, configuration: config)
+        }
+    }
+
+    /// Maps an SQLite error raised while opening into a ``StorageError``.
+    static func storageError(_ error: DatabaseError, path: String) -> StorageError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return StorageError(.corrupt, path: path, message: "is not a usable SQLite database (\(error.message ?? "corrupt")); move it away or restore it from a backup (openclaw backup)", errno: EIO)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
+            return StorageError(.cannotOpen, path: path, message: "cannot open database (\(error.message ?? "cannot open")); check the file's permissions", errno: EACCES)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StorageError(.cannotOpen, path: path, message: "database is locked by another process past the busy timeout (OPENCLAW_SQLITE_BUSY_TIMEOUT_MS)", errno: EBUSY)
+        case .SQLITE_FULL:
+            return StorageError(.io, path: path, message: "disk is full", errno: ENOSPC)
+        default:
+            return StorageError(.io, path: path, message: error.message ?? "\(error)", errno: EIO)
+        }
+    }
+
+    /// The size of the database file and its WAL, in bytes.
+    public func fileSizes() -> (database: Int64, wal: Int64) {
+        func size(_ path: String) -> Int64 {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        return (size(path), size(path + "-wal"))
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its messages (`["ok"]` when sound).
+    public func integrityCheck() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// The versions recorded in this file: the envelope's and each component's.
+    public func schemaVersions() throws -> (envelope: Int, components: [String: Int]) {
+        try writer.read { db in
+            let envelope = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT component, version FROM schema_components")
+            var components: [String: Int] = [:]
+            for row in rows { components[row["component"]] = row["version"] }
+            return (envelope, components)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Connection settings shared by every state database.
+public struct StateDatabaseOptions: Sendable {
+    /// How long a connection waits for another writer before failing with `SQLITE_BUSY`.
+    /// Defaults to 30 s, or `OPENCLAW_SQLITE_BUSY_TIMEOUT_MS`.
+    public var busyTimeout: TimeInterval
+    /// The WAL is truncated to this size after a checkpoint (`journal_size_limit`).
+    public var journalSizeLimit: Int
+    /// Pages in the WAL that trigger an automatic checkpoint (`wal_autocheckpoint`).
+    public var autoCheckpointPages: Int
+    /// The number of concurrent read connections of a WAL database.
+    public var maximumReaderCount: Int
+    /// Open for reading only: no schema creation or migration, `query_only` connections.
+    public var readOnly: Bool
+    /// Forces a journal policy instead of detecting it from the filesystem.
+    public var journalPolicy: JournalPolicy?
+
+    public init(
+        busyTimeout: TimeInterval? = nil,
+        journalSizeLimit: Int = 64 << 20,
+        autoCheckpointPages: Int = 1000,
+        maximumReaderCount: Int = 4,
+        readOnly: Bool = false,
+        journalPolicy: JournalPolicy? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        if let busyTimeout {
+            self.busyTimeout = busyTimeout
+        } else if let text = environment["OPENCLAW_SQLITE_BUSY_TIMEOUT_MS"], let ms = Int(text), ms >= 0 {
+            self.busyTimeout = TimeInterval(ms) / 1000
+        } else {
+            self.busyTimeout = 30
+        }
+        self.journalSizeLimit = journalSizeLimit
+        self.autoCheckpointPages = autoCheckpointPages
+        self.maximumReaderCount = maximumReaderCount
+        self.readOnly = readOnly
+        self.journalPolicy = journalPolicy
+    }
+}

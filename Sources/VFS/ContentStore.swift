@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// An immutable content row, opened for reading.
+struct ContentRef {
+    var id: Int64
+    var size: Int64
+    var chunkSize: Int64
+    var sha256: String?
+    /// The whole content, when stored inline.
+    var inline: Data?
+}
+
+/// Reads and writes `vfs_contents` and `vfs_chunks`.
+///
+/// Contents are immutable: a write creates a new content row and re-points the entry, and the
+/// entry triggers free a content when its last reference goes. A reader holding a content id
+/// therefore never sees two versions mixed.
+enum ContentStore {
+    static func open(_ db: Database, _ id: Int64, _ operation: String, _ path: String) throws -> ContentRef {
+        let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data FROM vfs_contents WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else {
+            throw VFSError(EIO, operation, path, detail: "content \(id) is missing; run openclaw doctor")
+        }
+        let sha: Data? = row[2]
+        return ContentRef(id: id, size: row[0], chunkSize: row[1], sha256: sha?.lowercaseHex, inline: row[3])
+    }
+
+    /// Calls `body` with the bytes of `[start, end)`, chunk by chunk, reading only those chunks.
+    static func forEachChunk(_ db: Database, _ content: ContentRef, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (Data) throws -> Void) throws {
+        guard start < end else { return }
+        let first = start / content.chunkSize
+        let last = (end - 1) / content.chunkSize
+        let statement = try db.cachedStatement(sql: """
+            SELECT chunk_index, data FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [content.id, first, last])
+        var expected = first
+        while let row = try rows.next() {
+            let index: Int64 = row[0]
+            guard index == expected else { break }
+            let chunkStart = index * content.chunkSize
+            let lower = Int(max(start, chunkStart) - chunkStart)
+            let upper = Int(min(end, chunkStart + content.chunkSize) - chunkStart)
+            // Borrow the blob without copying when the whole chunk is wanted.
+            let data: Data = try row.withUnsafeData(atIndex: 1) { raw in
+                guard let raw else { return Data() }
+                return raw.count == upper && lower == 0 ? Data(raw) : Data(raw[lower..<min(upper, raw.count)])
+            }
+            guard data.count == upper - lower else {
+                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(content.id) is short; run openclaw doctor")
+            }
+            try body(data)
+            expected += 1
+        }
+        guard expected == last + 1 else {
+            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(content.id) is missing; run openclaw doctor")
+        }
+    }
+
+    /// Inserts a complete content from memory and returns its id and hash.
+    static func insert(_ db: Database, _ bytes: UnsafeRawBufferPointer, limits: VFSLimits) throws -> (id: Int64, sha256: String) {
+        let digest = Data(SHA256.hash(data: bytes))
+        if bytes.count <= limits.inlineLimit {
+            let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, inline_data) VALUES (?, ?, ?, ?)")
+            try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize), Data(bytes)])
+            return (db.lastInsertedRowID, digest.lowercaseHex)
+        }
+        let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size) VALUES (?, ?, ?)")
+        try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize)])
+        let id = db.lastInsertedRowID
+        try insertChunks(db, id, bytes, firstIndex: 0, chunkSize: limits.chunkSize)
+        return (id, digest.lowercaseHex)
+    }
+
+    /// Inserts `bytes` as consecutive chunks starting at `firstIndex`.
+    static func insertChunks(_ db: Database, _ id: Int64, _ bytes: UnsafeRawBufferPointer, firstIndex: Int64, chunkSize: Int) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO vfs_chunks (content_id, chunk_index, data) VALUES (?, ?, ?)")
+        var offset = 0
+        var index = firstIndex
+        while offset < bytes.count {
+            let upper = min(offset + chunkSize, bytes.count)
+            try statement.execute(arguments: [id, index, Data(bytes[offset..<upper])])
+            offset = upper
+            index += 1
+        }
+    }
+
+    /// Starts a staged content: a row invisible to readers until published.
+    static func beginStaging(_ db: Database, chunkSize: Int, now: Int64) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, staging_since_ns) VALUES (0, NULL, ?, ?)", arguments: [Int64(chunkSize), now])
+        return db.lastInsertedRowID
+    }
+
+    /// Marks a staged content complete; it is then owned by the entry that refers to it.
+    static func finishStaging(_ db: Database, _ id: Int64, size: Int64, sha256: Data) throws {
+        try db.execute(sql: "UPDATE vfs_contents SET size = ?, sha256 = ?, staging_since_ns = NULL WHERE id = ?", arguments: [size, sha256, id])
+    }
+
+    /// Deletes a staged content and its chunks.
+    static func discard(_ db: Database, _ id: Int64) throws {
+        try db.execute(sql: "DELETE FROM vfs_contents WHERE id = ? AND ref_count = 0", arguments: [id])
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// A row of `vfs_entries` as the VFS reads it.
+struct EntryRow {
+    static let columns = "path, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json"
+
+    var path: String
+    var isDirectory: Bool
+    var mode: UInt32
+    var size: Int64
+    var mtime: Int64
+    var ctime: Int64
+    var contentID: Int64?
+    var metadataJSON: String
+
+    init(row: Row) {
+        path = row[0]
+        isDirectory = (row[1] as String) == "directory"
+        mode = UInt32(truncatingIfNeeded: row[2] as Int64)
+        size = row[3]
+        mtime = row[4]
+        ctime = row[5]
+        contentID = row[6]
+        metadataJSON = row[7]
+    }
+
+    func entry(sha256: String? = nil) -> VFSEntry {
+        VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
+                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON)
+    }
+}
+
+/// The counters and quotas of a namespace row.
+struct NamespaceRow {
+    var entries: Int64
+    var bytes: Int64
+    var maxEntries: Int64?
+    var maxBytes: Int64?
+    var maxFileBytes: Int64?
+    var createdAt: Int64
+    var updatedAt: Int64
+    var forkedFrom: String?
+
+    static let columns = "entry_count, byte_count, max_entries, max_bytes, max_file_bytes, created_at_ns, updated_at_ns, forked_from"
+
+    init(row: Row, offset: Int = 0) {
+        entries = row[offset]
+        bytes = row[offset + 1]
+        maxEntries = row[offset + 2]
+        maxBytes = row[offset + 3]
+        maxFileBytes = row[offset + 4]
+        createdAt = row[offset + 5]
+        updatedAt = row[offset + 6]
+        forkedFrom = row[offset + 7]
+    }
+}
+
+/// The SQL the VFS runs, as small functions over a `Database`. Hot statements are cached.
+enum EntryStore {
+    static func entry(_ db: Database, _ namespace: String, _ path: VFSPath) throws -> EntryRow? {
+        let statement = try db.cachedStatement(sql: "SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND path = ?")
+        return try Row.fetchOne(statement, arguments: [namespace, path.string]).map(EntryRow.init(row:))
+    }
+
+    static func namespaceRow(_ db: Database, _ namespace: String) throws -> NamespaceRow? {
+        let statement = try db.cachedStatement(sql: "SELECT \(NamespaceRow.columns) FROM vfs_namespaces WHERE name = ?")
+        return try Row.fetchOne(statement, arguments: [namespace]).map { NamespaceRow(row: $0) }
+    }
+
+    /// The namespace's row, or `ENOENT` naming the missing namespace.
+    static func requireNamespace(_ db: Database, _ namespace: String, _ operation: String, _ path: String) throws -> NamespaceRow {
+        guard let row = try namespaceRow(db, namespace) else {
+            throw VFSError(ENOENT, operation, path, detail: "no namespace '\(namespace)'")
+        }
+        return row
+    }
+
+    /// Creates the namespace if it does not exist and returns its row.
+    static func ensureNamespace(_ db: Database, _ namespace: String, now: Int64) throws -> NamespaceRow {
+        if let row = try namespaceRow(db, namespace) { return row }
+        try db.execute(sql: "INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns) VALUES (?, ?, ?)", arguments: [namespace, now, now])
+        guard let row = try namespaceRow(db, namespace) else { throw VFSError(EIO, "namespace", namespace) }
+        return row
+    }
+
+    /// The error for a path that has no entry: `ENOTDIR` when an ancestor is a file, otherwise
+    /// `ENOENT` (naming a missing namespace when that is the cause).
+    static func missing(_ db: Database, _ namespace: String, _ path: VFSPath, _ operation: String) throws -> VFSError {
+        guard try namespaceRow(db, namespace) != nil else {
+            return VFSError(ENOENT, operation, path.string, detail: "no namespace '\(namespace)'")
+        }
+        for ancestor in path.ancestors {
+            guard let row = try entry(db, namespace, ancestor) else { break }
+            if !row.isDirectory { return VFSError(ENOTDIR, operation, path.string) }
+        }
+        return VFSError(ENOENT, operation, path.string)
+    }
+
+    /// The entry at `path`, or the precise error for its absence.
+    static func require(_ db: Database, _ namespace: String, _ path: VFSPath, _ operation: String) throws -> EntryRow {
+        guard let row = try entry(db, namespace, path) else { throw try missing(db, namespace, path, operation) }
+        return row
+    }
+
+    /// Checks that `directory` exists and is a directory, creating it and its missing ancestors
+    /// when `create` is set.
+    static func ensureDirectory(_ db: Database, _ namespace: String, _ directory: VFSPath, create: Bool, now: Int64, _ operation: String, _ subject: VFSPath) throws {
+        if directory.isRoot { return }
+        if let row = try entry(db, namespace, directory) {
+            guard row.isDirectory else { throw VFSError(ENOTDIR, operation, subject.string) }
+            return
+        }
+        guard create else { throw try missing(db, namespace, directory, operation).withPath(subject.string) }
+        try ensureDirectory(db, namespace, directory.parent, create: true, now: now, operation, subject)
+        try insert(db, namespace, directory, isDirectory: true, mode: 0o755, size: 0, mtime: now, ctime: now, contentID: nil, metadataJSON: "{}")
+        try touch(db, namespace, directory.parent, now: now)
+    }
+
+    static func insert(_ db: Database, _ namespace: String, _ path: VFSPath, isDirectory: Bool, mode: UInt32, size: Int64, mtime: Int64, ctime: Int64, contentID: Int64?, metadataJSON: String) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO vfs_entries (namespace, path, parent, name, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [namespace, path.string, path.isRoot ? "" : path.parent.string, path.name,
+                                          isDirectory ? "directory" : "file", Int64(mode), size, mtime, ctime, contentID, metadataJSON])
+    }
+
+    /// Sets a directory's mtime and ctime, as a create or remove inside it does.
+    static func touch(_ db: Database, _ namespace: String, _ directory: VFSPath, now: Int64) throws {
+        if directory.isRoot {
+            try db.cachedStatement(sql: "UPDATE vfs_namespaces SET updated_at_ns = ? WHERE name = ?").execute(arguments: [now, namespace])
+        } else {
+            try db.cachedStatement(sql: "UPDATE vfs_entries SET mtime_ns = ?, ctime_ns = ? WHERE namespace = ? AND path = ?")
+                .execute(arguments: [now, now, namespace, directory.string])
+        }
+    }
+
+    /// Whether a directory has at least one child.
+    static func hasChildren(_ db: Database, _ namespace: String, _ directory: VFSPath) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM vfs_entries WHERE namespace = ? AND parent = ? LIMIT 1")
+        return try Bool.fetchOne(statement, arguments: [namespace, directory.string]) ?? false
+    }
+
+    /// Fails with `EDQUOT` when the mutation since `before` grew the namespace past a quota.
+    static func checkQuota(_ db: Database, _ namespace: String, before: NamespaceRow, limits: VFSLimits, _ operation: String, _ path: String) throws {
+        guard let after = try namespaceRow(db, namespace) else { return }
+        if let maxBytes = after.maxBytes ?? limits.maxNamespaceBytes, after.bytes > maxBytes, after.bytes > before.bytes {
+            throw VFSError(EDQUOT, operation, path, detail: "namespace '\(namespace)' would hold \(after.bytes) bytes, over its quota of \(maxBytes)")
+        }
+        if let maxEntries = after.maxEntries ?? limits.maxNamespaceEntries, after.entries > maxEntries, after.entries > before.entries {
+            throw VFSError(EDQUOT, operation, path, detail: "namespace '\(namespace)' would hold \(after.entries) entries, over its quota of \(maxEntries)")
+        }
+    }
+
+    /// The largest file the namespace accepts.
+    static func maxFileBytes(_ row: NamespaceRow, _ limits: VFSLimits) -> Int64 {
+        row.maxFileBytes ?? limits.maxFileBytes
+    }
+
+    /// The lowercase hex SHA-256 of a content row.
+    static func sha256(_ db: Database, contentID: Int64) throws -> String? {
+        let statement = try db.cachedStatement(sql: "SELECT sha256 FROM vfs_contents WHERE id = ?")
+        return try Data.fetchOne(statement, arguments: [contentID]).map(\.lowercaseHex)
+    }
+}
+
+extension VFSError {
+    func withPath(_ path: String) -> VFSError {
+        var copy = self
+        copy.path = path
+        return copy
+    }
+}
+
+extension Data {
+    var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(count * 2)
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin wrappers over the host's file calls, raising `VFSError` with the host path.
+enum HostFile {
+    /// `UTIME_OMIT` from <sys/stat.h>, which Glibc's module does not export.
+    private static let utimeOmit = (1 << 30) - 2
+
+    struct Status {
+        var isDirectory: Bool
+        var isRegular: Bool
+        var isSymlink: Bool
+        var mode: UInt32
+        var size: Int64
+        var mtime: Int64
+    }
+
+    static func lstatus(_ path: String, _ operation: String) throws -> Status {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw VFSError(errno, operation, path) }
+        let type = info.st_mode & S_IFMT
+        return Status(isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, isSymlink: type == S_IFLNK,
+                      mode: UInt32(info.st_mode & 0o7777), size: Int64(info.st_size),
+                      mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// The names in a directory as raw bytes, without `.` and `..`, sorted.
+    static func names(in directory: String, _ operation: String) throws -> [[UInt8]] {
+        guard let handle = opendir(directory) else { throw VFSError(errno, operation, directory) }
+        defer { closedir(handle) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(handle) {
+            let name: [UInt8] = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: 256) { bytes in
+                    Array(UnsafeBufferPointer(start: bytes, count: strlen(UnsafeRawPointer(bytes).assumingMemoryBound(to: CChar.self))))
+                }
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    static func openForReading(_ path: String, _ operation: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VFSError(errno, operation, path) }
+        return fd
+    }
+
+    /// Reads until `buffer` is full or the file ends; retries on EINTR.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ operation: String, _ path: String) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let count = Glibc.read(fd, buffer.baseAddress.map { $0 + total }, buffer.count - total)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw VFSError(errno, operation, path)
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return total
+    }
+
+    static func writeAll(_ fd: Int32, _ data: Data, _ operation: String, _ path: String) throws {
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw VFSError(errno, operation, path)
+                }
+                offset += count
+            }
+        }
+    }
+
+    static func setModificationTime(fd: Int32, _ nanoseconds: Int64) {
+        var times = [timespec(tv_sec: 0, tv_nsec: utimeOmit),
+                     timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))]
+        _ = futimens(fd, &times)
+    }
+
+    static func setModificationTime(path: String, _ nanoseconds: Int64) {
+        var times = [timespec(tv_sec: 0, tv_nsec: utimeOmit),
+                     timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))]
+        _ = utimensat(AT_FDCWD, path, &times, 0)
+    }
+
+    /// Creates a directory (and its parents); an existing directory is fine.
+    static func makeDirectories(_ path: String, mode: UInt32, _ operation: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw VFSError(ENOTDIR, operation, path) }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectories(parent, mode: 0o755, operation) }
+        if mkdir(path, mode_t(mode)) != 0, errno != EEXIST { throw VFSError(errno, operation, path) }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Sizes and limits of the VFS.
+///
+/// Each namespace may carry its own quota (see ``VirtualFileSystem/setQuota(_:_:)``); these are
+/// the defaults for namespaces without one.
+public struct VFSLimits: Sendable, Hashable {
+    /// The largest file, in bytes (default 8 GiB). A larger write fails with `EFBIG`.
+    public var maxFileBytes: Int64
+    /// The default byte quota of a namespace; `nil` is unlimited. Exceeding it fails with `EDQUOT`.
+    public var maxNamespaceBytes: Int64?
+    /// The default entry quota of a namespace; `nil` is unlimited. Exceeding it fails with `EDQUOT`.
+    public var maxNamespaceEntries: Int64?
+    /// Files up to this size are stored inline in their content row; larger ones in chunks.
+    public var inlineLimit: Int
+    /// The size of a content chunk.
+    public var chunkSize: Int
+    /// A streamed write larger than this is staged in batches of this size, each in its own
+    /// short transaction, and published by one final transaction. Smaller writes are one
+    /// transaction from start to end.
+    public var stagingBatchBytes: Int
+
+    public init(
+        maxFileBytes: Int64 = 8 << 30,
+        maxNamespaceBytes: Int64? = nil,
+        maxNamespaceEntries: Int64? = nil,
+        inlineLimit: Int = 16 << 10,
+        chunkSize: Int = 64 << 10,
+        stagingBatchBytes: Int = 16 << 20
+    ) {
+        self.maxFileBytes = maxFileBytes
+        self.maxNamespaceBytes = maxNamespaceBytes
+        self.maxNamespaceEntries = maxNamespaceEntries
+        self.inlineLimit = inlineLimit
+        self.chunkSize = chunkSize
+        let chunks = max(1, (stagingBatchBytes + chunkSize - 1) / chunkSize)
+        self.stagingBatchBytes = chunks * chunkSize
+    }
+
+    /// Limits read from `OPENCLAW_VFS_MAX_FILE_BYTES`, `OPENCLAW_VFS_MAX_NAMESPACE_BYTES` and
+    /// `OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES`, with the defaults above for unset variables.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> VFSLimits {
+        var limits = VFSLimits()
+        if let value = environment["OPENCLAW_VFS_MAX_FILE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxFileBytes = value }
+        if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceBytes = value }
+        if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceEntries = value }
+        return limits
+    }
+}

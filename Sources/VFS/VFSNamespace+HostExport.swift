@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension VFSNamespace {
+    /// Writes the entry at `path` and everything beneath it into the host directory
+    /// `hostDirectory` (created if missing), from one consistent snapshot, with the stored modes
+    /// and modification times. Existing host files of the same names are replaced.
+    @discardableResult
+    public func exportDirectory(_ path: String = "/", to hostDirectory: String, progress: ((HostTransferProgress) -> Void)? = nil) throws -> HostTransferReport {
+        let root = try VFSPath(path, operation: "export")
+        return try fileSystem.read("export", root.string) { db in
+            let top = try stat(db, root, "export")
+            try HostFile.makeDirectories(hostDirectory, mode: 0o755, "export")
+            var report = HostTransferReport()
+            let usage = top.isDirectory ? try diskUsageRow(db, root) : (bytes: top.size, files: Int64(1))
+            var throttle = ProgressThrottle()
+            func hostPath(of entry: VFSEntry) -> String {
+                if !top.isDirectory { return hostDirectory + "/" + top.name }
+                let relative = VFSPath.root == root ? entry.path : String(entry.path.dropFirst(root.string.count))
+                return hostDirectory + relative
+            }
+            var directories: [(String, Int64)] = []
+            func export(_ entry: VFSEntry) throws {
+                let target = hostPath(of: entry)
+                if entry.isDirectory {
+                    try HostFile.makeDirectories(target, mode: entry.mode, "export")
+                    directories.append((target, entry.mtimeNanoseconds))
+                    report.directories += 1
+                    return
+                }
+                try exportFile(db, entry, to: target)
+                report.files += 1
+                report.bytes += entry.size
+                if let progress, throttle.due() {
+                    progress(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: Int(usage.files), totalBytes: usage.bytes))
+                }
+            }
+            if top.isDirectory {
+                try walkDescendants(db, root, export)
+                if !root.isRoot { directories.append((hostDirectory, top.mtimeNanoseconds)) }
+            } else {
+                try export(top)
+            }
+            for (directory, mtime) in directories.reversed() { HostFile.setModificationTime(path: directory, mtime) }
+            progress?(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: Int(usage.files), totalBytes: usage.bytes))
+            return report
+        }
+    }
+
+    private func diskUsageRow(_ db: Database, _ root: VFSPath) throws -> (bytes: Int64, files: Int64) {
+        let range = root.descendantRange
+        let row = try Row.fetchOne(db, sql: "SELECT coalesce(sum(size), 0), coalesce(sum(kind = 'file'), 0) FROM vfs_entries WHERE namespace = ? AND path >= ? AND path < ?",
+                                   arguments: [name, range.lower, range.upper])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    private func exportFile(_ db: Database, _ entry: VFSEntry, to target: String) throws {
+        let path = try VFSPath(entry.path)
+        let content = try openContent(db, path, "export")
+        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(entry.mode))
+        guard fd >= 0 else { throw VFSError(errno, "export", target) }
+        defer { close(fd) }
+        if let inline = content.inline {
+            try HostFile.writeAll(fd, inline, "export", target)
+        } else {
+            try ContentStore.forEachChunk(db, content, from: 0, to: content.size, "export", entry.path) { chunk in
+                try HostFile.writeAll(fd, chunk, "export", target)
+            }
+        }
+        _ = fchmod(fd, mode_t(entry.mode))
+        HostFile.setModificationTime(fd: fd, entry.mtimeNanoseconds)
+    }
+}

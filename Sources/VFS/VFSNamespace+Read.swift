@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+
+extension VFSNamespace {
+    /// The entry at `path`, with its SHA-256.
+    public func stat(_ path: String) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "stat")
+        return try fileSystem.read("stat", path.string) { db in try stat(db, path, "stat") }
+    }
+
+    func stat(_ db: Database, _ path: VFSPath, _ operation: String) throws -> VFSEntry {
+        if path.isRoot {
+            let row = try EntryStore.requireNamespace(db, name, operation, path.string)
+            return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
+                            ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
+        }
+        let row = try EntryStore.require(db, name, path, operation)
+        return row.entry(sha256: try row.contentID.flatMap { try EntryStore.sha256(db, contentID: $0) })
+    }
+
+    /// Whether an entry exists at `path`.
+    public func exists(_ path: String) throws -> Bool {
+        let path = try VFSPath(path, operation: "stat")
+        return try fileSystem.read("stat", path.string) { db in
+            path.isRoot ? try EntryStore.namespaceRow(db, name) != nil : try EntryStore.entry(db, name, path) != nil
+        }
+    }
+
+    /// The children of the directory at `path` in name order, or the file itself when `path` is a
+    /// file. Hashes are not loaded (`sha256` is `nil`).
+    public func list(_ path: String = "/") throws -> [VFSEntry] {
+        let path = try VFSPath(path, operation: "ls")
+        return try fileSystem.read("ls", path.string) { db in try list(db, path, "ls") }
+    }
+
+    func list(_ db: Database, _ path: VFSPath, _ operation: String) throws -> [VFSEntry] {
+        if path.isRoot {
+            _ = try EntryStore.requireNamespace(db, name, operation, path.string)
+        } else {
+            let row = try EntryStore.require(db, name, path, operation)
+            if !row.isDirectory { return [row.entry()] }
+        }
+        return try children(db, path)
+    }
+
+    /// The direct children of a directory, through the (namespace, parent, name) index.
+    func children(_ db: Database, _ directory: VFSPath) throws -> [VFSEntry] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [name, directory.string])
+        var result: [VFSEntry] = []
+        while let row = try rows.next() { result.append(EntryRow(row: row).entry()) }
+        return result
+    }
+
+    /// Calls `body` with the entry at `path` and then every entry beneath it, in path order
+    /// (byte order of the canonical paths), from one consistent snapshot.
+    public func walk(_ path: String = "/", _ body: (VFSEntry) throws -> Void) throws {
+        let path = try VFSPath(path, operation: "find")
+        try fileSystem.read("find", path.string) { db in
+            let top = try stat(db, path, "find")
+            try body(top)
+            guard top.isDirectory else { return }
+            try walkDescendants(db, path, body)
+        }
+    }
+
+    /// Every entry strictly beneath `directory`, by a range scan of the primary key.
+    func walkDescendants(_ db: Database, _ directory: VFSPath, _ body: (VFSEntry) throws -> Void) throws {
+        let range = directory.descendantRange
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND path >= ? AND path < ? ORDER BY path
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [name, range.lower, range.upper])
+        while let row = try rows.next() { try body(EntryRow(row: row).entry()) }
+    }
+
+    /// The total size and counts of the subtree at `path`.
+    public func diskUsage(_ path: String = "/") throws -> DiskUsage {
+        let path = try VFSPath(path, operation: "du")
+        return try fileSystem.read("du", path.string) { db in
+            let top = try stat(db, path, "du")
+            guard top.isDirectory else { return DiskUsage(path: path.string, bytes: top.size, files: 1, directories: 0) }
+            let range = path.descendantRange
+            let row = try Row.fetchOne(db, sql: """
+                SELECT coalesce(sum(size), 0), coalesce(sum(kind = 'file'), 0), coalesce(sum(kind = 'directory'), 0)
+                FROM vfs_entries WHERE namespace = ? AND path >= ? AND path < ?
+                """, arguments: [name, range.lower, range.upper])
+            return DiskUsage(path: path.string, bytes: row?[0] ?? 0, files: row?[1] ?? 0, directories: (row?[2] ?? 0) + 1)
+        }
+    }
+
+    /// The whole content of the file at `path`.
+    public func readFile(_ path: String) throws -> Data {
+        let path = try VFSPath(path, operation: "cat")
+        return try fileSystem.read("cat", path.string) { db in
+            let content = try openContent(db, path, "cat")
+            if let inline = content.inline { return inline }
+            var data = Data(capacity: Int(content.size))
+            try ContentStore.forEachChunk(db, content, from: 0, to: content.size, "cat", path.string) { data.append($0) }
+            return data
+        }
+    }
+
+    /// Up to `length` bytes of the file at `path` from `offset`, reading only the chunks of that
+    /// range. Returns fewer bytes at the end of the file and none past it.
+    public func read(_ path: String, offset: Int64, length: Int) throws -> Data {
+        let path = try VFSPath(path, operation: "read")
+        guard offset >= 0, length >= 0 else { throw VFSError(EINVAL, "read", path.string, detail: "negative offset or length") }
+        return try fileSystem.read("read", path.string) { db in
+            let content = try openContent(db, path, "read")
+            let end = min(content.size, offset + Int64(length))
+            guard offset < end else { return Data() }
+            if let inline = content.inline { return inline.subdata(in: Int(offset)..<Int(end)) }
+            var data = Data(capacity: Int(end - offset))
+            try ContentStore.forEachChunk(db, content, from: offset, to: end, "read", path.string) { data.append($0) }
+            return data
+        }
+    }
+
+    /// Streams the file at `path` to `body` in chunks, from one consistent snapshot, in bounded
+    /// memory. Returns the entry that was read.
+    @discardableResult
+    public func streamFile(_ path: String, _ body: (Data) throws -> Void) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "cat")
+        return try fileSystem.read("cat", path.string) { db in
+            let row = try EntryStore.require(db, name, path, "cat")
+            let content = try openContent(db, path, "cat", row: row)
+            if let inline = content.inline {
+                try body(inline)
+            } else {
+                try ContentStore.forEachChunk(db, content, from: 0, to: content.size, "cat", path.string, body)
+            }
+            return row.entry(sha256: content.sha256)
+        }
+    }
+
+    func openContent(_ db: Database, _ path: VFSPath, _ operation: String, row: EntryRow? = nil) throws -> ContentRef {
+        if path.isRoot {
+            _ = try EntryStore.requireNamespace(db, name, operation, path.string)
+            throw VFSError(EISDIR, operation, path.string)
+        }
+        let row = try row ?? EntryStore.require(db, name, path, operation)
+        guard let contentID = row.contentID, !row.isDirectory else { throw VFSError(EISDIR, operation, path.string) }
+        return try ContentStore.open(db, contentID, operation, path.string)
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import GRDB
+
+extension VFSNamespace {
+    /// Creates or replaces the file at `path` with `contents`, in one transaction.
+    ///
+    /// Missing parents are created unless `options.createParents` is off. Fails with `EISDIR`
+    /// on a directory, `ENOTDIR` when a parent is a file, `EFBIG` over the file size limit and
+    /// `EDQUOT` over the namespace quota; a failure changes nothing.
+    @discardableResult
+    public func writeFile(_ path: String, contents: Data, options: WriteOptions = .init()) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "write")
+        let metadata = try options.validatedMetadata("write", path.string)
+        return try contents.withUnsafeBytes { bytes in
+            try fileSystem.write("write", path.string) { db in
+                let now = Clock.nanoseconds()
+                let before = try EntryStore.ensureNamespace(db, name, now: now)
+                let maxFile = EntryStore.maxFileBytes(before, limits)
+                guard Int64(bytes.count) <= maxFile else {
+                    throw VFSError(EFBIG, "write", path.string, detail: "\(bytes.count) bytes is over the file size limit of \(maxFile)")
+                }
+                try precheckTarget(db, path, options, "write")
+                let content = try ContentStore.insert(db, bytes, limits: limits)
+                let row = try link(db, path, contentID: content.id, size: Int64(bytes.count), options: options, metadata: metadata, now: now, before: before, "write")
+                return row.entry(sha256: content.sha256)
+            }
+        }
+    }
+
+    /// Creates or replaces the file at `path` with the bytes `source` produces, streaming them in
+    /// bounded memory.
+    ///
+    /// `source` fills the buffer it is given and returns the number of bytes written, 0 at the end.
+    /// Content up to ``VFSLimits/stagingBatchBytes`` is written in one transaction. Larger
+    /// content is staged in batches, each in its own short transaction that readers never see, and
+    /// published by one final transaction: the file appears whole or not at all, and other writers
+    /// are not locked out for the length of the upload. A failure or crash leaves the old file.
+    @discardableResult
+    public func writeFile(_ path: String, options: WriteOptions = .init(), from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "write")
+        let metadata = try options.validatedMetadata("write", path.string)
+        if path.isRoot { throw VFSError(EISDIR, "write", path.string) }
+        var buffer = [UInt8](repeating: 0, count: limits.stagingBatchBytes)
+        var count = try Self.fill(&buffer, source)
+        if count < buffer.count {
+            return try writeFile(path.string, contents: Data(buffer[0..<count]), options: options)
+        }
+        // Stage: check the target first so an obviously doomed upload fails before any byte is stored.
+        let now = Clock.nanoseconds()
+        let before = try fileSystem.write("write", path.string) { db in
+            let row = try EntryStore.ensureNamespace(db, name, now: now)
+            try precheckTarget(db, path, options, "write")
+            return row
+        }
+        let maxFile = EntryStore.maxFileBytes(before, limits)
+        let maxBytes = before.maxBytes ?? limits.maxNamespaceBytes
+        var hasher = SHA256()
+        var total: Int64 = 0
+        var contentID: Int64?
+        do {
+            while count > 0 {
+                total += Int64(count)
+                if total > maxFile {
+                    throw VFSError(EFBIG, "write", path.string, detail: "content is over the file size limit of \(maxFile) bytes")
+                }
+                if let maxBytes, before.bytes + total > maxBytes {
+                    throw VFSError(EDQUOT, "write", path.string, detail: "namespace '\(name)' would exceed its quota of \(maxBytes) bytes")
+                }
+                let firstIndex = (total - Int64(count)) / Int64(limits.chunkSize)
+                try buffer.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                    hasher.update(bufferPointer: bytes)
+                    contentID = try fileSystem.write("write", path.string) { db in
+                        let id = try contentID ?? ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: now)
+                        try ContentStore.insertChunks(db, id, bytes, firstIndex: firstIndex, chunkSize: limits.chunkSize)
+                        return id
+                    }
+                }
+                count = try Self.fill(&buffer, source)
+            }
+            guard let id = contentID else { throw VFSError(EIO, "write", path.string) }
+            let digest = Data(hasher.finalize())
+            let size = total
+            return try fileSystem.write("write", path.string) { db in
+                let now = Clock.nanoseconds()
+                let before = try EntryStore.ensureNamespace(db, name, now: now)
+                try ContentStore.finishStaging(db, id, size: size, sha256: digest)
+                let row = try link(db, path, contentID: id, size: size, options: options, metadata: metadata, now: now, before: before, "write")
+                return row.entry(sha256: digest.lowercaseHex)
+            }
+        } catch {
+            if let id = contentID {
+                _ = try? fileSystem.write("write", path.string) { db in try ContentStore.discard(db, id) }
+            }
+            throw error
+        }
+    }
+
+    /// Reads from `source` until `buffer` is full or the source ends.
+    private static func fill(_ buffer: inout [UInt8], _ source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+        var count = 0
+        try buffer.withUnsafeMutableBytes { raw in
+            while count < raw.count {
+                let read = try source(UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
+                if read <= 0 { break }
+                count += read
+            }
+        }
+        return count
+    }
+
+    /// Fails early when a file cannot be written at `path`.
+    private func precheckTarget(_ db: Database, _ path: VFSPath, _ options: WriteOptions, _ operation: String) throws {
+        if path.isRoot { throw VFSError(EISDIR, operation, path.string) }
+        if let existing = try EntryStore.entry(db, name, path) {
+            if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
+            if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
+        }
+    }
+
+    /// Points the entry at `path` to a complete content, creating or replacing the file.
+    func link(_ db: Database, _ path: VFSPath, contentID: Int64, size: Int64, options: WriteOptions, metadata: String?, now: Int64, before: NamespaceRow, _ operation: String) throws -> EntryRow {
+        try precheckTarget(db, path, options, operation)
+        let mtime = options.mtimeNanoseconds ?? now
+        if let existing = try EntryStore.entry(db, name, path) {
+            try db.cachedStatement(sql: """
+                UPDATE vfs_entries SET content_id = ?, size = ?, mtime_ns = ?, ctime_ns = ?, mode = ?, metadata_json = ?
+                WHERE namespace = ? AND path = ?
+                """).execute(arguments: [contentID, size, mtime, now, Int64(options.mode ?? existing.mode),
+                                         metadata ?? existing.metadataJSON, name, path.string])
+        } else {
+            try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path)
+            try EntryStore.insert(db, name, path, isDirectory: false, mode: (options.mode ?? 0o644) & 0o7777, size: size,
+                                  mtime: mtime, ctime: now, contentID: contentID, metadataJSON: metadata ?? "{}")
+            try EntryStore.touch(db, name, path.parent, now: now)
+        }
+        try EntryStore.checkQuota(db, name, before: before, limits: limits, operation, path.string)
+        return try EntryStore.require(db, name, path, operation)
+    }
+
+    /// Creates the directory at `path`. With `intermediates`, creates missing parents and
+    /// accepts an existing directory, like `mkdir -p`; without, fails with `EEXIST` or `ENOENT`.
+    @discardableResult
+    public func makeDirectory(_ path: String, intermediates: Bool = false, mode: UInt32 = 0o755) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "mkdir")
+        return try fileSystem.write("mkdir", path.string) { db in
+            let now = Clock.nanoseconds()
+            let before = try EntryStore.ensureNamespace(db, name, now: now)
+            if path.isRoot {
+                if intermediates { return try stat(db, path, "mkdir") }
+                throw VFSError(EEXIST, "mkdir", path.string)
+            }
+            if let existing = try EntryStore.entry(db, name, path) {
+                if existing.isDirectory && intermediates { return existing.entry() }
+                throw VFSError(EEXIST, "mkdir", path.string)
+            }
+            try EntryStore.ensureDirectory(db, name, path.parent, create: intermediates, now: now, "mkdir", path)
+            try EntryStore.insert(db, name, path, isDirectory: true, mode: mode & 0o7777, size: 0, mtime: now, ctime: now, contentID: nil, metadataJSON: "{}")
+            try EntryStore.touch(db, name, path.parent, now: now)
+            try EntryStore.checkQuota(db, name, before: before, limits: limits, "mkdir", path.string)
+            return try EntryStore.require(db, name, path, "mkdir").entry()
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+/// A canonical VFS path: absolute, `/`-separated, with no `.`, `..`, empty or trailing
+/// components.
+///
+/// Normalization is lexical and cannot leave the namespace: `..` at the root stays at the root,
+/// as POSIX `/..` does. Whitespace is significant and no Unicode normalization is applied.
+/// Rejected inputs raise a ``VFSError`` with a precise errno:
+/// - `EINVAL`: a NUL or other C0 control character;
+/// - `EILSEQ`: bytes that are not valid UTF-8 (see ``init(bytes:operation:)``);
+/// - `ENAMETOOLONG`: a component over 255 bytes, or a path over 4096 bytes.
+public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The longest component, in UTF-8 bytes.
+    public static let maxComponentBytes = 255
+    /// The longest path, in UTF-8 bytes.
+    public static let maxPathBytes = 4096
+    /// The root of a namespace.
+    public static let root = VFSPath(canonical: "/")
+
+    /// The canonical text, for example `/a/b`.
+    public let string: String
+
+    private init(canonical: String) { string = canonical }
+
+    /// Normalizes `raw`.
+    /// - parameter operation: the operation named in a thrown error.
+    public init(_ raw: String, operation: String = "resolve") throws {
+        string = try Self.normalize(Array(raw.utf8), raw: raw, operation: operation)
+    }
+
+    /// Normalizes raw bytes, rejecting invalid UTF-8 with `EILSEQ`.
+    public init(bytes: [UInt8], operation: String = "resolve") throws {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw VFSError(EILSEQ, operation, String(decoding: bytes, as: UTF8.self))
+        }
+        string = try Self.normalize(bytes, raw: text, operation: operation)
+    }
+
+    private static func normalize(_ bytes: [UInt8], raw: String, operation: String) throws -> String {
+        if bytes.contains(where: { $0 < 0x20 }) {
+            throw VFSError(EINVAL, operation, raw.debugDescription, detail: "paths must not contain NUL or control characters")
+        }
+        if bytes.count > maxPathBytes {
+            throw VFSError(ENAMETOOLONG, operation, String(raw.prefix(64)) + "...", detail: "path is longer than \(maxPathBytes) bytes")
+        }
+        var components: [ArraySlice<UInt8>] = []
+        for component in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            if component.count > maxComponentBytes {
+                throw VFSError(ENAMETOOLONG, operation, raw, detail: "a component is longer than \(maxComponentBytes) bytes")
+            }
+            if component.count == 1, component.first == UInt8(ascii: ".") { continue }
+            if component.count == 2, component.allSatisfy({ $0 == UInt8(ascii: ".") }) {
+                _ = components.popLast()
+                continue
+            }
+            components.append(component)
+        }
+        if components.isEmpty { return "/" }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 1)
+        for component in components {
+            result.append(UInt8(ascii: "/"))
+            result.append(contentsOf: component)
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Whether this is the namespace root.
+    public var isRoot: Bool { string == "/" }
+
+    /// The last component; empty for the root.
+    public var name: String {
+        guard let slash = string.lastIndex(of: "/") else { return string }
+        return String(string[string.index(after: slash)...])
+    }
+
+    /// The parent directory; the root is its own parent.
+    public var parent: VFSPath {
+        guard let slash = string.lastIndex(of: "/"), slash != string.startIndex else { return .root }
+        return VFSPath(canonical: String(string[..<slash]))
+    }
+
+    /// The path of `name` inside this directory. `name` must be a single valid component.
+    public func appending(_ name: String) throws -> VFSPath {
+        try VFSPath(isRoot ? "/" + name : string + "/" + name)
+    }
+
+    /// Whether `other` is this path or lies beneath it.
+    public func contains(_ other: VFSPath) -> Bool {
+        isRoot || other.string == string || other.string.hasPrefix(string + "/")
+    }
+
+    /// The ancestors from the root's child down to the parent, for example `/a`, `/a/b` for `/a/b/c`.
+    var ancestors: [VFSPath] {
+        var result: [VFSPath] = []
+        var current = parent
+        while !current.isRoot {
+            result.append(current)
+            current = current.parent
+        }
+        return result.reversed()
+    }
+
+    /// The half-open range `[lower, upper)` of every path strictly beneath this one in SQLite's
+    /// BINARY collation. `0` is the byte right after `/`, so `[/a/, /a0)` holds exactly the
+    /// descendants of `/a`.
+    var descendantRange: (lower: String, upper: String) {
+        isRoot ? ("/", "0") : (string + "/", string + "0")
+    }
+
+    /// Replaces the prefix `from` of this path with `to`.
+    func rebased(from: VFSPath, to: VFSPath) -> VFSPath {
+        if string == from.string { return to }
+        let suffix = string.dropFirst(from.isRoot ? 0 : from.string.count)
+        return VFSPath(canonical: (to.isRoot ? "" : to.string) + suffix)
+    }
+
+    public static func < (lhs: VFSPath, rhs: VFSPath) -> Bool {
+        lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+    }
+
+    public var description: String { string }
+}

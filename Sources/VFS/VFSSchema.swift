@@ -1,0 +1,93 @@
+import GRDB
+import Storage
+
+extension VirtualFileSystem {
+    /// The VFS tables, as a schema component of the database that holds them.
+    ///
+    /// - `vfs_namespaces`: one row per namespace with its counters and quotas.
+    /// - `vfs_entries`: files and directories keyed by (namespace, path), with an index on
+    ///   (namespace, parent, name) for directory listings.
+    /// - `vfs_contents`: immutable file contents, shared between entries and namespaces and
+    ///   reference-counted by triggers; small contents inline.
+    /// - `vfs_chunks`: fixed-size chunks of larger contents.
+    public static let schema = SchemaComponent(name: "vfs", version: 1) { db, fromVersion in
+        if fromVersion < 1 {
+            try db.execute(sql: schemaVersion1)
+            let now = Clock.nanoseconds()
+            for name in NamespaceName.builtIn {
+                try db.execute(
+                    sql: "INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns) VALUES (?, ?, ?)",
+                    arguments: [name, now, now])
+            }
+        }
+    }
+
+    static let schemaVersion1 = """
+        CREATE TABLE vfs_namespaces (
+          name TEXT PRIMARY KEY,
+          created_at_ns INTEGER NOT NULL,
+          updated_at_ns INTEGER NOT NULL,
+          forked_from TEXT,
+          entry_count INTEGER NOT NULL DEFAULT 0,
+          byte_count INTEGER NOT NULL DEFAULT 0,
+          max_entries INTEGER,
+          max_bytes INTEGER,
+          max_file_bytes INTEGER
+        ) STRICT;
+
+        CREATE TABLE vfs_contents (
+          id INTEGER PRIMARY KEY,
+          size INTEGER NOT NULL,
+          sha256 BLOB,
+          chunk_size INTEGER NOT NULL,
+          inline_data BLOB,
+          ref_count INTEGER NOT NULL DEFAULT 0,
+          staging_since_ns INTEGER
+        ) STRICT;
+        CREATE INDEX vfs_contents_staging ON vfs_contents(staging_since_ns) WHERE staging_since_ns IS NOT NULL;
+
+        CREATE TABLE vfs_chunks (
+          content_id INTEGER NOT NULL REFERENCES vfs_contents(id) ON DELETE CASCADE,
+          chunk_index INTEGER NOT NULL,
+          data BLOB NOT NULL,
+          PRIMARY KEY (content_id, chunk_index)
+        ) STRICT;
+
+        CREATE TABLE vfs_entries (
+          namespace TEXT NOT NULL REFERENCES vfs_namespaces(name) ON DELETE CASCADE,
+          path TEXT NOT NULL,
+          parent TEXT NOT NULL,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('file', 'directory')),
+          mode INTEGER NOT NULL,
+          size INTEGER NOT NULL,
+          mtime_ns INTEGER NOT NULL,
+          ctime_ns INTEGER NOT NULL,
+          content_id INTEGER,
+          metadata_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata_json) AND json_type(metadata_json) = 'object'),
+          PRIMARY KEY (namespace, path),
+          CHECK ((kind = 'file') = (content_id IS NOT NULL))
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX vfs_entries_by_parent ON vfs_entries(namespace, parent, name);
+
+        CREATE TRIGGER vfs_entries_after_insert AFTER INSERT ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count + 1 WHERE id = NEW.content_id;
+          UPDATE vfs_namespaces SET entry_count = entry_count + 1, byte_count = byte_count + NEW.size
+            WHERE name = NEW.namespace;
+        END;
+
+        CREATE TRIGGER vfs_entries_after_delete AFTER DELETE ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count - 1 WHERE id = OLD.content_id;
+          DELETE FROM vfs_contents WHERE id = OLD.content_id AND ref_count <= 0;
+          UPDATE vfs_namespaces SET entry_count = entry_count - 1, byte_count = byte_count - OLD.size
+            WHERE name = OLD.namespace;
+        END;
+
+        CREATE TRIGGER vfs_entries_after_update_content AFTER UPDATE OF content_id, size ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count + 1 WHERE id = NEW.content_id;
+          UPDATE vfs_contents SET ref_count = ref_count - 1 WHERE id = OLD.content_id;
+          DELETE FROM vfs_contents WHERE id = OLD.content_id AND ref_count <= 0;
+          UPDATE vfs_namespaces SET byte_count = byte_count + NEW.size - OLD.size WHERE name = NEW.namespace;
+        END;
+        """
+}

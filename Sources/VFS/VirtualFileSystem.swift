@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Storage
+
+/// A virtual filesystem stored in one SQLite database, divided into namespaces.
+///
+/// ```swift
+/// let database = try StateDatabase(path: path, identity: identity, components: [VirtualFileSystem.schema])
+/// let vfs = VirtualFileSystem(database: database)
+/// let workspace = try vfs.namespace("workspace")
+/// try workspace.writeFile("/notes/todo.md", contents: Data("hello".utf8))
+/// ```
+///
+/// Every mutation is one `BEGIN IMMEDIATE` transaction, so a crash leaves the old state or the
+/// new one. Reads run on a pool of read connections, concurrently with the writer and with other
+/// processes writing the same file. Listing and walking use prefix-indexed range queries on
+/// `(namespace, path)` and an index on `(namespace, parent, name)`; no query scans a namespace.
+public final class VirtualFileSystem: Sendable {
+    /// The database holding the VFS tables.
+    public let database: StateDatabase
+    /// Default limits for namespaces without quotas of their own, and the storage layout.
+    public let limits: VFSLimits
+
+    /// Creates a VFS over `database`, which must have been opened with ``schema`` among its
+    /// components.
+    public init(database: StateDatabase, limits: VFSLimits = .fromEnvironment()) {
+        self.database = database
+        self.limits = limits
+    }
+
+    /// A handle on one namespace. The name is validated; the namespace need not exist yet
+    /// (writes create it, reads of a missing namespace fail with `ENOENT`).
+    public func namespace(_ name: String) throws -> VFSNamespace {
+        VFSNamespace(name: try NamespaceName.validate(name), fileSystem: self)
+    }
+
+    var writer: any DatabaseWriter { database.writer }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction and maps SQLite failures to `VFSError`.
+    func write<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw VFSError(EIO, operation, path, detail: "transaction produced no result") }
+                return result
+            }
+        } catch let error as DatabaseError {
+            throw Self.map(error, operation, path)
+        }
+    }
+
+    /// Runs `body` in one read transaction (a consistent snapshot) on a read connection.
+    func read<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw Self.map(error, operation, path)
+        }
+    }
+
+    /// Maps an SQLite error to the errno a filesystem would give.
+    static func map(_ error: DatabaseError, _ operation: String, _ path: String) -> VFSError {
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return VFSError(EBUSY, operation, path, detail: "database is locked by another writer past the busy timeout")
+        case .SQLITE_FULL:
+            return VFSError(ENOSPC, operation, path, detail: detail)
+        case .SQLITE_READONLY:
+            return VFSError(EROFS, operation, path, detail: detail)
+        case .SQLITE_PERM, .SQLITE_AUTH:
+            return VFSError(EACCES, operation, path, detail: detail)
+        case .SQLITE_TOOBIG:
+            return VFSError(EFBIG, operation, path, detail: detail)
+        default:
+            return VFSError(EIO, operation, path, detail: "database error: \(detail)")
+        }
+    }
+}
+
+/// One namespace of a ``VirtualFileSystem``: the unit that paths are relative to.
+///
+/// Paths are normalized with ``VFSPath``; every method throws ``VFSError``.
+public struct VFSNamespace: Sendable {
+    /// The namespace name, for example `workspace` or `run:42`.
+    public let name: String
+    /// The filesystem it belongs to.
+    public let fileSystem: VirtualFileSystem
+
+    var limits: VFSLimits { fileSystem.limits }
+}
