@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import GRDB
+import Testing
+@testable import VFS
+
+@Suite struct ContentTests {
+    static let small = VFSLimits(inlineLimit: 1024, chunkSize: 4096, stagingBatchBytes: 16384)
+
+    @Test func inlineAndChunkedRoundTrip() throws {
+        let fixture = try Fixture(limits: Self.small)
+        let ws = fixture.workspace
+        for size in [0, 1, 1024, 1025, 4095, 4096, 4097, 12_288, 40_000] {
+            let data = Data.pattern(size, seed: UInt8(size % 251))
+            let entry = try ws.writeFile("/f\(size)", contents: data)
+            #expect(try ws.readFile("/f\(size)") == data, "size \(size)")
+            #expect(entry.sha256 == SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        }
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents WHERE inline_data IS NOT NULL") == 3)
+        #expect(try fixture.count("SELECT count(*) FROM vfs_chunks WHERE content_id = (SELECT content_id FROM vfs_entries WHERE path = '/f40000')") == 10)
+    }
+
+    @Test func rangeReadsTouchOnlyTheirChunks() throws {
+        let fixture = try Fixture(limits: Self.small)
+        let ws = fixture.workspace
+        let data = Data.pattern(40_000)
+        try ws.writeFile("/big", contents: data)
+        for (offset, length) in [(0, 10), (4090, 20), (8192, 4096), (39_990, 100), (40_000, 5), (50_000, 1), (0, 40_000)] {
+            let expected = offset < data.count ? data.subdata(in: offset..<min(data.count, offset + length)) : Data()
+            #expect(try ws.read("/big", offset: Int64(offset), length: length) == expected, "\(offset)+\(length)")
+        }
+        // A range read over one chunk reads one chunk row: remove the others and it still works.
+        let id = try fixture.count("SELECT content_id FROM vfs_entries WHERE path = '/big'")
+        try fixture.fileSystem.database.writer.write { db in
+            try db.execute(sql: "DELETE FROM vfs_chunks WHERE content_id = ? AND chunk_index <> 2", arguments: [id])
+        }
+        #expect(try ws.read("/big", offset: 8200, length: 100) == data.subdata(in: 8200..<8300))
+        let error = expectErrno(EIO) { _ = try ws.readFile("/big") }
+        #expect(error?.detail?.contains("missing") == true)
+    }
+
+    @Test func streamedWriteIsStagedAndPublishedWhole() throws {
+        let fixture = try Fixture(limits: Self.small)
+        let ws = fixture.workspace
+        let data = Data.pattern(100_000, seed: 3)
+        var offset = 0
+        let entry = try ws.writeFile("/streamed", options: WriteOptions(mode: 0o640)) { buffer in
+            let count = min(buffer.count, data.count - offset, 777)
+            data.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: offset..<offset + count)
+            offset += count
+            return count
+        }
+        #expect(entry.size == 100_000)
+        #expect(entry.mode == 0o640)
+        #expect(try ws.readFile("/streamed") == data)
+        var streamed = Data()
+        try ws.streamFile("/streamed") { streamed.append($0) }
+        #expect(streamed == data)
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents WHERE staging_since_ns IS NOT NULL") == 0)
+    }
+
+    @Test func failedStreamLeavesTheOldFileAndNoGarbage() throws {
+        let fixture = try Fixture(limits: Self.small)
+        let ws = fixture.workspace
+        try ws.writeFile("/f", contents: Data("old".utf8))
+        struct SourceFailed: Error {}
+        var produced = 0
+        #expect(throws: SourceFailed.self) {
+            try ws.writeFile("/f") { buffer in
+                produced += buffer.count
+                if produced > 50_000 { throw SourceFailed() }
+                buffer.initializeMemory(as: UInt8.self, repeating: 7)
+                return buffer.count
+            }
+        }
+        #expect(try ws.readFile("/f") == Data("old".utf8))
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents") == 1)
+        #expect(try fixture.count("SELECT count(*) FROM vfs_chunks") == 0)
+    }
+
+    @Test func abandonedUploadsAreCollected() throws {
+        let fixture = try Fixture(limits: Self.small)
+        try fixture.fileSystem.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO vfs_contents (size, chunk_size, staging_since_ns) VALUES (0, 4096, 1)")
+            try db.execute(sql: "INSERT INTO vfs_chunks (content_id, chunk_index, data) VALUES (last_insert_rowid(), 0, x'00')")
+        }
+        #expect(try fixture.fileSystem.collectAbandonedUploads() == 1)
+        #expect(try fixture.count("SELECT count(*) FROM vfs_chunks") == 0)
+    }
+
+    @Test func metadataAndReadOfMissingContentIsEIO() throws {
+        let fixture = try Fixture()
+        let ws = fixture.workspace
+        try ws.writeFile("/m", contents: Data("x".utf8), options: WriteOptions(metadataJSON: #"{ "b": 1, "a": [true] }"#))
+        #expect(try ws.stat("/m").metadataJSON == #"{"a":[true],"b":1}"#)
+    }
+}

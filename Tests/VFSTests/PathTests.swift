@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import VFS
+
+@Suite struct PathTests {
+    @Test(arguments: [
+        ("", "/"), (".", "/"), ("/", "/"), ("//", "/"), ("a", "/a"), ("/a/", "/a"), ("a//b", "/a/b"),
+        ("/a/./b/.", "/a/b"), ("/a/b/..", "/a"), ("../../etc/passwd", "/etc/passwd"), ("/..", "/"),
+        ("/a/../../b", "/b"), ("a/b/../../..", "/"), ("/ space ", "/ space "), (" leading", "/ leading"),
+        ("/...", "/..."), ("/a/..b", "/a/..b"), ("/é/日本", "/é/日本"), ("/a\\b", "/a\\b"), ("/%_*?[", "/%_*?["),
+    ])
+    func normalizes(input: String, expected: String) throws {
+        #expect(try VFSPath(input).string == expected)
+    }
+
+    /// Hostile inputs and the errno each must get (a loop, so control characters stay out of
+    /// test names in the log).
+    @Test func rejectsHostileInputs() {
+        let table: [(String, Int32)] = [
+            ("/a\u{0}b", EINVAL), ("\u{0}", EINVAL), ("/a\nb", EINVAL), ("/a\tb", EINVAL), ("\u{1F}", EINVAL), ("/a\r", EINVAL),
+            ("/../\u{1B}[2J", EINVAL),
+            ("/" + String(repeating: "x", count: 256), ENAMETOOLONG),
+            ("/ok/" + String(repeating: "é", count: 128), ENAMETOOLONG),
+            (String(repeating: "/abcdefgh", count: 456), ENAMETOOLONG),
+        ]
+        for (input, errno) in table {
+            expectErrno(errno, "\(input.debugDescription)") { _ = try VFSPath(input) }
+        }
+    }
+
+    @Test func acceptsLimits() throws {
+        let longest = "/" + String(repeating: "x", count: 255)
+        #expect(try VFSPath(longest).string == longest)
+        let deep = String(repeating: "/abcdefg", count: 512)  // exactly 4096 bytes
+        #expect(try VFSPath(deep).string == deep)
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        expectErrno(EILSEQ) { _ = try VFSPath(bytes: [0x2F, 0xFF, 0x61]) }
+        expectErrno(EILSEQ) { _ = try VFSPath(bytes: [0x2F, 0xC3]) }
+        expectErrno(EILSEQ) { _ = try VFSPath(bytes: [0x2F, 0xED, 0xA0, 0x80]) }  // a UTF-16 surrogate
+    }
+
+    /// Every random byte string either fails with a precise errno or gives a canonical path that
+    /// normalizes to itself.
+    @Test func randomBytesNormalizeCanonicallyOrFailPrecisely() throws {
+        var generator = SeededGenerator(seed: 0x5EED)
+        let alphabet: [UInt8] = Array("/./..ab \u{7F}".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF, 0x2F, 0x2E, 0x2E]
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            var bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            if Int.random(in: 0..<50, using: &generator) == 0 {
+                bytes += [UInt8](repeating: UInt8(ascii: "z"), count: Int.random(in: 250...300, using: &generator))
+            }
+            do {
+                let path = try VFSPath(bytes: bytes)
+                let text = path.string
+                #expect(text.hasPrefix("/"))
+                #expect(!text.contains("//"))
+                #expect(text == "/" || !text.hasSuffix("/"))
+                let components = text.split(separator: "/")
+                #expect(!components.contains(".."), "\(text)")
+                #expect(!components.contains("."), "\(text)")
+                #expect(try VFSPath(text).string == text)
+                #expect(try VFSPath(bytes: Array(text.utf8)) == path)
+            } catch let error as VFSError {
+                #expect([EINVAL, EILSEQ, ENAMETOOLONG].contains(error.errno), "\(bytes): \(error)")
+            }
+        }
+    }
+
+    @Test func parentsNamesAndRanges() throws {
+        let path = try VFSPath("/a/b/c")
+        #expect(path.parent.string == "/a/b")
+        #expect(path.name == "c")
+        #expect(path.ancestors.map(\.string) == ["/a", "/a/b"])
+        #expect(try VFSPath("/a").descendantRange == ("/a/", "/a0"))
+        #expect(VFSPath.root.descendantRange == ("/", "0"))
+        #expect(try VFSPath("/a").contains(VFSPath("/a/b")))
+        #expect(try !VFSPath("/a").contains(VFSPath("/ab")))
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
