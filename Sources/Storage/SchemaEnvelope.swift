@@ -81,9 +81,6 @@ struct SchemaEnvelope {
     private func migrate(_ db: Database, _ snapshot: Snapshot) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if !snapshot.hasMeta {
-            if !snapshot.hasOtherTables {
-                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
-            }
             try db.execute(sql: """
                 CREATE TABLE schema_meta (
                   singleton INTEGER PRIMARY KEY CHECK (singleton = 1),

@@ -67,6 +67,10 @@ public final class StateDatabase: Sendable {
         let autoCheckpoint = options.autoCheckpointPages
         let readOnly = options.readOnly
         config.prepareDatabase { db in
+            // A fresh, empty file gets incremental auto-vacuum, which must precede WAL and tables.
+            if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
             try db.execute(sql: "PRAGMA synchronous = \(journal == .wal ? "NORMAL" : "FULL")")
             if !readOnly {
                 try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")
@@ -97,6 +101,11 @@ public final class StateDatabase: Sendable {
         default:
             return StorageError(.io, path: path, message: error.message ?? "\(error)", errno: EIO)
         }
+    }
+
+    /// Closes every connection, checkpointing the WAL into the database file. Further use fails.
+    public func close() throws {
+        try writer.close()
     }
 
     /// The size of the database file and its WAL, in bytes.

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// Runs the built `openclaw` executable as a real process.
+struct CLIRunner {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stdoutData: Data
+
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: stdoutData) }
+    }
+
+    /// The `openclaw` binary built beside the test bundle (or `$OPENCLAW_BIN`).
+    static let executable: String = {
+        if let path = ProcessInfo.processInfo.environment["OPENCLAW_BIN"] { return path }
+        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((runner as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openclaw")
+    }()
+
+    let state: String
+
+    /// Runs `openclaw ARGS --state STATE`... with `--state` inserted after the subcommands.
+    @discardableResult
+    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+        try Self.run(executable: Self.executable, arguments: arguments + ["--state", state], stdin: stdin, environment: environment)
+    }
+
+    static func run(executable: String, arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            Issue.record("the openclaw executable is missing at \(executable); run `swift build` before `swift test`")
+            throw CancellationError()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        // Drain both pipes concurrently so a large output cannot block the child.
+        let group = DispatchGroup()
+        let collected = Collected()
+        group.enter()
+        DispatchQueue.global().async {
+            collected.setErrors(errors.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
+        if let stdin { try input.fileHandleForWriting.write(contentsOf: stdin) }
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: collected.errors, as: UTF8.self), stdoutData: out)
+    }
+
+    /// Runs a shell command line (for arguments that are not valid UTF-8, pipes, kills).
+    static func shell(_ command: String) throws -> Result {
+        try run(executable: "/bin/sh", arguments: ["-c", command])
+    }
+}
+
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func setErrors(_ value: Data) { lock.withLock { data = value } }
+    var errors: Data { lock.withLock { data } }
+}
+
+/// A unique temporary directory, removed when released.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("openclaw-cli-test-XXXXXX")).utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(cString: created!)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ relative: String, _ contents: String) throws {
+        let url = URL(fileURLWithPath: path + "/" + relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contents.utf8).write(to: url)
+    }
+}
