@@ -1,1 +1,6 @@
-print("x")
+// openclaw-bench: performance of the VFS against the native filesystem, measured in one run.
+//
+//   swift run -c release openclaw-bench vfs [--quick] [--json]
+//
+// See docs/benchmarks.md for results and how to read them.
+OpenClawBench.main()

@@ -75,6 +75,7 @@ public struct VFSError: Error, Sendable, Hashable, CustomStringConvertible {
         case ENOSYS: "ENOSYS"
         case ENODATA: "ENODATA"
         case ERANGE: "ERANGE"
+        case EDEADLK: "EDEADLK"
         default: "E\(errno)"
         }
     }

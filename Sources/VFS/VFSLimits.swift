@@ -37,13 +37,19 @@ public struct VFSLimits: Sendable, Hashable {
         self.stagingBatchBytes = chunks * chunkSize
     }
 
-    /// Limits read from `OPENCLAW_VFS_MAX_FILE_BYTES`, `OPENCLAW_VFS_MAX_NAMESPACE_BYTES` and
-    /// `OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES`, with the defaults above for unset variables.
+    /// Limits read from `OPENCLAW_VFS_MAX_FILE_BYTES`, `OPENCLAW_VFS_MAX_NAMESPACE_BYTES`,
+    /// `OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES` and `OPENCLAW_VFS_STAGING_BATCH_BYTES`, with the
+    /// defaults above for unset variables.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> VFSLimits {
         var limits = VFSLimits()
         if let value = environment["OPENCLAW_VFS_MAX_FILE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxFileBytes = value }
         if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceBytes = value }
         if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceEntries = value }
+        if let value = environment["OPENCLAW_VFS_STAGING_BATCH_BYTES"].flatMap(Int.init), value > 0 {
+            limits = VFSLimits(maxFileBytes: limits.maxFileBytes, maxNamespaceBytes: limits.maxNamespaceBytes,
+                               maxNamespaceEntries: limits.maxNamespaceEntries, inlineLimit: limits.inlineLimit,
+                               chunkSize: limits.chunkSize, stagingBatchBytes: value)
+        }
         return limits
     }
 }

@@ -36,29 +36,61 @@ public final class VirtualFileSystem: Sendable {
 
     var writer: any DatabaseWriter { database.writer }
 
+    /// The connection this thread is already using for this VFS, if any: a callback of `walk`,
+    /// `streamFile` or an import's progress may call back into the VFS, and those calls run on
+    /// the same connection and snapshot instead of re-entering GRDB (which forbids it).
+    private let activeConnection = ActiveConnection()
+
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction and maps SQLite failures to `VFSError`.
+    /// Nested in another write on this thread, `body` runs in a savepoint of that transaction.
     func write<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+        if let active = activeConnection.current {
+            if active.isWrite {
+                return try Self.mapping(operation, path) {
+                    var result: T?
+                    try active.database.inSavepoint {
+                        result = try body(active.database)
+                        return .commit
+                    }
+                    guard let result else { throw VFSError(EIO, operation, path) }
+                    return result
                 }
-                guard let result else { throw VFSError(EIO, operation, path, detail: "transaction produced no result") }
-                return result
             }
-        } catch let error as DatabaseError {
-            throw Self.map(error, operation, path)
+            if database.journal == .rollback {
+                throw VFSError(EDEADLK, operation, path, detail: "cannot write from inside a read callback on a single-connection database")
+            }
+        }
+        return try Self.mapping(operation, path) {
+            try writer.writeWithoutTransaction { db in
+                try activeConnection.with(db, isWrite: true) {
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    guard let result else { throw VFSError(EIO, operation, path, detail: "transaction produced no result") }
+                    return result
+                }
+            }
         }
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot) on a read connection.
+    /// Nested in another read or write on this thread, `body` runs on that connection.
     func read<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
+        if let active = activeConnection.current {
+            return try Self.mapping(operation, path) { try body(active.database) }
+        }
+        return try Self.mapping(operation, path) {
+            try writer.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
+        }
+    }
+
+    private static func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
         do {
-            return try writer.read(body)
+            return try body()
         } catch let error as DatabaseError {
-            throw Self.map(error, operation, path)
+            throw map(error, operation, path)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Testing
 @testable import VFS
 
@@ -148,5 +149,43 @@ import Testing
         let ws = try Fixture().workspace
         expectErrno(EINVAL) { try ws.writeFile("/a\u{0}b", contents: Data()) }
         expectErrno(ENAMETOOLONG) { try ws.makeDirectory("/" + String(repeating: "n", count: 300)) }
+    }
+}
+
+/// Callbacks may call back into the VFS: on the same connection and snapshot.
+@Suite struct ReentrancyTests {
+    @Test(arguments: [JournalPolicy.wal, .rollback])
+    func callbacksMayUseTheFileSystem(journal: JournalPolicy) throws {
+        let fixture = try Fixture(journal: journal)
+        let ws = fixture.workspace
+        for index in 0..<5 { try ws.writeFile("/d/f\(index)", contents: Data("\(index)".utf8)) }
+        var contents: [String] = []
+        try ws.walk("/d") { entry in
+            if !entry.isDirectory { contents.append(String(decoding: try ws.readFile(entry.path), as: UTF8.self)) }
+        }
+        #expect(contents == ["0", "1", "2", "3", "4"])
+        var sizeSeen: Int64 = -1
+        try ws.streamFile("/d/f1") { _ throws in sizeSeen = try ws.stat("/d/f1").size }
+        #expect(sizeSeen == 1)
+        if journal == .wal {
+            // A write from a read callback runs on the writer connection.
+            try ws.walk("/d") { entry in if entry.path == "/d/f0" { try ws.writeFile("/copy", contents: Data("c".utf8)) } }
+            #expect(try ws.readFile("/copy") == Data("c".utf8))
+        } else {
+            expectErrno(EDEADLK) { try ws.walk("/d") { _ in try ws.writeFile("/copy", contents: Data()) } }
+        }
+    }
+
+    @Test func aFailedNestedWriteRollsBackOnlyItself() throws {
+        let fixture = try Fixture()
+        let ws = fixture.workspace
+        let source = TemporaryDirectory()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: source.path + "/file"))
+        var nested: VFSError?
+        try ws.importDirectory(source.path, to: "/imported") { _ in
+            do { try ws.makeDirectory("/imported") } catch let error as VFSError { nested = error } catch {}
+        }
+        #expect(nested?.errno == EEXIST)
+        #expect(try ws.readFile("/imported/file") == Data("x".utf8))
     }
 }

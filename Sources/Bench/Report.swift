@@ -1,0 +1,116 @@
+import Foundation
+
+/// One line of the results table.
+struct ResultRow: Codable {
+    /// Short stable id (`read-10k`, `stat-10k`, ...).
+    var id: String
+    /// What was measured, in words.
+    var workload: String
+    /// The VFS figure, as printed.
+    var vfs: String
+    /// The native figure for the same work, as printed.
+    var native: String
+    /// The ratio, oriented as `ratioMeaning` says.
+    var ratio: Double?
+    /// How to read `ratio`, for example "native/VFS time (>1: VFS faster)".
+    var ratioMeaning: String
+    /// The goal, in words; "-" when the workload has none.
+    var goal: String
+    /// Whether the goal is met; nil when there is no goal.
+    var met: Bool?
+    /// Timed repetitions behind each figure (each after one untimed warm-up run).
+    var repetitions: Int
+    /// The raw numbers (seconds, bytes, KiB...), for scripts.
+    var values: [String: Double] = [:]
+    /// Anything notable about this row.
+    var notes: [String] = []
+
+    var ratioText: String {
+        guard let ratio else { return "-" }
+        return Format.ratio(ratio) + " " + ratioMeaning
+    }
+
+    var metText: String {
+        guard let met else { return "n/a" }
+        return met ? "yes" : "**NO**"
+    }
+}
+
+/// The machine the run happened on.
+struct MachineInfo: Codable {
+    var cpus: Int
+    var cpuModel: String
+    var memory: String
+    var kernel: String
+    /// `df -T` of the directory holding both the state database and the native files.
+    var filesystem: String
+    var sqliteVersion: String
+    var journalMode: String
+    var synchronous: String
+    var journalReason: String
+
+    static func collect(directory: String) -> MachineInfo {
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
+        let memKiB = ((try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("MemTotal:") }.flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
+        var name = utsname()
+        uname(&name)
+        let release = withUnsafePointer(to: &name.release) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
+        let df = (try? runProcess("/bin/df", ["-T", "-h", directory]))?.split(separator: "\n").last.map(String.init) ?? "unknown"
+        return MachineInfo(cpus: cpus, cpuModel: model, memory: String(format: "%.1f GiB", Double(memKiB) / 1024 / 1024),
+                           kernel: release, filesystem: df.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "),
+                           sqliteVersion: "?", journalMode: "?", synchronous: "?", journalReason: "?")
+    }
+}
+
+/// Everything a run produced.
+struct BenchReport: Codable {
+    var command: String
+    var date: String
+    var machine: MachineInfo
+    var configuration: BenchConfiguration
+    var rows: [ResultRow]
+    var notes: [String]
+    var totalSeconds: Double
+
+    /// The human-readable report: a header, the Markdown table, the notes.
+    func text() -> String {
+        var lines: [String] = []
+        lines.append("openclaw-bench vfs: \(date)")
+        lines.append("command: \(command)")
+        lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
+        lines.append("disk:    \(machine.filesystem)   (state database and native files in the same directory)")
+        lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode), synchronous=\(machine.synchronous) (\(machine.journalReason))")
+        lines.append("method:  every figure is the median of \(configuration.repetitions) timed repetitions after 1 untimed warm-up run "
+                     + "(\(configuration.largeRepetitions) for the \(configuration.largeMiB) MiB file); VFS and native run the same work in this process.")
+        lines.append("ratios:  time rows are native/VFS time and throughput rows VFS/native throughput: > 1 means the VFS is faster. "
+                     + "Scaling rows are big/small time: 1.00 means no slowdown.")
+        lines.append("")
+        lines.append("| # | workload | VFS | native | ratio | goal | met |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for (index, row) in rows.enumerated() {
+            lines.append("| \(index + 1) | \(row.workload) | \(row.vfs) | \(row.native) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
+        }
+        lines.append("")
+        let goals = rows.filter { $0.met != nil }
+        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
+        let rowNotes = rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
+        if !rowNotes.isEmpty || !notes.isEmpty {
+            lines.append("")
+            lines.append("notes:")
+            for note in notes + rowNotes { lines.append("- " + note) }
+        }
+        lines.append("")
+        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        return lines.joined(separator: "\n")
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
