@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing openclaw needs, when it is missing. Sourced by run.sh and test.sh.
+set -euo pipefail
+
+packages=(libsqlite3-dev pkg-config sqlite3 tar)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "openclaw: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+  else
+    echo "openclaw: no Swift toolchain found (expected swift on PATH or /opt/swift/usr/bin/swift)" >&2
+    exit 69
+  fi
+fi
