@@ -66,12 +66,13 @@ public final class StateDatabase: Sendable {
         let journalSizeLimit = options.journalSizeLimit
         let autoCheckpoint = options.autoCheckpointPages
         let readOnly = options.readOnly
+        let synchronous = journal == .wal && !options.syncEveryCommit ? "NORMAL" : "FULL"
         config.prepareDatabase { db in
             // A fresh, empty file gets incremental auto-vacuum, which must precede WAL and tables.
             if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             }
-            try db.execute(sql: "PRAGMA synchronous = \(journal == .wal ? "NORMAL" : "FULL")")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             if !readOnly {
                 try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
@@ -81,7 +82,12 @@ public final class StateDatabase: Sendable {
         }
         switch journal {
         case .wal:
-            return try DatabasePool(path: path, configuration: config)
+            let pool = try DatabasePool(path: path, configuration: config)
+            if synchronous == "FULL", !readOnly {
+                // GRDB sets NORMAL on the writer when it enables WAL; only the writer commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+            return pool
         case .rollback:
             return try DatabaseQueue(path: path, configuration: config)
         }

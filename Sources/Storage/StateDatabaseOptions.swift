@@ -15,6 +15,10 @@ public struct StateDatabaseOptions: Sendable {
     public var readOnly: Bool
     /// Forces a journal policy instead of detecting it from the filesystem.
     public var journalPolicy: JournalPolicy?
+    /// Sync every WAL commit to disk (`synchronous=FULL`), surviving power loss, instead of only
+    /// at checkpoints (`NORMAL`, the default, which survives process crashes). Defaults to
+    /// `OPENCLAW_SQLITE_SYNCHRONOUS=full`. Rollback journals always use FULL.
+    public var syncEveryCommit: Bool
 
     public init(
         busyTimeout: TimeInterval? = nil,
@@ -37,5 +41,6 @@ public struct StateDatabaseOptions: Sendable {
         self.maximumReaderCount = maximumReaderCount
         self.readOnly = readOnly
         self.journalPolicy = journalPolicy
+        self.syncEveryCommit = environment["OPENCLAW_SQLITE_SYNCHRONOUS"]?.lowercased() == "full"
     }
 }

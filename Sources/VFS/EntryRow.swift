@@ -14,6 +14,17 @@ struct EntryRow {
     var contentID: Int64?
     var metadataJSON: String
 
+    init(path: String, isDirectory: Bool, mode: UInt32, size: Int64, mtime: Int64, ctime: Int64, contentID: Int64?, metadataJSON: String) {
+        self.path = path
+        self.isDirectory = isDirectory
+        self.mode = mode
+        self.size = size
+        self.mtime = mtime
+        self.ctime = ctime
+        self.contentID = contentID
+        self.metadataJSON = metadataJSON
+    }
+
     init(row: Row) {
         path = row[0]
         isDirectory = (row[1] as String) == "directory"

@@ -57,7 +57,7 @@ extension VFSNamespace {
                 }
                 let content = try insertHostFile(db, item.hostPath, item.path, maxFile: maxFile, buffer: &buffer)
                 let options = WriteOptions(mode: item.status.mode, mtimeNanoseconds: item.status.mtime, createParents: false)
-                _ = try link(db, item.path, contentID: content.id, size: content.size, options: options, metadata: nil, now: now, before: before, "import")
+                _ = try link(db, item.path, contentID: content.id, size: content.size, options: options, metadata: nil, now: now, before: before, checkQuota: false, "import")
                 report.files += 1
                 report.bytes += content.size
                 if let progress, throttle.due() {

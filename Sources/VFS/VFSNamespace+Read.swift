@@ -141,8 +141,24 @@ extension VFSNamespace {
             _ = try EntryStore.requireNamespace(db, name, operation, path.string)
             throw VFSError(EISDIR, operation, path.string)
         }
-        let row = try row ?? EntryStore.require(db, name, path, operation)
-        guard let contentID = row.contentID, !row.isDirectory else { throw VFSError(EISDIR, operation, path.string) }
-        return try ContentStore.open(db, contentID, operation, path.string)
+        if let row {
+            guard let contentID = row.contentID, !row.isDirectory else { throw VFSError(EISDIR, operation, path.string) }
+            return try ContentStore.open(db, contentID, operation, path.string)
+        }
+        // The hot path of a read: the entry and its content row in one indexed lookup.
+        let statement = try db.cachedStatement(sql: """
+            SELECT e.kind, e.content_id, c.size, c.chunk_size, c.sha256, c.inline_data
+            FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
+            WHERE e.namespace = ? AND e.path = ?
+            """)
+        guard let found = try Row.fetchOne(statement, arguments: [name, path.string]) else {
+            throw try EntryStore.missing(db, name, path, operation)
+        }
+        guard let contentID = found[1] as Int64?, (found[0] as String) == "file" else { throw VFSError(EISDIR, operation, path.string) }
+        guard let size = found[2] as Int64?, let chunkSize = found[3] as Int64? else {
+            throw VFSError(EIO, operation, path.string, detail: "content \(contentID) is missing; run openclaw doctor")
+        }
+        let sha: Data? = found[4]
+        return ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256: sha?.lowercaseHex, inline: found[5])
     }
 }

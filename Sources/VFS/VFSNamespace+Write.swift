@@ -20,7 +20,6 @@ extension VFSNamespace {
                 guard Int64(bytes.count) <= maxFile else {
                     throw VFSError(EFBIG, "write", path.string, detail: "\(bytes.count) bytes is over the file size limit of \(maxFile)")
                 }
-                try precheckTarget(db, path, options, "write")
                 let content = try ContentStore.insert(db, bytes, limits: limits)
                 let row = try link(db, path, contentID: content.id, size: Int64(bytes.count), options: options, metadata: metadata, now: now, before: before, "write")
                 return row.entry(sha256: content.sha256)
@@ -120,23 +119,35 @@ extension VFSNamespace {
     }
 
     /// Points the entry at `path` to a complete content, creating or replacing the file.
-    func link(_ db: Database, _ path: VFSPath, contentID: Int64, size: Int64, options: WriteOptions, metadata: String?, now: Int64, before: NamespaceRow, _ operation: String) throws -> EntryRow {
-        try precheckTarget(db, path, options, operation)
+    /// `checkQuota` is off only for callers that check once for many files (import).
+    func link(_ db: Database, _ path: VFSPath, contentID: Int64, size: Int64, options: WriteOptions, metadata: String?, now: Int64, before: NamespaceRow, checkQuota: Bool = true, _ operation: String) throws -> EntryRow {
+        if path.isRoot { throw VFSError(EISDIR, operation, path.string) }
         let mtime = options.mtimeNanoseconds ?? now
+        var row: EntryRow
         if let existing = try EntryStore.entry(db, name, path) {
+            if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
+            if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
+            row = existing
+            row.mode = options.mode ?? existing.mode
+            row.metadataJSON = metadata ?? existing.metadataJSON
             try db.cachedStatement(sql: """
                 UPDATE vfs_entries SET content_id = ?, size = ?, mtime_ns = ?, ctime_ns = ?, mode = ?, metadata_json = ?
                 WHERE namespace = ? AND path = ?
-                """).execute(arguments: [contentID, size, mtime, now, Int64(options.mode ?? existing.mode),
-                                         metadata ?? existing.metadataJSON, name, path.string])
+                """).execute(arguments: [contentID, size, mtime, now, Int64(row.mode), row.metadataJSON, name, path.string])
         } else {
             try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path)
-            try EntryStore.insert(db, name, path, isDirectory: false, mode: (options.mode ?? 0o644) & 0o7777, size: size,
-                                  mtime: mtime, ctime: now, contentID: contentID, metadataJSON: metadata ?? "{}")
+            row = EntryRow(path: path.string, isDirectory: false, mode: (options.mode ?? 0o644) & 0o7777, size: size,
+                           mtime: mtime, ctime: now, contentID: contentID, metadataJSON: metadata ?? "{}")
+            try EntryStore.insert(db, name, path, isDirectory: false, mode: row.mode, size: size,
+                                  mtime: mtime, ctime: now, contentID: contentID, metadataJSON: row.metadataJSON)
             try EntryStore.touch(db, name, path.parent, now: now)
         }
-        try EntryStore.checkQuota(db, name, before: before, limits: limits, operation, path.string)
-        return try EntryStore.require(db, name, path, operation)
+        row.size = size
+        row.mtime = mtime
+        row.ctime = now
+        row.contentID = contentID
+        if checkQuota { try EntryStore.checkQuota(db, name, before: before, limits: limits, operation, path.string) }
+        return row
     }
 
     /// Creates the directory at `path`. With `intermediates`, creates missing parents and

@@ -42,6 +42,13 @@ import Testing
         #expect(try database.integrityCheck() == ["ok"])
     }
 
+    @Test func syncEveryCommitOnRequest() throws {
+        let directory = TemporaryDirectory()
+        let database = try StateDatabase(path: directory.path + "/db.sqlite", identity: Self.identity, components: [],
+                                         options: StateDatabaseOptions(environment: ["OPENCLAW_SQLITE_SYNCHRONOUS": "full"]))
+        #expect(try database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
+
     @Test func defaultBusyTimeoutIsThirtySeconds() {
         #expect(StateDatabaseOptions(environment: [:]).busyTimeout == 30)
     }
