@@ -12,18 +12,21 @@ extension VFSNamespace {
     public func writeFile(_ path: String, contents: Data, options: WriteOptions = .init()) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "write")
         let metadata = try options.validatedMetadata("write", path.string)
-        return try contents.withUnsafeBytes { bytes in
-            try fileSystem.write("write", path.string) { db in
-                let now = Clock.nanoseconds()
-                let before = try EntryStore.ensureNamespace(db, name, now: now)
-                let maxFile = EntryStore.maxFileBytes(before, limits)
-                guard Int64(bytes.count) <= maxFile else {
-                    throw VFSError(EFBIG, "write", path.string, detail: "\(bytes.count) bytes is over the file size limit of \(maxFile)")
-                }
-                let content = try ContentStore.insert(db, bytes, limits: limits)
-                let row = try link(db, path, contentID: content.id, size: Int64(bytes.count), options: options, metadata: metadata, now: now, before: before, "write")
-                return row.entry(sha256: content.sha256)
+        return try contents.withUnsafeBytes { bytes in try writeBytes(path, bytes, options: options, metadata: metadata) }
+    }
+
+    /// Writes a complete content from memory in one transaction.
+    private func writeBytes(_ path: VFSPath, _ bytes: UnsafeRawBufferPointer, options: WriteOptions, metadata: String?) throws -> VFSEntry {
+        try fileSystem.write("write", path.string) { db in
+            let now = Clock.nanoseconds()
+            let before = try EntryStore.ensureNamespace(db, name, now: now)
+            let maxFile = EntryStore.maxFileBytes(before, limits)
+            guard Int64(bytes.count) <= maxFile else {
+                throw VFSError(EFBIG, "write", path.string, detail: "\(bytes.count) bytes is over the file size limit of \(maxFile)")
             }
+            let content = try ContentStore.insert(db, bytes, limits: limits)
+            let row = try link(db, path, contentID: content.id, size: Int64(bytes.count), options: options, metadata: metadata, now: now, before: before, "write")
+            return row.entry(sha256: content.sha256)
         }
     }
 
@@ -43,7 +46,9 @@ extension VFSNamespace {
         var buffer = [UInt8](repeating: 0, count: limits.stagingBatchBytes)
         var count = try Self.fill(&buffer, source)
         if count < buffer.count {
-            return try writeFile(path.string, contents: Data(buffer[0..<count]), options: options)
+            return try buffer.withUnsafeBytes { raw in
+                try writeBytes(path, UnsafeRawBufferPointer(rebasing: raw[0..<count]), options: options, metadata: metadata)
+            }
         }
         // Stage: check the target first so an obviously doomed upload fails before any byte is stored.
         let now = Clock.nanoseconds()

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import StateStore
+import Storage
+import VFS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `openclaw-bench vfs-diagnose`: counts what one VFS call costs in SQL statements and WAL
+/// frames, to explain the figures of `vfs`. Not part of the benchmark; prints text.
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vfs-diagnose",
+        abstract: "Statements and WAL frames per VFS call (explains the `vfs` figures).",
+        shouldDisplay: false
+    )
+
+    @Option(help: ArgumentHelp("Where to create the temporary directory (default $TMPDIR or /tmp).", valueName: "dir"))
+    var directory: String?
+
+    func run() throws {
+        let base = directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let root = base + "/openclaw-diagnose-\(getpid())"
+        defer { try? Native.removeTree(root) }
+        try statementCounts(root + "/queue")
+        try walFrames(root + "/wal")
+    }
+
+    /// Every statement one call runs, on a single-connection database (rollback journal, so that
+    /// reads and writes share the traced connection; the VFS issues the same SQL either way).
+    func statementCounts(_ root: String) throws {
+        let options = StateDatabaseOptions(journalPolicy: .rollback)
+        let database = try StateDirectory(root: root, options: options).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let workspace = try VirtualFileSystem(database: database).namespace("workspace")
+        let data = Data(repeating: 7, count: 4096)
+        for index in 0..<100 { try workspace.writeFile("/dir/f\(index)", contents: data) }
+        let log = StatementLog()
+        try database.writer.writeWithoutTransaction { db in
+            db.trace(options: .statement) { event in log.append(event.description) }
+        }
+        func show(_ title: String, _ body: () throws -> Void) throws {
+            log.reset()
+            try body()
+            let statements = log.drain()
+            print("\(title): \(statements.count) statements")
+            for statement in statements { print("    " + statement.replacingOccurrences(of: "\n", with: " ").prefix(160)) }
+        }
+        try show("readFile(/dir/f1) of 4 KiB") { _ = try workspace.readFile("/dir/f1") }
+        try show("stat(/dir/f1)") { _ = try workspace.stat("/dir/f1") }
+        try show("list(/dir) of 100 entries") { _ = try workspace.list("/dir") }
+        try show("writeFile(/dir/f1, contents: 4 KiB), overwrite") { try workspace.writeFile("/dir/f1", contents: data) }
+        try show("writeFile(/dir/new, contents: 4 KiB), new file") { try workspace.writeFile("/dir/new", contents: data) }
+        try database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT path, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name",
+                             arguments: ["workspace", "/dir"]).map { $0["detail"] as String }
+        }
+        print("query plan of the listing query: " + plan.joined(separator: "; "))
+        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
+        let layout = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT count(*), sum(inline_data IS NOT NULL) FROM vfs_contents")
+        }
+        print("page_size \(pageSize); contents \(layout?[0] ?? 0), inline \(layout?[1] ?? 0)")
+    }
+
+    /// WAL frames appended by one commit, with automatic checkpoints off.
+    func walFrames(_ root: String) throws {
+        let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let workspace = try VirtualFileSystem(database: database).namespace("workspace")
+        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
+        try database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        let data = Data(repeating: 7, count: 4096)
+        func frames(_ title: String, count: Int, _ body: (Int) throws -> Void) throws {
+            let before = database.fileSizes().wal
+            for index in 0..<count { try body(index) }
+            let after = database.fileSizes().wal
+            let perCall = Double(after - before) / Double(pageSize + 24) / Double(count)
+            print(String(format: "%@: %.1f WAL frames (%.1f KiB) per call", title as NSString, perCall, perCall * Double(pageSize + 24) / 1024))
+        }
+        try frames("writeFile 4 KiB, new file", count: 200) { try workspace.writeFile("/w/f\($0)", contents: data) }
+        try frames("writeFile 4 KiB, overwrite", count: 200) { try workspace.writeFile("/w/f\($0)", contents: data) }
+        try frames("writeFile 1 KiB, overwrite", count: 200) { try workspace.writeFile("/w/f\($0)", contents: Data(repeating: 1, count: 1024)) }
+        try frames("makeDirectory", count: 200) { try workspace.makeDirectory("/m\($0)") }
+        var generator = SplitMix64(state: 1)
+        let big = Data(generator.bytes(4 << 20))
+        try frames("writeFile 4 MiB (64 chunks of 64 KiB)", count: 5) { try workspace.writeFile("/big\($0)", contents: big) }
+    }
+}
+
+/// Statements seen by a trace callback.
+final class StatementLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statements: [String] = []
+
+    func append(_ statement: String) { lock.withLock { statements.append(statement) } }
+    func reset() { lock.withLock { statements.removeAll() } }
+    func drain() -> [String] { lock.withLock { defer { statements.removeAll() }; return statements } }
+}
