@@ -7,7 +7,6 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "openclaw",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "openclaw", targets: ["CLI"]),
         .executable(name: "openclaw-bench", targets: ["Bench"]),
@@ -17,7 +16,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -29,7 +27,6 @@ let package = Package(
             dependencies: [
                 "CSystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -59,7 +56,6 @@ let package = Package(
                 "VFS",
                 "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

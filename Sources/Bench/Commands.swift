@@ -118,7 +118,12 @@ struct VFSBenchCommand: ParsableCommand {
         let command = "openclaw-bench " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let run = try VFSBenchRun(root: root, configuration: configuration)
         let started = Stopwatch.nanoseconds()
+        func loadAverage() -> String {
+            ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+        }
+        let loadBefore = loadAverage()
         try run.execute(selected)
+        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(loadAverage()) at end (\(run.machine.cpus) CPUs)"
         let report = BenchReport(
             command: command, date: ISO8601DateFormatter().string(from: Date()), machine: run.machine,
             configuration: configuration, rows: run.rows, notes: run.notes,

@@ -48,6 +48,20 @@ struct MachineInfo: Codable {
     var journalMode: String
     var synchronous: String
     var journalReason: String
+    /// The git revision of the sources at run time (the binary was built from the tree then).
+    var sourceRevision: String
+    /// /proc/loadavg when the run started and when it ended: other work on the machine skews the figures.
+    var loadAverage: String = ""
+
+    /// `git rev-parse` of the package this file belongs to, with `+changes` when the VFS,
+    /// Storage or StateStore sources differ from it.
+    static func revision() -> String {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        guard let head = try? runProcess("/usr/bin/git", ["-C", package, "rev-parse", "--short", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines),
+              !head.isEmpty else { return "unknown" }
+        let dirty = (try? runProcess("/usr/bin/git", ["-C", package, "status", "--porcelain", "--", "Sources/VFS", "Sources/Storage", "Sources/StateStore"])) ?? ""
+        return dirty.isEmpty ? head : head + " + uncommitted changes"
+    }
 
     static func collect(directory: String) -> MachineInfo {
         let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -62,7 +76,7 @@ struct MachineInfo: Codable {
         let df = (try? runProcess("/bin/df", ["-T", "-h", directory]))?.split(separator: "\n").last.map(String.init) ?? "unknown"
         return MachineInfo(cpus: cpus, cpuModel: model, memory: String(format: "%.1f GiB", Double(memKiB) / 1024 / 1024),
                            kernel: release, filesystem: df.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "),
-                           sqliteVersion: "?", journalMode: "?", synchronous: "?", journalReason: "?")
+                           sqliteVersion: "?", journalMode: "?", synchronous: "?", journalReason: "?", sourceRevision: revision())
     }
 }
 
@@ -81,9 +95,11 @@ struct BenchReport: Codable {
         var lines: [String] = []
         lines.append("openclaw-bench vfs: \(date)")
         lines.append("command: \(command)")
+        lines.append("source:  \(machine.sourceRevision) (git HEAD of the package at run time)")
         lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
         lines.append("disk:    \(machine.filesystem)   (state database and native files in the same directory)")
         lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode), synchronous=\(machine.synchronous) (\(machine.journalReason))")
+        lines.append("load:    \(machine.loadAverage)")
         lines.append("method:  every figure is the median of \(configuration.repetitions) timed repetitions after 1 untimed warm-up run "
                      + "(\(configuration.largeRepetitions) for the \(configuration.largeMiB) MiB file); VFS and native run the same work in this process.")
         lines.append("ratios:  time rows are native/VFS time and throughput rows VFS/native throughput: > 1 means the VFS is faster. "

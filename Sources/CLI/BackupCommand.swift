@@ -10,7 +10,10 @@ struct BackupCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a tar archive of every database (VACUUM INTO, then integrity_check of each copy).",
-            discussion: "Restore with: tar -xf FILE -C STATE_DIR (with no openclaw process running).")
+            discussion: """
+                Restore: stop every openclaw process, move the old state root away (or delete its \
+                *.sqlite-wal and *.sqlite-shm files), then run tar -xf FILE -C STATE_DIR.
+                """)
 
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var format: JSONFlag

@@ -30,8 +30,9 @@ enum Formatting {
 
     /// RFC 3339 with nanoseconds, in UTC.
     static func timestamp(_ nanoseconds: Int64) -> String {
-        let seconds = nanoseconds / 1_000_000_000
-        let fraction = nanoseconds % 1_000_000_000
+        // Floor division, so times before 1970 keep a positive fraction.
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds - seconds * 1_000_000_000
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -42,6 +42,12 @@ enum Main {
             Output.error("openclaw: \(error.message)")
             exit(error.status)
         } catch {
+            // ArgumentParser's own errors (usage, help, version) keep their exit codes; anything
+            // else reaching here is a bug.
+            if OpenClaw.exitCode(for: error) == .failure, !(error is ExitCode) {
+                Output.error("openclaw: internal error: \(error)")
+                exit(ExitStatus.internalError)
+            }
             OpenClaw.exit(withError: error)
         }
     }

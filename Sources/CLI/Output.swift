@@ -41,7 +41,7 @@ enum Output {
     static func json(_ value: Any) {
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
             error("openclaw: internal error: cannot encode JSON")
-            return
+            exit(ExitStatus.internalError)
         }
         write(String(decoding: data, as: UTF8.self) + "\n")
     }

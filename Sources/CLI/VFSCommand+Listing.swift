@@ -35,13 +35,21 @@ extension VFSCommand {
                 try namespace.walk(path) { entries.append(Formatting.json($0)) }
                 return Output.json(entries)
             }
-            let top = try namespace.stat(path)
+            // One walk is one snapshot; siblings arrive in name order within it.
+            var top: VFSEntry?
+            var children: [String: [VFSEntry]] = [:]
+            try namespace.walk(path) { entry in
+                guard top != nil else { return top = entry }
+                let parent = (entry.path as NSString).deletingLastPathComponent
+                children[parent, default: []].append(entry)
+            }
+            guard let top else { return }
             Output.line(long ? "\(Self.longLine(top).dropLast(top.name.count + (top.isDirectory ? 1 : 0)))\(top.path)" : top.path)
             guard top.isDirectory else { return }
             var directories = 0
             var files = 0
             func draw(_ directory: String, prefix: String) throws {
-                let children = try namespace.list(directory)
+                let children = children[directory] ?? []
                 for (index, child) in children.enumerated() {
                     let last = index == children.count - 1
                     let label = long ? "[\(Formatting.modeString(child)) \(child.size)]  \(child.name)" : child.name

@@ -89,12 +89,12 @@ extension VFSCommand {
             if clear {
                 info = try fileSystem.setQuota(options.namespace, NamespaceQuota())
             } else if maxBytes != nil || maxEntries != nil || maxFileBytes != nil {
-                let current = try? fileSystem.namespaceInfo(options.namespace)
+                let current = try? fileSystem.namespaceInfo(options.namespace, operation: "quota")
                 info = try fileSystem.setQuota(options.namespace, NamespaceQuota(
                     maxBytes: maxBytes ?? current?.maxBytes, maxEntries: maxEntries ?? current?.maxEntries,
                     maxFileBytes: maxFileBytes ?? current?.maxFileBytes))
             } else {
-                info = try fileSystem.namespaceInfo(options.namespace)
+                info = try fileSystem.namespaceInfo(options.namespace, operation: "quota")
             }
             if output.json { return Output.json(Formatting.json(info)) }
             func show(_ value: Int64?) -> String { value.map(String.init) ?? "unlimited" }

@@ -36,12 +36,15 @@ extension VFSCommand {
             let namespace = try options.selectedNamespace()
             for path in paths {
                 do {
-                    if !recursive, try namespace.stat(path).isDirectory {
-                        throw VFSError(EISDIR, "rm", try VFSPath(path).string, detail: "use -r to remove a directory")
+                    let canonical = try VFSPath(path, operation: "rm")
+                    if !recursive, !canonical.isRoot, try namespace.stat(canonical.string).isDirectory {
+                        throw VFSError(EISDIR, "rm", canonical.string, detail: "use -r to remove a directory")
                     }
-                    try namespace.remove(path, recursive: recursive)
+                    try namespace.remove(canonical.string, recursive: recursive)
                 } catch let error as VFSError where force && error.errno == ENOENT {
                     continue
+                } catch let error as VFSError {
+                    throw error.with(operation: "rm")
                 }
             }
         }
@@ -91,12 +94,7 @@ extension VFSCommand {
         func run() throws {
             let fileSystem = try options.fileSystem()
             let target = destinationNamespace ?? options.namespace
-            let resolved: String
-            do {
-                resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target))
-            } catch let error as VFSError where error.errno == ENOENT && error.detail?.hasPrefix("no namespace") == true {
-                resolved = try VFSPath(destination).string
-            }
+            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target))
             try fileSystem.copy(source, from: options.namespace, to: resolved, in: target, recursive: recursive)
         }
     }

@@ -31,9 +31,13 @@ extension StateDirectory {
         }
     }
 
+    /// The name of the manifest member of a backup archive.
+    public static let backupManifestName = "openclaw-backup.json"
+
     /// Writes a tar archive of every database in the state root: each a `VACUUM INTO` copy proven
-    /// by `PRAGMA integrity_check`, plus `manifest.json`. Members keep their paths relative to the
-    /// root, so `tar -xf FILE -C ROOT` restores them. The archive appears only when complete.
+    /// by `PRAGMA integrity_check`, plus ``backupManifestName``. Members keep their paths relative
+    /// to the root (directories 0700, files 0600), so `tar -xf FILE -C ROOT` restores them. The
+    /// archive appears only when complete.
     public func createBackup(output: String, progress: ((String) -> Void)? = nil) throws -> StateBackupReport {
         let output = URL(fileURLWithPath: output).standardizedFileURL.path
         if FileManager.default.fileExists(atPath: output) {
@@ -74,8 +78,20 @@ extension StateDirectory {
         try? FileManager.default.removeItem(atPath: partial)
         let tar = try TarWriter(path: partial)
         do {
-            for (name, copy) in copies { try tar.addFile(named: name, from: copy) }
-            try tar.addFile(named: "manifest.json", data: manifest)
+            var directories = Set<String>()
+            for (name, copy) in copies {
+                var parents: [String] = []
+                var parent = (name as NSString).deletingLastPathComponent
+                while !parent.isEmpty {
+                    parents.append(parent)
+                    parent = (parent as NSString).deletingLastPathComponent
+                }
+                for directory in parents.reversed() where directories.insert(directory).inserted {
+                    try tar.addDirectory(named: directory)
+                }
+                try tar.addFile(named: name, from: copy)
+            }
+            try tar.addFile(named: Self.backupManifestName, data: manifest)
             try tar.finish()
         } catch {
             tar.abandon()

@@ -49,19 +49,26 @@ public final class StateDirectory: Sendable {
         return database
     }
 
-    /// Records the agent database in `agent_databases` if it is not there yet.
+    /// How stale `agent_databases.last_seen_at_ms` may get before an open refreshes it, so
+    /// that most opens only read the global database.
+    static let registrationRefreshMilliseconds: Int64 = 3_600_000
+
+    /// Records the agent database in `agent_databases`, refreshing its size and last-seen time
+    /// when the row is missing or older than ``registrationRefreshMilliseconds``.
     private func register(_ agent: AgentID, database: StateDatabase) throws {
         let global = try openGlobal()
-        let known = try global.writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path]) ?? false
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lastSeen = try global.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_seen_at_ms FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path])
         }
-        guard !known else { return }
+        if let lastSeen, now - lastSeen < Self.registrationRefreshMilliseconds { return }
         let size = database.fileSizes().database
         try global.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO agent_databases (agent_id, path, schema_version, last_seen_at_ms, size_bytes) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(agent_id, path) DO UPDATE SET last_seen_at_ms = excluded.last_seen_at_ms
-                """, arguments: [agent.value, database.path, StateDatabase.envelopeVersion, Int64(Date().timeIntervalSince1970 * 1000), size])
+                ON CONFLICT(agent_id, path) DO UPDATE SET
+                  schema_version = excluded.schema_version, last_seen_at_ms = excluded.last_seen_at_ms, size_bytes = excluded.size_bytes
+                """, arguments: [agent.value, database.path, StateDatabase.envelopeVersion, now, size])
         }
     }
 

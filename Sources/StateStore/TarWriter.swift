@@ -37,6 +37,11 @@ struct TarWriter {
         try pad(total)
     }
 
+    /// Appends a directory member (restored with `mode`).
+    func addDirectory(named name: String, mode: Int = 0o700) throws {
+        try write(header(name: name.hasSuffix("/") ? name : name + "/", size: 0, mode: mode, mtime: Int(Date().timeIntervalSince1970), type: UInt8(ascii: "5")))
+    }
+
     /// Appends a member named `name` with `data`.
     func addFile(named name: String, data: Data, mode: Int = 0o600) throws {
         try write(header(name: name, size: data.count, mode: mode, mtime: Int(Date().timeIntervalSince1970)))
@@ -71,7 +76,7 @@ struct TarWriter {
         }
     }
 
-    private func header(name: String, size: Int, mode: Int, mtime: Int) throws -> [UInt8] {
+    private func header(name: String, size: Int, mode: Int, mtime: Int, type: UInt8 = UInt8(ascii: "0")) throws -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         var nameBytes = Array(name.utf8)
         var prefix: [UInt8] = []
@@ -82,7 +87,6 @@ struct TarWriter {
             prefix = Array(nameBytes[..<split])
             nameBytes = Array(nameBytes[(split + 1)...])
         }
-        guard size < 8 << 30 else { throw StateError(EFBIG, "archive member \(name) is over 8 GiB") }
         func put(_ bytes: [UInt8], at offset: Int) { for (index, byte) in bytes.enumerated() { block[offset + index] = byte } }
         func octal(_ value: Int, width: Int) -> [UInt8] {
             let digits = String(value, radix: 8)
@@ -92,10 +96,20 @@ struct TarWriter {
         put(octal(mode, width: 8), at: 100)
         put(octal(Int(getuid()), width: 8), at: 108)
         put(octal(Int(getgid()), width: 8), at: 116)
-        put(octal(size, width: 12), at: 124)
+        if size < 8 << 30 {
+            put(octal(size, width: 12), at: 124)
+        } else {
+            // GNU base-256: a set high bit, then the size big-endian in the field's 12 bytes.
+            var value = size
+            for index in stride(from: 135, through: 125, by: -1) {
+                block[index] = UInt8(value & 0xFF)
+                value >>= 8
+            }
+            block[124] = 0x80
+        }
         put(octal(mtime, width: 12), at: 136)
         put(Array("        ".utf8), at: 148)
-        block[156] = UInt8(ascii: "0")
+        block[156] = type
         put(Array("ustar".utf8) + [0], at: 257)
         put(Array("00".utf8), at: 263)
         put(prefix, at: 345)

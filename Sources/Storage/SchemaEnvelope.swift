@@ -3,7 +3,8 @@ import GRDB
 
 /// Creates and checks `schema_meta`, `schema_components` and `user_version`, then runs each
 /// component's migration. Checks run first on a read connection, so opening an up-to-date file
-/// takes no write lock.
+/// takes no write lock for the schema. (GRDB itself writes one tiny transaction when it opens a
+/// WAL file whose `-wal` is missing or empty; that open waits for the busy timeout like a write.)
 struct SchemaEnvelope {
     var identity: DatabaseIdentity
     var components: [SchemaComponent]

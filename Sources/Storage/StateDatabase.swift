@@ -72,6 +72,10 @@ public final class StateDatabase: Sendable {
             if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             }
+            if journal == .rollback, !db.configuration.readonly {
+                // A file that was WAL (for example moved onto NFS) is converted back.
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             if !readOnly {
                 try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")

@@ -21,7 +21,7 @@ enum ContentStore {
     static func open(_ db: Database, _ id: Int64, _ operation: String, _ path: String) throws -> ContentRef {
         let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data FROM vfs_contents WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else {
-            throw VFSError(EIO, operation, path, detail: "content \(id) is missing; run openclaw doctor")
+            throw VFSError(EIO, operation, path, detail: "content \(id) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
         let sha: Data? = row[2]
         return ContentRef(id: id, size: row[0], chunkSize: row[1], sha256: sha?.lowercaseHex, inline: row[3])
@@ -49,13 +49,13 @@ enum ContentStore {
                 return raw.count == upper && lower == 0 ? Data(raw) : Data(raw[lower..<min(upper, raw.count)])
             }
             guard data.count == upper - lower else {
-                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(content.id) is short; run openclaw doctor")
+                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(content.id) is short: the database is damaged; run PRAGMA integrity_check and restore a backup")
             }
             try body(data)
             expected += 1
         }
         guard expected == last + 1 else {
-            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(content.id) is missing; run openclaw doctor")
+            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(content.id) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
     }
 

@@ -78,16 +78,32 @@ enum HostFile {
         }
     }
 
+    /// `[atime omitted, mtime]` for futimens/utimensat; times before 1970 floor correctly.
+    private static func times(_ nanoseconds: Int64) -> [timespec] {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        return [timespec(tv_sec: 0, tv_nsec: utimeOmit),
+                timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds - seconds * 1_000_000_000))]
+    }
+
     static func setModificationTime(fd: Int32, _ nanoseconds: Int64) {
-        var times = [timespec(tv_sec: 0, tv_nsec: utimeOmit),
-                     timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))]
-        _ = futimens(fd, &times)
+        var values = times(nanoseconds)
+        _ = futimens(fd, &values)
     }
 
     static func setModificationTime(path: String, _ nanoseconds: Int64) {
-        var times = [timespec(tv_sec: 0, tv_nsec: utimeOmit),
-                     timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))]
-        _ = utimensat(AT_FDCWD, path, &times, 0)
+        var values = times(nanoseconds)
+        _ = utimensat(AT_FDCWD, path, &values, Int32(AT_SYMLINK_NOFOLLOW))
+    }
+
+    /// Creates one directory inside an export; an existing directory is fine, but a symbolic
+    /// link (which could lead outside the target) is refused with `ELOOP`.
+    static func makeDirectoryNoFollow(_ path: String, mode: UInt32, _ operation: String) throws {
+        if mkdir(path, mode_t(mode)) == 0 { return }
+        let code = errno
+        guard code == EEXIST else { throw VFSError(code, operation, path) }
+        let status = try lstatus(path, operation)
+        if status.isSymlink { throw VFSError(ELOOP, operation, path, detail: "refusing to follow a symbolic link in the target") }
+        if !status.isDirectory { throw VFSError(ENOTDIR, operation, path) }
     }
 
     /// Creates a directory (and its parents); an existing directory is fine.

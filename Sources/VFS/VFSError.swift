@@ -41,7 +41,7 @@ public struct VFSError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A copy of this error attributed to another operation.
-    func with(operation: String) -> VFSError {
+    public func with(operation: String) -> VFSError {
         var copy = self
         copy.operation = operation
         return copy

@@ -26,7 +26,7 @@ extension VFSNamespace {
             func export(_ entry: VFSEntry) throws {
                 let target = hostPath(of: entry)
                 if entry.isDirectory {
-                    try HostFile.makeDirectories(target, mode: entry.mode, "export")
+                    try HostFile.makeDirectoryNoFollow(target, mode: entry.mode, "export")
                     directories.append((target, entry.mtimeNanoseconds))
                     report.directories += 1
                     return
@@ -60,8 +60,11 @@ extension VFSNamespace {
     private func exportFile(_ db: Database, _ entry: VFSEntry, to target: String) throws {
         let path = try VFSPath(entry.path)
         let content = try openContent(db, path, "export")
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(entry.mode))
-        guard fd >= 0 else { throw VFSError(errno, "export", target) }
+        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode_t(entry.mode))
+        guard fd >= 0 else {
+            let code = errno
+            throw VFSError(code, "export", target, detail: code == ELOOP ? "refusing to follow a symbolic link in the target" : nil)
+        }
         defer { close(fd) }
         if let inline = content.inline {
             try HostFile.writeAll(fd, inline, "export", target)

@@ -22,8 +22,11 @@ extension VFSNamespace {
     @discardableResult
     public func importDirectory(_ hostDirectory: String, to destination: String = "/", progress: ((HostTransferProgress) -> Void)? = nil) throws -> HostTransferReport {
         let root = try VFSPath(destination, operation: "import")
-        let top = try HostFile.lstatus(hostDirectory, "import")
-        guard top.isDirectory else { throw VFSError(ENOTDIR, "import", hostDirectory) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: hostDirectory, isDirectory: &isDirectory) else {
+            throw VFSError(ENOENT, "import", hostDirectory)
+        }
+        guard isDirectory.boolValue else { throw VFSError(ENOTDIR, "import", hostDirectory) }
         var report = HostTransferReport()
         var plan: [PlannedEntry] = []
         try scan(hostDirectory, into: root, &plan, &report)

@@ -83,6 +83,18 @@ extension VirtualFileSystem {
             }
             let now = Clock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, destinationName, now: now)
+            let maxFile = EntryStore.maxFileBytes(before, limits)
+            let largest: Int64
+            if top.isDirectory {
+                let range = from.descendantRange
+                largest = try Int64.fetchOne(db, sql: "SELECT max(size) FROM vfs_entries WHERE namespace = ? AND path >= ? AND path < ?",
+                                             arguments: [sourceName, range.lower, range.upper]) ?? 0
+            } else {
+                largest = top.size
+            }
+            if largest > maxFile {
+                throw VFSError(EFBIG, "cp", to.string, detail: "a \(largest)-byte file is over the file size limit of \(maxFile) in namespace '\(destinationName)'")
+            }
             try EntryStore.ensureDirectory(db, destinationName, to.parent, create: false, now: now, "cp", to)
             if let target = try EntryStore.entry(db, destinationName, to) {
                 if target.isDirectory { throw VFSError(top.isDirectory ? EEXIST : EISDIR, "cp", to.string) }

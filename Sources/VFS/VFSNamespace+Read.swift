@@ -156,7 +156,7 @@ extension VFSNamespace {
         }
         guard let contentID = found[1] as Int64?, (found[0] as String) == "file" else { throw VFSError(EISDIR, operation, path.string) }
         guard let size = found[2] as Int64?, let chunkSize = found[3] as Int64? else {
-            throw VFSError(EIO, operation, path.string, detail: "content \(contentID) is missing; run openclaw doctor")
+            throw VFSError(EIO, operation, path.string, detail: "content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
         let sha: Data? = found[4]
         return ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256: sha?.lowercaseHex, inline: found[5])

@@ -50,15 +50,16 @@ extension VFSNamespace {
                 try writeBytes(path, UnsafeRawBufferPointer(rebasing: raw[0..<count]), options: options, metadata: metadata)
             }
         }
-        // Stage: check the target first so an obviously doomed upload fails before any byte is stored.
+        // Stage: check the target first so an obviously doomed upload fails before any byte is
+        // stored, and clear what uploads killed long ago left behind.
         let now = Clock.nanoseconds()
-        let before = try fileSystem.write("write", path.string) { db in
-            let row = try EntryStore.ensureNamespace(db, name, now: now)
-            try precheckTarget(db, path, options, "write")
-            return row
+        let (namespaceRow, replacedBytes) = try fileSystem.read("write", path.string) { db in
+            (try EntryStore.namespaceRow(db, name), try precheckTarget(db, path, options, "write"))
         }
-        let maxFile = EntryStore.maxFileBytes(before, limits)
-        let maxBytes = before.maxBytes ?? limits.maxNamespaceBytes
+        _ = try? fileSystem.collectAbandonedUploads()
+        let maxFile = namespaceRow.map { EntryStore.maxFileBytes($0, limits) } ?? limits.maxFileBytes
+        let maxBytes = namespaceRow?.maxBytes ?? limits.maxNamespaceBytes
+        let usedBytes = (namespaceRow?.bytes ?? 0) - replacedBytes
         var hasher = SHA256()
         var total: Int64 = 0
         var contentID: Int64?
@@ -68,7 +69,7 @@ extension VFSNamespace {
                 if total > maxFile {
                     throw VFSError(EFBIG, "write", path.string, detail: "content is over the file size limit of \(maxFile) bytes")
                 }
-                if let maxBytes, before.bytes + total > maxBytes {
+                if let maxBytes, usedBytes + total > maxBytes {
                     throw VFSError(EDQUOT, "write", path.string, detail: "namespace '\(name)' would exceed its quota of \(maxBytes) bytes")
                 }
                 let firstIndex = (total - Int64(count)) / Int64(limits.chunkSize)
@@ -114,13 +115,14 @@ extension VFSNamespace {
         return count
     }
 
-    /// Fails early when a file cannot be written at `path`.
-    private func precheckTarget(_ db: Database, _ path: VFSPath, _ options: WriteOptions, _ operation: String) throws {
+    /// Fails early when a file cannot be written at `path`; returns the size of the file it
+    /// would replace (0 if none).
+    private func precheckTarget(_ db: Database, _ path: VFSPath, _ options: WriteOptions, _ operation: String) throws -> Int64 {
         if path.isRoot { throw VFSError(EISDIR, operation, path.string) }
-        if let existing = try EntryStore.entry(db, name, path) {
-            if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
-            if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
-        }
+        guard let existing = try EntryStore.entry(db, name, path) else { return 0 }
+        if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
+        if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
+        return existing.size
     }
 
     /// Points the entry at `path` to a complete content, creating or replacing the file.
@@ -133,7 +135,7 @@ extension VFSNamespace {
             if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
             if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
             row = existing
-            row.mode = options.mode ?? existing.mode
+            row.mode = (options.mode ?? existing.mode) & 0o7777
             row.metadataJSON = metadata ?? existing.metadataJSON
             try db.cachedStatement(sql: """
                 UPDATE vfs_entries SET content_id = ?, size = ?, mtime_ns = ?, ctime_ns = ?, mode = ?, metadata_json = ?

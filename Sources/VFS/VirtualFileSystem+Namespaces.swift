@@ -25,10 +25,11 @@ extension VirtualFileSystem {
     }
 
     /// The counters and quotas of one namespace, or `ENOENT`.
-    public func namespaceInfo(_ name: String) throws -> NamespaceInfo {
-        let name = try NamespaceName.validate(name)
-        return try read("namespaces", name) { db in
-            Self.info(name: name, try EntryStore.requireNamespace(db, name, "namespaces", name))
+    /// - parameter operation: the operation named in an error.
+    public func namespaceInfo(_ name: String, operation: String = "namespaces") throws -> NamespaceInfo {
+        let name = try NamespaceName.validate(name, operation: operation)
+        return try read(operation, name) { db in
+            Self.info(name: name, try EntryStore.requireNamespace(db, name, operation, name))
         }
     }
 

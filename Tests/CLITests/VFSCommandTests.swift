@@ -104,6 +104,40 @@ import Testing
         #expect(lines.count == 2 && lines[0] == lines[1], "\(modes.stdout)")
     }
 
+    @Test func timesBefore1970SurviveImportStatAndExport() throws {
+        let source = TemporaryDirectory()
+        try source.write("old.txt", "from the sixties\n")
+        #expect(try CLIRunner.shell("touch -d '1960-05-01 12:00:00.25 UTC' '\(source.path)/old.txt'").status == 0)
+        #expect(try cli.run(["vfs", "import", source.path]).status == 0)
+        let stat = try cli.run(["vfs", "stat", "/old.txt", "--json"])
+        #expect(stat.status == 0, "\(stat.stderr)")
+        let object = try #require(try stat.json() as? [String: Any])
+        #expect(object["mtime"] as? String == "1960-05-01T12:00:00.250000000Z")
+        let target = TemporaryDirectory()
+        #expect(try cli.run(["vfs", "export", "/", target.path]).status == 0)
+        let times = try CLIRunner.shell("stat -c %.9Y '\(source.path)/old.txt' '\(target.path)/old.txt'")
+        let lines = times.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0] == lines[1], "\(times.stdout)")
+    }
+
+    @Test func exportRefusesToFollowSymlinksInTheTarget() throws {
+        try cli.run(["vfs", "write", "/victim"], stdin: Data("vfs".utf8))
+        try cli.run(["vfs", "write", "/dir/inner"], stdin: Data("vfs".utf8))
+        let target = TemporaryDirectory()
+        let outside = TemporaryDirectory()
+        try outside.write("precious", "keep me")
+        try FileManager.default.createSymbolicLink(atPath: target.path + "/victim", withDestinationPath: outside.path + "/precious")
+        let file = try cli.run(["vfs", "export", "/", target.path])
+        #expect(file.status == 1)
+        #expect(file.stderr.contains("(ELOOP)"))
+        #expect(try String(contentsOfFile: outside.path + "/precious", encoding: .utf8) == "keep me")
+        let second = TemporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: second.path + "/dir", withDestinationPath: outside.path)
+        let directory = try cli.run(["vfs", "export", "/", second.path])
+        #expect(directory.stderr.contains("(ELOOP)"))
+        #expect(!FileManager.default.fileExists(atPath: outside.path + "/inner"))
+    }
+
     @Test func importOfAMissingDirectoryFails() throws {
         let result = try cli.run(["vfs", "import", directory.path + "/missing"])
         #expect(result.status == 1)
@@ -163,7 +197,7 @@ import Testing
         let report = try #require(try result.json() as? [String: Any])
         #expect((report["databases"] as? [[String: Any]])?.count == 2)
         let list = try CLIRunner.shell("tar -tf '\(output)'")
-        #expect(list.stdout == "state/openclaw.sqlite\nagents/main/agent/openclaw-agent.sqlite\nmanifest.json\n")
+        #expect(list.stdout == "state/\nstate/openclaw.sqlite\nagents/\nagents/main/\nagents/main/agent/\nagents/main/agent/openclaw-agent.sqlite\nopenclaw-backup.json\n")
         #expect(try cli.run(["backup", "create", "--output", output]).status == 1)
     }
 

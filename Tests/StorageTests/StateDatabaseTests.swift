@@ -70,6 +70,14 @@ import Testing
         #expect(JournalPolicy.unsafeTypes.contains("virtiofs"))
     }
 
+    @Test func rollbackPolicyConvertsAWALFile() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/db.sqlite"
+        try StateDatabase(path: path, identity: Self.identity, components: [Self.notes]).close()
+        let database = try StateDatabase(path: path, identity: Self.identity, components: [Self.notes], options: StateDatabaseOptions(journalPolicy: .rollback))
+        #expect(try database.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "delete")
+    }
+
     @Test func migratesOlderComponentsInPlace() throws {
         let directory = TemporaryDirectory()
         let path = directory.path + "/db.sqlite"

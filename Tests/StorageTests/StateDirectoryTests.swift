@@ -68,7 +68,9 @@ import Testing
         try tar.run()
         tar.waitUntilExit()
         #expect(tar.terminationStatus == 0)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: restore + "/manifest.json"))) as? [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: restore + "/openclaw-backup.json"))) as? [String: Any]
+        #expect(mode(of: restore + "/agents/ops/agent") == 0o700)
+        #expect(mode(of: restore + "/agents/ops/agent/openclaw-agent.sqlite") == 0o600)
         #expect((manifest?["databases"] as? [Any])?.count == 3)
         let restored = StateDirectory(root: restore)
         let copy = try restored.openAgent(try AgentID("ops"), components: [])

@@ -92,6 +92,9 @@ import Testing
         try ws.remove("/two")
         #expect(try vfs.namespaceInfo("workspace").bytes == 1)
         expectErrno(EINVAL) { try vfs.setQuota("workspace", NamespaceQuota(maxBytes: -1)) }
+        // A copy into a namespace with a smaller file size limit fails too.
+        try vfs.setQuota("run:small", NamespaceQuota(maxFileBytes: 0))
+        expectErrno(EFBIG) { try vfs.copy("/one", from: "workspace", to: "/one", in: "run:small") }
         // A fork inherits the quotas.
         #expect(try vfs.fork("workspace", to: "run:q").maxBytes == 10)
     }
