@@ -91,6 +91,7 @@ enum EntryStore {
     static func ensureNamespace(_ db: Database, _ namespace: String, now: Int64) throws -> NamespaceRow {
         if let row = try namespaceRow(db, namespace) { return row }
         try db.execute(sql: "INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns) VALUES (?, ?, ?)", arguments: [namespace, now, now])
+        try logChange(db, namespace, .root, now: now)
         guard let row = try namespaceRow(db, namespace) else { throw VFSError(EIO, "namespace", namespace) }
         return row
     }
@@ -115,17 +116,30 @@ enum EntryStore {
     }
 
     /// Checks that `directory` exists and is a directory, creating it and its missing ancestors
-    /// when `create` is set.
-    static func ensureDirectory(_ db: Database, _ namespace: String, _ directory: VFSPath, create: Bool, now: Int64, _ operation: String, _ subject: VFSPath) throws {
-        if directory.isRoot { return }
+    /// when `create` is set. Returns the topmost directory it created, if any.
+    @discardableResult
+    static func ensureDirectory(_ db: Database, _ namespace: String, _ directory: VFSPath, create: Bool, now: Int64, _ operation: String, _ subject: VFSPath) throws -> VFSPath? {
+        if directory.isRoot { return nil }
         if let row = try entry(db, namespace, directory) {
             guard row.isDirectory else { throw VFSError(ENOTDIR, operation, subject.string) }
-            return
+            return nil
         }
         guard create else { throw try missing(db, namespace, directory, operation).withPath(subject.string) }
-        try ensureDirectory(db, namespace, directory.parent, create: true, now: now, operation, subject)
+        let created = try ensureDirectory(db, namespace, directory.parent, create: true, now: now, operation, subject)
         try insert(db, namespace, directory, isDirectory: true, mode: 0o755, size: 0, mtime: now, ctime: now, contentID: nil, metadataJSON: "{}")
         try touch(db, namespace, directory.parent, now: now)
+        return created ?? directory
+    }
+
+    /// Records that the subtree at `path` of `namespace` changed, for watchers such as a FUSE
+    /// mount (see ``VirtualFileSystem/changes(after:limit:)``). Keeps the last 10,000 records.
+    static func logChange(_ db: Database, _ namespace: String, _ path: VFSPath, now: Int64) throws {
+        try db.cachedStatement(sql: "INSERT INTO vfs_changes (namespace, path, changed_at_ns) VALUES (?, ?, ?)")
+            .execute(arguments: [namespace, path.string, now])
+        let seq = db.lastInsertedRowID
+        if seq % 512 == 0 {
+            try db.cachedStatement(sql: "DELETE FROM vfs_changes WHERE seq <= ?").execute(arguments: [seq - VirtualFileSystem.changeLogCapacity])
+        }
     }
 
     static func insert(_ db: Database, _ namespace: String, _ path: VFSPath, isDirectory: Bool, mode: UInt32, size: Int64, mtime: Int64, ctime: Int64, contentID: Int64?, metadataJSON: String) throws {

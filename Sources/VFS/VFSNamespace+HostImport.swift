@@ -38,13 +38,15 @@ extension VFSNamespace {
             let now = Clock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, name, now: now)
             let maxFile = EntryStore.maxFileBytes(before, limits)
+            var changed = root
             if !root.isRoot {
                 if let existing = try EntryStore.entry(db, name, root) {
                     guard existing.isDirectory else { throw VFSError(ENOTDIR, "import", root.string) }
                 } else {
-                    try EntryStore.ensureDirectory(db, name, root, create: true, now: now, "import", root)
+                    changed = try EntryStore.ensureDirectory(db, name, root, create: true, now: now, "import", root) ?? root
                 }
             }
+            try EntryStore.logChange(db, name, changed, now: now)
             for item in plan {
                 if item.status.isDirectory {
                     if let existing = try EntryStore.entry(db, name, item.path) {
@@ -60,7 +62,7 @@ extension VFSNamespace {
                 }
                 let content = try insertHostFile(db, item.hostPath, item.path, maxFile: maxFile, buffer: &buffer)
                 let options = WriteOptions(mode: item.status.mode, mtimeNanoseconds: item.status.mtime, createParents: false)
-                _ = try link(db, item.path, contentID: content.id, size: content.size, options: options, metadata: nil, now: now, before: before, checkQuota: false, "import")
+                _ = try link(db, item.path, contentID: content.id, size: content.size, options: options, metadata: nil, now: now, before: before, inBatch: true, "import")
                 report.files += 1
                 report.bytes += content.size
                 if let progress, throttle.due() {

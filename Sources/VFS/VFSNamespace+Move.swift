@@ -46,6 +46,8 @@ extension VFSNamespace {
                 """, arguments: [to.string, to.parent.string, to.name, now, name, from.string])
             try EntryStore.touch(db, name, from.parent, now: now)
             try EntryStore.touch(db, name, to.parent, now: now)
+            try EntryStore.logChange(db, name, from, now: now)
+            try EntryStore.logChange(db, name, to, now: now)
         }
     }
 }
@@ -128,6 +130,7 @@ extension VirtualFileSystem {
             }
             try EntryStore.touch(db, destinationName, to.parent, now: now)
             try EntryStore.checkQuota(db, destinationName, before: before, limits: limits, "cp", to.string)
+            try EntryStore.logChange(db, destinationName, to, now: now)
             return created
         }
     }

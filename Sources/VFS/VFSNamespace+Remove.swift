@@ -27,6 +27,7 @@ extension VFSNamespace {
             try db.cachedStatement(sql: "DELETE FROM vfs_entries WHERE namespace = ? AND path = ?").execute(arguments: [name, path.string])
             removed += db.changesCount
             try EntryStore.touch(db, name, path.parent, now: now)
+            try EntryStore.logChange(db, name, path, now: now)
             return removed
         }
     }

@@ -126,11 +126,13 @@ extension VFSNamespace {
     }
 
     /// Points the entry at `path` to a complete content, creating or replacing the file.
-    /// `checkQuota` is off only for callers that check once for many files (import).
-    func link(_ db: Database, _ path: VFSPath, contentID: Int64, size: Int64, options: WriteOptions, metadata: String?, now: Int64, before: NamespaceRow, checkQuota: Bool = true, _ operation: String) throws -> EntryRow {
+    /// `inBatch` is set by callers that check the quota and log the change once for many files
+    /// (import).
+    func link(_ db: Database, _ path: VFSPath, contentID: Int64, size: Int64, options: WriteOptions, metadata: String?, now: Int64, before: NamespaceRow, inBatch: Bool = false, _ operation: String) throws -> EntryRow {
         if path.isRoot { throw VFSError(EISDIR, operation, path.string) }
         let mtime = options.mtimeNanoseconds ?? now
         var row: EntryRow
+        var changed = path
         if let existing = try EntryStore.entry(db, name, path) {
             if existing.isDirectory { throw VFSError(EISDIR, operation, path.string) }
             if options.exclusive { throw VFSError(EEXIST, operation, path.string) }
@@ -142,7 +144,7 @@ extension VFSNamespace {
                 WHERE namespace = ? AND path = ?
                 """).execute(arguments: [contentID, size, mtime, now, Int64(row.mode), row.metadataJSON, name, path.string])
         } else {
-            try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path)
+            changed = try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path) ?? path
             row = EntryRow(path: path.string, isDirectory: false, mode: (options.mode ?? 0o644) & 0o7777, size: size,
                            mtime: mtime, ctime: now, contentID: contentID, metadataJSON: metadata ?? "{}")
             try EntryStore.insert(db, name, path, isDirectory: false, mode: row.mode, size: size,
@@ -153,7 +155,10 @@ extension VFSNamespace {
         row.mtime = mtime
         row.ctime = now
         row.contentID = contentID
-        if checkQuota { try EntryStore.checkQuota(db, name, before: before, limits: limits, operation, path.string) }
+        if !inBatch {
+            try EntryStore.checkQuota(db, name, before: before, limits: limits, operation, path.string)
+            try EntryStore.logChange(db, name, changed, now: now)
+        }
         return row
     }
 
@@ -173,10 +178,11 @@ extension VFSNamespace {
                 if existing.isDirectory && intermediates { return existing.entry() }
                 throw VFSError(EEXIST, "mkdir", path.string)
             }
-            try EntryStore.ensureDirectory(db, name, path.parent, create: intermediates, now: now, "mkdir", path)
+            let created = try EntryStore.ensureDirectory(db, name, path.parent, create: intermediates, now: now, "mkdir", path)
             try EntryStore.insert(db, name, path, isDirectory: true, mode: mode & 0o7777, size: 0, mtime: now, ctime: now, contentID: nil, metadataJSON: "{}")
             try EntryStore.touch(db, name, path.parent, now: now)
             try EntryStore.checkQuota(db, name, before: before, limits: limits, "mkdir", path.string)
+            try EntryStore.logChange(db, name, created ?? path, now: now)
             return try EntryStore.require(db, name, path, "mkdir").entry()
         }
     }

@@ -10,7 +10,8 @@ extension VirtualFileSystem {
     /// - `vfs_contents`: immutable file contents, shared between entries and namespaces and
     ///   reference-counted by triggers; small contents inline.
     /// - `vfs_chunks`: fixed-size chunks of larger contents.
-    public static let schema = SchemaComponent(name: "vfs", version: 1) { db, fromVersion in
+    /// - `vfs_changes` (version 2): a bounded log of changed subtrees, for watchers.
+    public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
             let now = Clock.nanoseconds()
@@ -20,7 +21,19 @@ extension VirtualFileSystem {
                     arguments: [name, now, now])
             }
         }
+        if fromVersion < 2 {
+            try db.execute(sql: schemaVersion2)
+        }
     }
+
+    static let schemaVersion2 = """
+        CREATE TABLE vfs_changes (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          namespace TEXT NOT NULL,
+          path TEXT NOT NULL,
+          changed_at_ns INTEGER NOT NULL
+        ) STRICT;
+        """
 
     static let schemaVersion1 = """
         CREATE TABLE vfs_namespaces (

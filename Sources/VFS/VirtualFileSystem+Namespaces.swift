@@ -58,6 +58,7 @@ extension VirtualFileSystem {
         try write("namespaces rm", name) { db in
             _ = try EntryStore.requireNamespace(db, name, "namespaces rm", name)
             try db.execute(sql: "DELETE FROM vfs_namespaces WHERE name = ?", arguments: [name])
+            try EntryStore.logChange(db, name, .root, now: Clock.nanoseconds())
         }
     }
 
@@ -80,6 +81,7 @@ extension VirtualFileSystem {
                 SELECT ?, path, parent, name, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json
                 FROM vfs_entries WHERE namespace = ?
                 """, arguments: [destination, source])
+            try EntryStore.logChange(db, destination, .root, now: now)
             return Self.info(name: destination, try EntryStore.requireNamespace(db, destination, "fork", destination))
         }
     }

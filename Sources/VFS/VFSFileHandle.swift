@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// An open file: the content the file had when it was opened.
+///
+/// Contents are immutable, so every read through a handle sees that one version, even while
+/// the file is rewritten. If the version is freed (the file was rewritten or removed and nothing
+/// else refers to it), reads fail with `ESTALE` instead of mixing versions.
+public struct VFSFileHandle: Sendable, Hashable {
+    /// The path the file was opened at.
+    public let path: String
+    /// The size of the opened version.
+    public let size: Int64
+    /// The SHA-256 of the opened version, lowercase hex.
+    public let sha256: String?
+    /// The identity of the opened version: two handles with the same id read the same bytes.
+    public let contentID: Int64
+    let chunkSize: Int64
+    let inline: Data?
+}
+
+extension VFSNamespace {
+    /// The entry at `path` without its hash: one indexed lookup, for `getattr`-style callers.
+    public func attributes(_ path: String) throws -> VFSEntry {
+        let path = try VFSPath(path, operation: "stat")
+        return try fileSystem.read("stat", path.string) { db in
+            if path.isRoot { return try stat(db, path, "stat") }
+            return try EntryStore.require(db, name, path, "stat").entry()
+        }
+    }
+
+    /// Opens the file at `path` for reading.
+    public func openFile(_ path: String) throws -> VFSFileHandle {
+        let path = try VFSPath(path, operation: "open")
+        return try fileSystem.read("open", path.string) { db in
+            let content = try openContent(db, path, "open")
+            return VFSFileHandle(path: path.string, size: content.size, sha256: content.sha256, contentID: content.id,
+                                 chunkSize: content.chunkSize, inline: content.inline)
+        }
+    }
+}
+
+extension VirtualFileSystem {
+    /// Copies bytes of the handle's version from `offset` into `buffer`, reading only the chunks
+    /// of that range, and returns how many were copied (fewer at the end of the file).
+    public func read(_ handle: VFSFileHandle, offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard offset >= 0 else { throw VFSError(EINVAL, "read", handle.path, detail: "negative offset") }
+        let end = min(handle.size, offset + Int64(buffer.count))
+        guard offset < end else { return 0 }
+        if let inline = handle.inline {
+            inline.withUnsafeBytes { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[Int(offset)..<Int(end)]))
+            }
+            return Int(end - offset)
+        }
+        return try read("read", handle.path) { db in
+            let first = offset / handle.chunkSize
+            let last = (end - 1) / handle.chunkSize
+            let statement = try db.cachedStatement(sql: """
+                SELECT chunk_index, data FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
+                """)
+            let rows = try Row.fetchCursor(statement, arguments: [handle.contentID, first, last])
+            var copied = 0
+            var expected = first
+            while let row = try rows.next() {
+                let index: Int64 = row[0]
+                guard index == expected else { break }
+                let chunkStart = index * handle.chunkSize
+                let lower = Int(max(offset, chunkStart) - chunkStart)
+                let upper = Int(min(end, chunkStart + handle.chunkSize) - chunkStart)
+                let ok: Bool = try row.withUnsafeData(atIndex: 1) { data in
+                    guard let data, data.count >= upper else { return false }
+                    data.withUnsafeBytes { source in
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<copied + upper - lower])
+                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[lower..<upper]))
+                    }
+                    return true
+                }
+                guard ok else { throw VFSError(EIO, "read", handle.path, detail: "chunk \(index) is short: the database is damaged") }
+                copied += upper - lower
+                expected += 1
+            }
+            guard expected == last + 1 else {
+                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM vfs_contents WHERE id = ?", arguments: [handle.contentID]) ?? false
+                if !exists { throw VFSError(ESTALE, "read", handle.path, detail: "the file was rewritten or removed since it was opened") }
+                throw VFSError(EIO, "read", handle.path, detail: "chunk \(expected) is missing: the database is damaged")
+            }
+            return copied
+        }
+    }
+}

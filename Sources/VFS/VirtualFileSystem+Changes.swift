@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+
+/// A change recorded in the VFS change log: something in the subtree at `path` of `namespace`
+/// was created, rewritten, moved or removed. A change at `/` of a namespace may also mean the
+/// namespace itself was created, forked or removed.
+public struct VFSChange: Sendable, Hashable {
+    /// The position in the log; increases with every change.
+    public var sequence: Int64
+    public var namespace: String
+    public var path: String
+}
+
+/// A page of the change log from ``VirtualFileSystem/changes(after:limit:)``.
+public struct VFSChangePage: Sendable {
+    /// The changes after the requested position, in order.
+    public var changes: [VFSChange]
+    /// `false` when records after the requested position were already trimmed from the log: the
+    /// reader missed changes and must treat everything as changed.
+    public var isComplete: Bool
+    /// The position to ask from next time.
+    public var lastSequence: Int64
+}
+
+extension VirtualFileSystem {
+    /// How many change records the log keeps.
+    public static let changeLogCapacity: Int64 = 10_000
+
+    /// The position of the newest change (0 if none).
+    public func latestChangeSequence() throws -> Int64 {
+        try read("changes", "/") { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM vfs_changes") ?? 0 }
+    }
+
+    /// The changes after position `sequence`, oldest first, at most `limit` of them.
+    public func changes(after sequence: Int64, limit: Int = 1000) throws -> VFSChangePage {
+        try read("changes", "/") { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, namespace, path FROM vfs_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
+                                        arguments: [sequence, limit])
+            let changes = rows.map { VFSChange(sequence: $0[0], namespace: $0[1], path: $0[2]) }
+            // AUTOINCREMENT numbers are consecutive for committed changes, so a gap right after
+            // the position means its records were trimmed.
+            let complete = changes.first.map { $0.sequence == sequence + 1 } ?? true
+            return VFSChangePage(changes: changes, isComplete: complete, lastSequence: changes.last?.sequence ?? sequence)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Testing
+@testable import VFS
+
+@Suite struct ChangeLogTests {
+    @Test func everyMutationLogsTheSubtreeItChanged() throws {
+        let fixture = try Fixture()
+        let vfs = fixture.fileSystem
+        let ws = fixture.workspace
+        var position = try vfs.latestChangeSequence()
+        func drain() throws -> [String] {
+            let page = try vfs.changes(after: position)
+            #expect(page.isComplete)
+            position = page.lastSequence
+            return page.changes.map { "\($0.namespace):\($0.path)" }
+        }
+        try ws.writeFile("/a/b/c.txt", contents: Data("1".utf8))
+        #expect(try drain() == ["workspace:/a"], "the topmost created directory")
+        try ws.writeFile("/a/b/c.txt", contents: Data("2".utf8))
+        #expect(try drain() == ["workspace:/a/b/c.txt"])
+        try ws.makeDirectory("/a/d")
+        #expect(try drain() == ["workspace:/a/d"])
+        try ws.move("/a/b", to: "/a/e")
+        #expect(try drain() == ["workspace:/a/b", "workspace:/a/e"])
+        try vfs.copy("/a/e", from: "workspace", to: "/x", in: "run:1", recursive: true)
+        #expect(try drain() == ["run:1:/", "run:1:/x"])
+        try ws.remove("/a", recursive: true)
+        #expect(try drain() == ["workspace:/a"])
+        try vfs.fork("workspace", to: "snapshot:s")
+        try vfs.removeNamespace("snapshot:s")
+        #expect(try drain() == ["snapshot:s:/", "snapshot:s:/"])
+        let source = TemporaryDirectory()
+        try Data("f".utf8).write(to: URL(fileURLWithPath: source.path + "/f"))
+        try ws.importDirectory(source.path, to: "/in/here")
+        #expect(try drain() == ["workspace:/in"])
+        // Failed mutations log nothing.
+        expectErrno(ENOENT) { try ws.remove("/nope") }
+        #expect(try drain().isEmpty)
+    }
+
+    @Test func aReaderThatFellBehindTheTrimmedLogIsTold() throws {
+        let fixture = try Fixture()
+        try fixture.fileSystem.database.writer.write { db in
+            for _ in 0..<(10_239 - (try Int.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM vfs_changes") ?? 0)) {
+                try db.execute(sql: "INSERT INTO vfs_changes (namespace, path, changed_at_ns) VALUES ('workspace', '/', 0)")
+            }
+        }
+        try fixture.workspace.writeFile("/f", contents: Data())  // sequence 10240 trims the oldest records
+        #expect(try fixture.fileSystem.latestChangeSequence() == 10_240)
+        #expect(try fixture.count("SELECT count(*) FROM vfs_changes") == Int(VirtualFileSystem.changeLogCapacity))
+        #expect(try !fixture.fileSystem.changes(after: 0).isComplete)
+        #expect(try fixture.fileSystem.changes(after: 10_239).isComplete)
+        #expect(try fixture.fileSystem.changes(after: 10_240).changes.isEmpty)
+    }
+}
+
+@Suite struct FileHandleTests {
+    @Test func aHandleReadsTheVersionItOpened() throws {
+        let fixture = try Fixture(limits: VFSLimits(inlineLimit: 100, chunkSize: 1000, stagingBatchBytes: 4000))
+        let vfs = fixture.fileSystem
+        let ws = fixture.workspace
+        let first = Data.pattern(5000, seed: 1)
+        try ws.writeFile("/f", contents: first)
+        let handle = try ws.openFile("/f")
+        #expect(handle.size == 5000)
+        var buffer = [UInt8](repeating: 0, count: 1500)
+        let count = try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 900, into: $0) }
+        #expect(count == 1500)
+        #expect(Data(buffer) == first.subdata(in: 900..<2400))
+        // A snapshot keeps the first version alive: the old handle still reads it after a rewrite.
+        try vfs.fork("workspace", to: "snapshot:keep")
+        try ws.writeFile("/f", contents: Data.pattern(5000, seed: 2))
+        let tail = try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 4000, into: $0) }
+        #expect(tail == 1000)
+        #expect(Data(buffer[0..<1000]) == first.subdata(in: 4000..<5000))
+        // Once nothing refers to it, the handle is stale rather than mixing versions.
+        try vfs.removeNamespace("snapshot:keep")
+        expectErrno(ESTALE) { _ = try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 0, into: $0) } }
+        #expect(try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 6000, into: $0) } == 0)
+        expectErrno(EISDIR) { _ = try ws.openFile("/") }
+        expectErrno(ENOENT) { _ = try ws.openFile("/nope") }
+        #expect(try ws.attributes("/f").sha256 == nil)
+        #expect(try ws.attributes("/").isDirectory)
+    }
+
+    @Test func inlineHandles() throws {
+        let fixture = try Fixture()
+        try fixture.workspace.writeFile("/small", contents: Data("hello world".utf8))
+        let handle = try fixture.workspace.openFile("/small")
+        var buffer = [UInt8](repeating: 0, count: 5)
+        #expect(try buffer.withUnsafeMutableBytes { try fixture.fileSystem.read(handle, offset: 6, into: $0) } == 5)
+        #expect(String(decoding: buffer, as: UTF8.self) == "world")
+    }
+}
