@@ -64,15 +64,15 @@ extension VFSCommand {
         func run() throws {
             let fileSystem = try options.fileSystem()
             let target = destinationNamespace ?? options.namespace
-            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target))
+            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target, operation: "mv"), operation: "mv")
             try fileSystem.move(source, from: options.namespace, to: resolved, in: target)
         }
 
         /// `mv a dir` and `cp a dir` land at `dir/a`.
-        static func resolve(_ source: String, _ destination: String, in namespace: VFSNamespace) throws -> String {
-            let destinationPath = try VFSPath(destination)
-            if try namespace.exists(destinationPath.string), try namespace.stat(destinationPath.string).isDirectory {
-                let name = try VFSPath(source).name
+        static func resolve(_ source: String, _ destination: String, in namespace: VFSNamespace, operation: String) throws -> String {
+            let destinationPath = try VFSPath(destination, operation: operation)
+            if try namespace.exists(destinationPath.string), try namespace.attributes(destinationPath.string).isDirectory {
+                let name = try VFSPath(source, operation: operation).name
                 if !name.isEmpty { return try destinationPath.appending(name).string }
             }
             return destinationPath.string
@@ -94,7 +94,7 @@ extension VFSCommand {
         func run() throws {
             let fileSystem = try options.fileSystem()
             let target = destinationNamespace ?? options.namespace
-            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target))
+            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target, operation: "cp"), operation: "cp")
             try fileSystem.copy(source, from: options.namespace, to: resolved, in: target, recursive: recursive)
         }
     }

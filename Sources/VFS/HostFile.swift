@@ -17,9 +17,15 @@ enum HostFile {
         var mtime: Int64
     }
 
+    /// The status of `path` itself (a symbolic link is not followed).
     static func lstatus(_ path: String, _ operation: String) throws -> Status {
+        try status(path, operation, follow: false)
+    }
+
+    /// The status of `path`, following a symbolic link unless `follow` is off.
+    static func status(_ path: String, _ operation: String, follow: Bool = true) throws -> Status {
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw VFSError(errno, operation, path) }
+        guard (follow ? stat(path, &info) : lstat(path, &info)) == 0 else { throw VFSError(errno, operation, path) }
         let type = info.st_mode & S_IFMT
         return Status(isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, isSymlink: type == S_IFLNK,
                       mode: UInt32(info.st_mode & 0o7777), size: Int64(info.st_size),

@@ -22,12 +22,12 @@ extension VFSNamespace {
                 let relative = VFSPath.root == root ? entry.path : String(entry.path.dropFirst(root.string.count))
                 return hostDirectory + relative
             }
-            var directories: [(String, Int64)] = []
+            var directories: [(path: String, mode: UInt32, mtime: Int64)] = []
             func export(_ entry: VFSEntry) throws {
                 let target = hostPath(of: entry)
                 if entry.isDirectory {
                     try HostFile.makeDirectoryNoFollow(target, mode: entry.mode, "export")
-                    directories.append((target, entry.mtimeNanoseconds))
+                    directories.append((target, entry.mode, entry.mtimeNanoseconds))
                     report.directories += 1
                     return
                 }
@@ -40,11 +40,15 @@ extension VFSNamespace {
             }
             if top.isDirectory {
                 try walkDescendants(db, root, export)
-                if !root.isRoot { directories.append((hostDirectory, top.mtimeNanoseconds)) }
+                if !root.isRoot { directories.append((hostDirectory, top.mode, top.mtimeNanoseconds)) }
             } else {
                 try export(top)
             }
-            for (directory, mtime) in directories.reversed() { HostFile.setModificationTime(path: directory, mtime) }
+            // Exact modes and times last, deepest first: children were written into them.
+            for directory in directories.reversed() {
+                _ = chmod(directory.path, mode_t(directory.mode))
+                HostFile.setModificationTime(path: directory.path, directory.mtime)
+            }
             progress?(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: Int(usage.files), totalBytes: usage.bytes))
             return report
         }

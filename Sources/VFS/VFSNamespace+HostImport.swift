@@ -22,11 +22,7 @@ extension VFSNamespace {
     @discardableResult
     public func importDirectory(_ hostDirectory: String, to destination: String = "/", progress: ((HostTransferProgress) -> Void)? = nil) throws -> HostTransferReport {
         let root = try VFSPath(destination, operation: "import")
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: hostDirectory, isDirectory: &isDirectory) else {
-            throw VFSError(ENOENT, "import", hostDirectory)
-        }
-        guard isDirectory.boolValue else { throw VFSError(ENOTDIR, "import", hostDirectory) }
+        guard try HostFile.status(hostDirectory, "import").isDirectory else { throw VFSError(ENOTDIR, "import", hostDirectory) }
         var report = HostTransferReport()
         var plan: [PlannedEntry] = []
         try scan(hostDirectory, into: root, &plan, &report)
@@ -113,6 +109,7 @@ extension VFSNamespace {
         return try buffer.withUnsafeMutableBytes { raw in
             let first = try HostFile.read(fd, into: raw, "import", hostPath)
             if first < raw.count, first <= limits.inlineLimit {
+                if Int64(first) > maxFile { throw VFSError(EFBIG, "import", path.string, detail: "\(hostPath) is over the file size limit of \(maxFile) bytes") }
                 let content = try ContentStore.insert(db, UnsafeRawBufferPointer(rebasing: raw[0..<first]), limits: limits)
                 return (content.id, Int64(first))
             }

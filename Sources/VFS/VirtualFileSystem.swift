@@ -30,8 +30,9 @@ public final class VirtualFileSystem: Sendable {
 
     /// A handle on one namespace. The name is validated; the namespace need not exist yet
     /// (writes create it, reads of a missing namespace fail with `ENOENT`).
-    public func namespace(_ name: String) throws -> VFSNamespace {
-        VFSNamespace(name: try NamespaceName.validate(name), fileSystem: self)
+    /// - parameter operation: the operation named in an error.
+    public func namespace(_ name: String, operation: String = "namespace") throws -> VFSNamespace {
+        VFSNamespace(name: try NamespaceName.validate(name, operation: operation), fileSystem: self)
     }
 
     var writer: any DatabaseWriter { database.writer }
