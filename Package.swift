@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Small C wrappers for system calls Glibc's module does not export (statfs).
@@ -40,6 +41,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // libfuse3, through pkg-config, with C wrappers for what Swift cannot call (macros, bit fields).
+        .systemLibrary(
+            name: "CFuse3",
+            pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]
+        ),
+        // A read-only FUSE view of the VFS. Knows the VFS, nothing of agents.
+        .target(
+            name: "FuseMount",
+            dependencies: [
+                "CFuse3",
+                "VFS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The state directory: global database, per-agent databases, agent ids.
         .target(
             name: "StateStore",
@@ -54,6 +71,8 @@ let package = Package(
             dependencies: [
                 "StateStore",
                 "VFS",
+                "FuseMount",
+                .product(name: "Logging", package: "swift-log"),
                 "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FuseMount
 import StateStore
 import Storage
 import VFS
@@ -38,6 +39,9 @@ enum Main {
         } catch let error as StateError {
             Output.error("openclaw: \(error)")
             exit(error.errno == EINVAL ? ExitStatus.usage : ExitStatus.failure)
+        } catch let error as FuseMountError {
+            Output.error("openclaw: \(error)")
+            exit(ExitStatus.failure)
         } catch let error as CLIFailure {
             Output.error("openclaw: \(error.message)")
             exit(error.status)

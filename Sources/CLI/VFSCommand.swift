@@ -9,6 +9,7 @@ struct VFSCommand: ParsableCommand {
         subcommands: [
             List.self, Cat.self, Stat.self, Write.self, MakeDirectory.self, Remove.self, Move.self, Copy.self,
             Find.self, DiskUsage.self, Import.self, Export.self, Namespaces.self, Fork.self, Diff.self, Quota.self,
+            Mount.self, Unmount.self,
         ]
     )
 }

@@ -26,6 +26,17 @@ public struct VFSEntry: Sendable, Hashable, Codable {
     /// The JSON metadata object, as text.
     public var metadataJSON: String
 
+    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String) {
+        self.path = path
+        self.kind = kind
+        self.mode = mode
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.ctimeNanoseconds = ctimeNanoseconds
+        self.sha256 = sha256
+        self.metadataJSON = metadataJSON
+    }
+
     /// The last path component.
     public var name: String {
         guard let slash = path.lastIndex(of: "/") else { return path }

@@ -1,0 +1,305 @@
+import CFuse3
+import Foundation
+import Logging
+import VFS
+
+/// Serves FUSE low-level requests from the VFS. Every request runs on a libfuse worker thread,
+/// concurrently with others; all shared state is in thread-safe tables.
+final class FuseFileSystem: @unchecked Sendable {
+    // @unchecked: `session` is set once before the request loop starts and only read after.
+    let view: FuseView
+    let configuration: FuseMountConfiguration
+    let logger: Logger
+    let nodes = NodeTable()
+    let files = HandleTable<VFSFileHandle>()
+    let directories = HandleTable<[(name: String, entry: VFSEntry?, inode: UInt64)]>()
+    var session: OpaquePointer?
+
+    static let xattrHash = "user.openclaw.sha256"
+    static let xattrMetadata = "user.openclaw.metadata"
+
+    init(view: FuseView, configuration: FuseMountConfiguration, logger: Logger) {
+        self.view = view
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    static func from(_ request: fuse_req_t?) -> FuseFileSystem {
+        Unmanaged<FuseFileSystem>.fromOpaque(fuse_req_userdata(request)!).takeUnretainedValue()
+    }
+
+    // MARK: - Helpers
+
+    /// The errno to answer for an error, logging the ones that are not the caller's fault.
+    func errno(for error: any Error, _ operation: String, _ path: String) -> Int32 {
+        if let error = error as? VFSError {
+            if error.errno == EIO || error.errno == EBUSY || error.errno == ESTALE {
+                logger.error("\(operation) \(path) failed: \(error)")
+            }
+            return error.errno
+        }
+        logger.error("\(operation) \(path) failed: \(error)")
+        return EIO
+    }
+
+    func childPath(_ parent: String, _ name: String) -> String {
+        parent == "/" ? "/" + name : parent + "/" + name
+    }
+
+    func attributes(_ entry: VFSEntry, inode: UInt64) -> stat {
+        var attributes = stat()
+        attributes.st_ino = __ino_t(inode)
+        attributes.st_mode = (entry.isDirectory ? S_IFDIR : S_IFREG) | mode_t(entry.mode & 0o7777)
+        attributes.st_nlink = entry.isDirectory ? 2 : 1
+        attributes.st_uid = getuid()
+        attributes.st_gid = getgid()
+        attributes.st_size = Int(entry.size)
+        attributes.st_blocks = Int((entry.size + 511) / 512)
+        attributes.st_blksize = 65536
+        let mtime = Self.timespec(entry.mtimeNanoseconds)
+        attributes.st_mtim = mtime
+        attributes.st_atim = mtime
+        attributes.st_ctim = Self.timespec(entry.ctimeNanoseconds)
+        return attributes
+    }
+
+    static func timespec(_ nanoseconds: Int64) -> Glibc.timespec {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        return Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds - seconds * 1_000_000_000))
+    }
+
+    func entryParameter(_ entry: VFSEntry, inode: UInt64) -> fuse_entry_param {
+        var parameter = fuse_entry_param()
+        parameter.ino = inode
+        parameter.generation = 1
+        parameter.attr = attributes(entry, inode: inode)
+        parameter.attr_timeout = configuration.cacheTimeout
+        parameter.entry_timeout = configuration.cacheTimeout
+        return parameter
+    }
+
+    // MARK: - Requests
+
+    func initialize(_ connection: UnsafeMutablePointer<fuse_conn_info>) {
+        var want = connection.pointee.want
+        for capability in [openclaw_cap_async_read, openclaw_cap_readdirplus, openclaw_cap_parallel_dirops, openclaw_cap_auto_inval_data]
+        where connection.pointee.capable & capability != 0 {
+            want |= capability
+        }
+        // Every entry of a listing is wanted with its attributes (ls -l, find, tar): always plus.
+        want &= ~openclaw_cap_readdirplus_auto
+        connection.pointee.want = want
+        connection.pointee.max_readahead = 1 << 20
+    }
+
+    func lookup(_ request: fuse_req_t?, _ parent: UInt64, _ name: String) {
+        guard let parentPath = nodes.path(of: parent) else { return reply(request, ESTALE) }
+        let path = childPath(parentPath, name)
+        do {
+            let entry = try view.attributes(path)
+            let inode = nodes.lookUp(path)
+            var parameter = entryParameter(entry, inode: inode)
+            if fuse_reply_entry(request, &parameter) != 0 { nodes.forget(inode, 1) }
+        } catch {
+            reply(request, errno(for: error, "lookup", path))
+        }
+    }
+
+    func forget(_ inode: UInt64, _ count: UInt64) {
+        nodes.forget(inode, count)
+    }
+
+    func getattr(_ request: fuse_req_t?, _ inode: UInt64) {
+        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
+        do {
+            var attributes = attributes(try view.attributes(path), inode: inode)
+            _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
+        } catch {
+            reply(request, errno(for: error, "getattr", path))
+        }
+    }
+
+    func opendir(_ request: fuse_req_t?, _ inode: UInt64, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        guard let path = nodes.path(of: inode), let info else { return reply(request, ESTALE) }
+        do {
+            // The listing is taken once, at open: every readdir of this handle reads the same snapshot.
+            let children = try view.children(path)
+            let parentInode = nodes.inode(of: (path as NSString).deletingLastPathComponent) ?? 1
+            var listing: [(name: String, entry: VFSEntry?, inode: UInt64)] = [(".", nil, inode), ("..", nil, parentInode)]
+            listing += children.map { ($0.name, $0.entry, 0) }
+            info.pointee.fh = directories.insert(listing)
+            openclaw_fi_set_cache_readdir(info, 1)
+            openclaw_fi_set_keep_cache(info, 1)
+            _ = fuse_reply_open(request, info)
+        } catch {
+            reply(request, errno(for: error, "opendir", path))
+        }
+    }
+
+    func readdir(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?, plus: Bool) {
+        guard let info, let listing = directories.value(info.pointee.fh), let path = nodes.path(of: inode) else {
+            return reply(request, EBADF)
+        }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
+        defer { buffer.deallocate() }
+        var used = 0
+        var index = offset
+        while index < listing.count {
+            let item = listing[index]
+            let next = off_t(index + 1)
+            let added: Int = item.name.withCString { name in
+                if plus {
+                    var parameter = fuse_entry_param()
+                    if let entry = item.entry {
+                        let childInode = nodes.inode(of: childPath(path, item.name)) ?? 0
+                        parameter = entryParameter(entry, inode: childInode)
+                    } else {
+                        parameter.attr.st_ino = __ino_t(item.inode)
+                        parameter.attr.st_mode = S_IFDIR
+                    }
+                    let needed = fuse_add_direntry_plus(request, nil, 0, name, &parameter, next)
+                    guard needed <= size - used else { return 0 }
+                    if item.entry != nil {
+                        // A plus entry counts as a lookup of the child: register it.
+                        parameter.ino = nodes.lookUp(childPath(path, item.name))
+                        parameter.attr.st_ino = __ino_t(parameter.ino)
+                    }
+                    return fuse_add_direntry_plus(request, buffer + used, size - used, name, &parameter, next)
+                } else {
+                    var attributes = stat()
+                    attributes.st_ino = __ino_t(item.entry == nil ? item.inode : (nodes.inode(of: childPath(path, item.name)) ?? 0))
+                    attributes.st_mode = item.entry.map { $0.isDirectory ? S_IFDIR : S_IFREG } ?? S_IFDIR
+                    let needed = fuse_add_direntry(request, nil, 0, name, &attributes, next)
+                    guard needed <= size - used else { return 0 }
+                    return fuse_add_direntry(request, buffer + used, size - used, name, &attributes, next)
+                }
+            }
+            if added == 0 { break }
+            used += added
+            index += 1
+        }
+        _ = fuse_reply_buf(request, buffer, used)
+    }
+
+    func releasedir(_ request: fuse_req_t?, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        if let info { directories.remove(info.pointee.fh) }
+        reply(request, 0)
+    }
+
+    func open(_ request: fuse_req_t?, _ inode: UInt64, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        guard let path = nodes.path(of: inode), let info else { return reply(request, ESTALE) }
+        if openclaw_fi_flags(info) & O_ACCMODE != O_RDONLY || openclaw_fi_flags(info) & O_TRUNC != 0 {
+            return reply(request, EROFS)
+        }
+        do {
+            guard case .entry(let namespace, let vfsPath) = try view.target(path) else { return reply(request, EISDIR) }
+            let handle = try namespace.openFile(vfsPath)
+            info.pointee.fh = files.insert(handle)
+            // Keep the kernel's cached pages only if they hold this very version.
+            openclaw_fi_set_keep_cache(info, nodes.noteContent(inode, handle.contentID) ? 1 : 0)
+            _ = fuse_reply_open(request, info)
+        } catch {
+            reply(request, errno(for: error, "open", path))
+        }
+    }
+
+    func read(_ request: fuse_req_t?, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        guard let info, let handle = files.value(info.pointee.fh) else { return reply(request, EBADF) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        do {
+            let count = try view.fileSystem.read(handle, offset: Int64(offset), into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]))
+            _ = fuse_reply_buf(request, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count)
+        } catch {
+            reply(request, errno(for: error, "read", handle.path))
+        }
+    }
+
+    func release(_ request: fuse_req_t?, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        if let info { files.remove(info.pointee.fh) }
+        reply(request, 0)
+    }
+
+    func statfs(_ request: fuse_req_t?) {
+        do {
+            let infos: [NamespaceInfo]
+            switch view.root {
+            case .namespace(let name): infos = [try view.fileSystem.namespaceInfo(name, operation: "statfs")]
+            case .allNamespaces: infos = try view.fileSystem.namespaces()
+            }
+            let bytes = infos.reduce(Int64(0)) { $0 + $1.bytes }
+            let entries = infos.reduce(Int64(0)) { $0 + $1.entries }
+            var result = statvfs()
+            result.f_bsize = 4096
+            result.f_frsize = 4096
+            result.f_blocks = fsblkcnt_t((bytes + 4095) / 4096)
+            result.f_files = fsfilcnt_t(entries + Int64(infos.count))
+            result.f_namemax = 255
+            result.f_flag = UInt(ST_RDONLY)
+            _ = fuse_reply_statfs(request, &result)
+        } catch {
+            reply(request, errno(for: error, "statfs", "/"))
+        }
+    }
+
+    func getxattr(_ request: fuse_req_t?, _ inode: UInt64, _ name: String, _ size: Int) {
+        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
+        do {
+            let value: String
+            switch try view.target(path) {
+            case .namespaceList:
+                return reply(request, ENODATA)
+            case .entry(let namespace, let vfsPath):
+                let entry = try namespace.stat(vfsPath)
+                switch name {
+                case Self.xattrHash:
+                    guard let sha = entry.sha256 else { return reply(request, ENODATA) }
+                    value = sha
+                case Self.xattrMetadata:
+                    value = entry.metadataJSON
+                default:
+                    return reply(request, ENODATA)
+                }
+            }
+            let bytes = Array(value.utf8)
+            if size == 0 { return _ = fuse_reply_xattr(request, bytes.count) }
+            guard size >= bytes.count else { return reply(request, ERANGE) }
+            _ = bytes.withUnsafeBytes { fuse_reply_buf(request, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
+        } catch {
+            reply(request, errno(for: error, "getxattr", path))
+        }
+    }
+
+    func listxattr(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int) {
+        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
+        do {
+            var names: [String] = []
+            if case .entry(let namespace, let vfsPath) = try view.target(path) {
+                let entry = try namespace.attributes(vfsPath)
+                names = entry.isDirectory ? [Self.xattrMetadata] : [Self.xattrHash, Self.xattrMetadata]
+            }
+            var bytes: [UInt8] = []
+            for name in names { bytes += Array(name.utf8) + [0] }
+            if size == 0 { return _ = fuse_reply_xattr(request, bytes.count) }
+            guard size >= bytes.count else { return reply(request, ERANGE) }
+            _ = bytes.withUnsafeBytes { fuse_reply_buf(request, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
+        } catch {
+            reply(request, errno(for: error, "listxattr", path))
+        }
+    }
+
+    func access(_ request: fuse_req_t?, _ inode: UInt64, _ mask: Int32) {
+        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
+        if mask & W_OK != 0 { return reply(request, EROFS) }
+        do {
+            _ = try view.attributes(path)
+            reply(request, 0)
+        } catch {
+            reply(request, errno(for: error, "access", path))
+        }
+    }
+
+    func reply(_ request: fuse_req_t?, _ code: Int32) {
+        _ = fuse_reply_err(request, code)
+    }
+}

@@ -1,0 +1,68 @@
+import CFuse3
+import Foundation
+
+/// The table of C callbacks libfuse calls. Each forwards to the ``FuseFileSystem`` that
+/// `fuse_session_new` was given as user data; every mutating request answers `EROFS`.
+enum FuseOperations {
+    static func make() -> fuse_lowlevel_ops {
+        var ops = fuse_lowlevel_ops()
+        ops.`init` = { userdata, connection in
+            guard let userdata, let connection else { return }
+            Unmanaged<FuseFileSystem>.fromOpaque(userdata).takeUnretainedValue().initialize(connection)
+        }
+        ops.lookup = { request, parent, name in
+            FuseFileSystem.from(request).lookup(request, parent, name.map { String(cString: $0) } ?? "")
+        }
+        ops.forget = { request, inode, count in
+            FuseFileSystem.from(request).forget(inode, count)
+            fuse_reply_none(request)
+        }
+        ops.forget_multi = { request, count, items in
+            let fileSystem = FuseFileSystem.from(request)
+            if let items {
+                for index in 0..<count { fileSystem.forget(items[index].ino, items[index].nlookup) }
+            }
+            fuse_reply_none(request)
+        }
+        ops.getattr = { request, inode, _ in FuseFileSystem.from(request).getattr(request, inode) }
+        ops.opendir = { request, inode, info in FuseFileSystem.from(request).opendir(request, inode, info) }
+        ops.readdir = { request, inode, size, offset, info in
+            FuseFileSystem.from(request).readdir(request, inode, size, Int(offset), info, plus: false)
+        }
+        ops.readdirplus = { request, inode, size, offset, info in
+            FuseFileSystem.from(request).readdir(request, inode, size, Int(offset), info, plus: true)
+        }
+        ops.releasedir = { request, _, info in FuseFileSystem.from(request).releasedir(request, info) }
+        ops.open = { request, inode, info in FuseFileSystem.from(request).open(request, inode, info) }
+        ops.read = { request, _, size, offset, info in FuseFileSystem.from(request).read(request, size, Int(offset), info) }
+        ops.release = { request, _, info in FuseFileSystem.from(request).release(request, info) }
+        ops.statfs = { request, _ in FuseFileSystem.from(request).statfs(request) }
+        ops.getxattr = { request, inode, name, size in
+            FuseFileSystem.from(request).getxattr(request, inode, name.map { String(cString: $0) } ?? "", size)
+        }
+        ops.listxattr = { request, inode, size in FuseFileSystem.from(request).listxattr(request, inode, size) }
+        ops.access = { request, inode, mask in FuseFileSystem.from(request).access(request, inode, mask) }
+        ops.readlink = { request, _ in _ = fuse_reply_err(request, EINVAL) }
+        ops.flush = { request, _, _ in _ = fuse_reply_err(request, 0) }
+        ops.fsync = { request, _, _, _ in _ = fuse_reply_err(request, 0) }
+        ops.fsyncdir = { request, _, _, _ in _ = fuse_reply_err(request, 0) }
+
+        // Read-only for real: every call that would change something.
+        ops.setattr = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.mknod = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.mkdir = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.unlink = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.rmdir = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.symlink = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.rename = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.link = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.write = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.write_buf = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.create = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.setxattr = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.removexattr = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.fallocate = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.copy_file_range = { request, _, _, _, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        return ops
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import VFS
+
+/// Maps mount paths to the VFS: either one namespace at the root, or every namespace as a
+/// top-level directory.
+struct FuseView: Sendable {
+    /// What a mount path designates.
+    enum Target {
+        /// The root of the all-namespaces view.
+        case namespaceList
+        /// A path inside a namespace.
+        case entry(VFSNamespace, String)
+    }
+
+    let fileSystem: VirtualFileSystem
+    let root: FuseMountConfiguration.Root
+    /// When the mount started: the time of the all-namespaces root.
+    let startedAt: Int64
+
+    func target(_ mountPath: String) throws -> Target {
+        switch root {
+        case .namespace(let name):
+            return .entry(try fileSystem.namespace(name), mountPath)
+        case .allNamespaces:
+            if mountPath == "/" { return .namespaceList }
+            let trimmed = mountPath.dropFirst()
+            let name = trimmed.prefix { $0 != "/" }
+            let rest = trimmed.dropFirst(name.count)
+            guard NamespaceName.isValid(String(name)) else { throw VFSError(ENOENT, "lookup", mountPath) }
+            return .entry(try fileSystem.namespace(String(name)), rest.isEmpty ? "/" : String(rest))
+        }
+    }
+
+    /// The mount path of a VFS path of `namespace`, or `nil` when this view does not show it.
+    func mountPath(namespace: String, path: String) -> String? {
+        switch root {
+        case .namespace(let name):
+            return name == namespace ? path : nil
+        case .allNamespaces:
+            return path == "/" ? "/" + namespace : "/" + namespace + path
+        }
+    }
+
+    /// The attributes at a mount path.
+    func attributes(_ mountPath: String) throws -> VFSEntry {
+        switch try target(mountPath) {
+        case .namespaceList:
+            return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: startedAt,
+                            ctimeNanoseconds: startedAt, sha256: nil, metadataJSON: "{}")
+        case .entry(let namespace, let path):
+            return try namespace.attributes(path)
+        }
+    }
+
+    /// The children of the directory at a mount path, with their attributes.
+    func children(_ mountPath: String) throws -> [(name: String, entry: VFSEntry)] {
+        switch try target(mountPath) {
+        case .namespaceList:
+            return try fileSystem.namespaces().compactMap { info in
+                guard let entry = try? fileSystem.namespace(info.name).attributes("/") else { return nil }
+                return (info.name, entry)
+            }
+        case .entry(let namespace, let path):
+            let entry = try namespace.attributes(path)
+            guard entry.isDirectory else { throw VFSError(ENOTDIR, "readdir", mountPath) }
+            return try namespace.list(path).map { ($0.name, $0) }
+        }
+    }
+}

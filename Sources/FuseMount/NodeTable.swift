@@ -1,0 +1,115 @@
+import Synchronization
+
+/// The inode numbers the kernel knows, each for one path of the mount, with the kernel's lookup
+/// count. Inode 1 is the root and never goes away.
+final class NodeTable: Sendable {
+    struct Node {
+        var path: String
+        var lookups: UInt64
+        /// The content version whose pages the kernel may have cached for this inode.
+        var cachedContent: Int64?
+    }
+
+    private struct State {
+        var nodes: [UInt64: Node] = [1: Node(path: "/", lookups: 1, cachedContent: nil)]
+        var inodes: [String: UInt64] = ["/": 1]
+        var next: UInt64 = 2
+    }
+
+    private let state = Mutex(State())
+
+    /// The mount path of an inode.
+    func path(of inode: UInt64) -> String? {
+        state.withLock { $0.nodes[inode]?.path }
+    }
+
+    /// The inode of a mount path, if the kernel knows it.
+    func inode(of path: String) -> UInt64? {
+        state.withLock { $0.inodes[path] }
+    }
+
+    /// The inode for `path`, counting one more kernel lookup.
+    func lookUp(_ path: String) -> UInt64 {
+        state.withLock { state in
+            if let inode = state.inodes[path] {
+                state.nodes[inode]?.lookups += 1
+                return inode
+            }
+            let inode = state.next
+            state.next += 1
+            state.nodes[inode] = Node(path: path, lookups: 1, cachedContent: nil)
+            state.inodes[path] = inode
+            return inode
+        }
+    }
+
+    /// The kernel forgot `count` lookups of `inode`.
+    func forget(_ inode: UInt64, _ count: UInt64) {
+        guard inode != 1 else { return }
+        state.withLock { state in
+            guard var node = state.nodes[inode] else { return }
+            node.lookups = node.lookups > count ? node.lookups - count : 0
+            if node.lookups == 0 {
+                state.nodes[inode] = nil
+                if state.inodes[node.path] == inode { state.inodes[node.path] = nil }
+            } else {
+                state.nodes[inode] = node
+            }
+        }
+    }
+
+    /// Records which content version the kernel may cache for `inode`; returns whether it is
+    /// the one already cached (so the kernel may keep its pages).
+    func noteContent(_ inode: UInt64, _ content: Int64) -> Bool {
+        state.withLock { state in
+            let same = state.nodes[inode]?.cachedContent == content
+            state.nodes[inode]?.cachedContent = content
+            return same
+        }
+    }
+
+    /// Every known (inode, path) whose path is `root` or lies beneath it.
+    func nodes(under root: String) -> [(inode: UInt64, path: String)] {
+        let prefix = root == "/" ? "/" : root + "/"
+        return state.withLock { state in
+            state.nodes.compactMap { inode, node in
+                node.path == root || node.path.hasPrefix(prefix) ? (inode, node.path) : nil
+            }
+        }
+    }
+
+    /// Forgets what content the kernel cached for every node under `root`.
+    func clearContent(under root: String) {
+        let prefix = root == "/" ? "/" : root + "/"
+        state.withLock { state in
+            for (inode, node) in state.nodes where node.path == root || node.path.hasPrefix(prefix) {
+                state.nodes[inode]?.cachedContent = nil
+            }
+        }
+    }
+
+    var count: Int { state.withLock { $0.nodes.count } }
+}
+
+/// Open file and directory handles, by the number given to the kernel.
+final class HandleTable<Value: Sendable>: Sendable {
+    private struct State {
+        var values: [UInt64: Value] = [:]
+        var next: UInt64 = 1
+    }
+
+    private let state = Mutex(State())
+
+    func insert(_ value: Value) -> UInt64 {
+        state.withLock { state in
+            let handle = state.next
+            state.next += 1
+            state.values[handle] = value
+            return handle
+        }
+    }
+
+    func value(_ handle: UInt64) -> Value? { state.withLock { $0.values[handle] } }
+
+    func remove(_ handle: UInt64) { _ = state.withLock { $0.values.removeValue(forKey: handle) } }
+}
