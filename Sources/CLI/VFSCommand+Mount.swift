@@ -119,6 +119,7 @@ extension VFSCommand {
         static let configuration = CommandConfiguration(
             commandName: "umount", abstract: "Unmount an openclaw mount, also one left stale by a killed process.")
 
+        @OptionGroup var stateOptions: StateOptions
         @Flag(help: "Detach now even if busy; the mount goes away when the last user leaves.") var lazy = false
         @Argument(help: "The mount point.") var mountPoint: String
 

@@ -53,6 +53,12 @@ public final class FuseMount: Sendable {
                 fuse_session_destroy(session)
                 fuse_opt_free_args(&fuseArguments)
             }
+            // A parent may have started us with these blocked (a test runner, a service manager):
+            // the unmount on Ctrl-C/SIGTERM depends on receiving them.
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
             guard fuse_set_signal_handlers(session) == 0 else {
                 throw FuseMountError(EIO, mountPoint, "cannot install signal handlers")
             }

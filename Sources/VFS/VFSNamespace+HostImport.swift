@@ -22,7 +22,8 @@ extension VFSNamespace {
     @discardableResult
     public func importDirectory(_ hostDirectory: String, to destination: String = "/", progress: ((HostTransferProgress) -> Void)? = nil) throws -> HostTransferReport {
         let root = try VFSPath(destination, operation: "import")
-        guard try HostFile.status(hostDirectory, "import").isDirectory else { throw VFSError(ENOTDIR, "import", hostDirectory) }
+        let top = try HostFile.status(hostDirectory, "import")
+        guard top.isDirectory else { throw VFSError(ENOTDIR, "import", hostDirectory) }
         var report = HostTransferReport()
         var plan: [PlannedEntry] = []
         try scan(hostDirectory, into: root, &plan, &report)
@@ -65,9 +66,15 @@ extension VFSNamespace {
                     progress(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: totalFiles, totalBytes: totalBytes))
                 }
             }
-            // Directory times last, since creating children touched them.
+            // Directory times last, since creating children touched them; the destination takes
+            // the host directory's time, as `cp -a` would give it.
             for item in plan where item.status.isDirectory {
                 try db.execute(sql: "UPDATE vfs_entries SET mtime_ns = ? WHERE namespace = ? AND path = ?", arguments: [item.status.mtime, name, item.path.string])
+            }
+            if root.isRoot {
+                try db.execute(sql: "UPDATE vfs_namespaces SET updated_at_ns = ? WHERE name = ?", arguments: [top.mtime, name])
+            } else {
+                try db.execute(sql: "UPDATE vfs_entries SET mtime_ns = ? WHERE namespace = ? AND path = ?", arguments: [top.mtime, name, root.string])
             }
             try EntryStore.checkQuota(db, name, before: before, limits: limits, "import", root.string)
         }
