@@ -83,7 +83,7 @@ extension VFSCommand {
             let logDirectory = state.root + "/logs"
             try FilePermissions.createPrivateDirectory(logDirectory)
             let logPath = logDirectory + "/vfs-mount-\(try AgentID(agent)).log"
-            FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
             guard let log = FileHandle(forWritingAtPath: logPath) else {
                 throw CLIFailure(message: "mount \(mountPoint): cannot open the log \(logPath)")
             }

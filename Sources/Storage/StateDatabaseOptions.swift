@@ -11,6 +11,8 @@ public struct StateDatabaseOptions: Sendable {
     public var autoCheckpointPages: Int
     /// The number of concurrent read connections of a WAL database.
     public var maximumReaderCount: Int
+    /// The page cache of each connection, in KiB (`cache_size`).
+    public var cacheSizeKiB: Int
     /// Open for reading only: no schema creation or migration, `query_only` connections.
     public var readOnly: Bool
     /// Forces a journal policy instead of detecting it from the filesystem.
@@ -25,6 +27,7 @@ public struct StateDatabaseOptions: Sendable {
         journalSizeLimit: Int = 64 << 20,
         autoCheckpointPages: Int = 1000,
         maximumReaderCount: Int = 4,
+        cacheSizeKiB: Int = 8192,
         readOnly: Bool = false,
         journalPolicy: JournalPolicy? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -39,6 +42,7 @@ public struct StateDatabaseOptions: Sendable {
         self.journalSizeLimit = journalSizeLimit
         self.autoCheckpointPages = autoCheckpointPages
         self.maximumReaderCount = maximumReaderCount
+        self.cacheSizeKiB = cacheSizeKiB
         self.readOnly = readOnly
         self.journalPolicy = journalPolicy
         self.syncEveryCommit = environment["OPENCLAW_SQLITE_SYNCHRONOUS"]?.lowercased() == "full"

@@ -7,9 +7,12 @@ struct ContentRef {
     var id: Int64
     var size: Int64
     var chunkSize: Int64
-    var sha256: String?
+    var sha256Bytes: Data?
     /// The whole content, when stored inline.
     var inline: Data?
+
+    /// The hash in lowercase hex, computed only when asked for.
+    var sha256: String? { sha256Bytes?.lowercaseHex }
 }
 
 /// Reads and writes `vfs_contents` and `vfs_chunks`.
@@ -23,8 +26,7 @@ enum ContentStore {
         guard let row = try Row.fetchOne(statement, arguments: [id]) else {
             throw VFSError(EIO, operation, path, detail: "content \(id) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
-        let sha: Data? = row[2]
-        return ContentRef(id: id, size: row[0], chunkSize: row[1], sha256: sha?.lowercaseHex, inline: row[3])
+        return ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3])
     }
 
     /// Calls `body` with the bytes of `[start, end)`, chunk by chunk, reading only those chunks.

@@ -169,7 +169,9 @@ enum EntryStore {
 
     /// Fails with `EDQUOT` when the mutation since `before` grew the namespace past a quota.
     static func checkQuota(_ db: Database, _ namespace: String, before: NamespaceRow, limits: VFSLimits, _ operation: String, _ path: String) throws {
-        guard let after = try namespaceRow(db, namespace) else { return }
+        // Without any quota there is nothing to read back.
+        guard (before.maxBytes ?? limits.maxNamespaceBytes) != nil || (before.maxEntries ?? limits.maxNamespaceEntries) != nil,
+              let after = try namespaceRow(db, namespace) else { return }
         if let maxBytes = after.maxBytes ?? limits.maxNamespaceBytes, after.bytes > maxBytes, after.bytes > before.bytes {
             throw VFSError(EDQUOT, operation, path, detail: "namespace '\(namespace)' would hold \(after.bytes) bytes, over its quota of \(maxBytes)")
         }
@@ -183,11 +185,6 @@ enum EntryStore {
         row.maxFileBytes ?? limits.maxFileBytes
     }
 
-    /// The lowercase hex SHA-256 of a content row.
-    static func sha256(_ db: Database, contentID: Int64) throws -> String? {
-        let statement = try db.cachedStatement(sql: "SELECT sha256 FROM vfs_contents WHERE id = ?")
-        return try Data.fetchOne(statement, arguments: [contentID]).map(\.lowercaseHex)
-    }
 }
 
 extension VFSError {

@@ -23,7 +23,7 @@ extension VFSNamespace {
     /// The entry at `path` without its hash: one indexed lookup, for `getattr`-style callers.
     public func attributes(_ path: String) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "stat")
-        return try fileSystem.read("stat", path.string) { db in
+        return try fileSystem.readOnce("stat", path.string) { db in
             if path.isRoot { return try stat(db, path, "stat") }
             return try EntryStore.require(db, name, path, "stat").entry()
         }
@@ -32,7 +32,7 @@ extension VFSNamespace {
     /// Opens the file at `path` for reading.
     public func openFile(_ path: String) throws -> VFSFileHandle {
         let path = try VFSPath(path, operation: "open")
-        return try fileSystem.read("open", path.string) { db in
+        return try fileSystem.readOnce("open", path.string) { db in
             let content = try openContent(db, path, "open")
             return VFSFileHandle(path: path.string, size: content.size, sha256: content.sha256, contentID: content.id,
                                  chunkSize: content.chunkSize, inline: content.inline)
@@ -53,7 +53,8 @@ extension VirtualFileSystem {
             }
             return Int(end - offset)
         }
-        return try read("read", handle.path) { db in
+        // One statement: the chunks of an immutable content need no snapshot.
+        return try readOnce("read", handle.path) { db in
             let first = offset / handle.chunkSize
             let last = (end - 1) / handle.chunkSize
             let statement = try db.cachedStatement(sql: """

@@ -5,23 +5,31 @@ extension VFSNamespace {
     /// The entry at `path`, with its SHA-256.
     public func stat(_ path: String) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "stat")
-        return try fileSystem.read("stat", path.string) { db in try stat(db, path, "stat") }
+        return try fileSystem.readOnce("stat", path.string) { db in try stat(db, path, "stat") }
     }
 
+    /// The entry and its hash in one statement.
     func stat(_ db: Database, _ path: VFSPath, _ operation: String) throws -> VFSEntry {
         if path.isRoot {
             let row = try EntryStore.requireNamespace(db, name, operation, path.string)
             return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
-        let row = try EntryStore.require(db, name, path, operation)
-        return row.entry(sha256: try row.contentID.flatMap { try EntryStore.sha256(db, contentID: $0) })
+        let statement = try db.cachedStatement(sql: """
+            SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
+            FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id WHERE e.namespace = ? AND e.path = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [name, path.string]) else {
+            throw try EntryStore.missing(db, name, path, operation)
+        }
+        let sha: Data? = row[8]
+        return EntryRow(row: row).entry(sha256: sha?.lowercaseHex)
     }
 
     /// Whether an entry exists at `path`.
     public func exists(_ path: String) throws -> Bool {
         let path = try VFSPath(path, operation: "stat")
-        return try fileSystem.read("stat", path.string) { db in
+        return try fileSystem.readOnce("stat", path.string) { db in
             path.isRoot ? try EntryStore.namespaceRow(db, name) != nil : try EntryStore.entry(db, name, path) != nil
         }
     }
@@ -94,6 +102,10 @@ extension VFSNamespace {
     /// The whole content of the file at `path`.
     public func readFile(_ path: String) throws -> Data {
         let path = try VFSPath(path, operation: "cat")
+        // Small files are one statement; larger ones read their chunks in one snapshot.
+        if let inline = try fileSystem.readOnce("cat", path.string, { db in try openContent(db, path, "cat").inline }) {
+            return inline
+        }
         return try fileSystem.read("cat", path.string) { db in
             let content = try openContent(db, path, "cat")
             if let inline = content.inline { return inline }
@@ -158,7 +170,6 @@ extension VFSNamespace {
         guard let size = found[2] as Int64?, let chunkSize = found[3] as Int64? else {
             throw VFSError(EIO, operation, path.string, detail: "content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
-        let sha: Data? = found[4]
-        return ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256: sha?.lowercaseHex, inline: found[5])
+        return ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: found[4], inline: found[5])
     }
 }

@@ -144,12 +144,15 @@ extension VFSNamespace {
                 WHERE namespace = ? AND path = ?
                 """).execute(arguments: [contentID, size, mtime, now, Int64(row.mode), row.metadataJSON, name, path.string])
         } else {
-            changed = try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path) ?? path
+            // A batch (import) creates parents before children and sets directory times at the end.
+            if !inBatch {
+                changed = try EntryStore.ensureDirectory(db, name, path.parent, create: options.createParents, now: now, operation, path) ?? path
+            }
             row = EntryRow(path: path.string, isDirectory: false, mode: (options.mode ?? 0o644) & 0o7777, size: size,
                            mtime: mtime, ctime: now, contentID: contentID, metadataJSON: metadata ?? "{}")
             try EntryStore.insert(db, name, path, isDirectory: false, mode: row.mode, size: size,
                                   mtime: mtime, ctime: now, contentID: contentID, metadataJSON: row.metadataJSON)
-            try EntryStore.touch(db, name, path.parent, now: now)
+            if !inBatch { try EntryStore.touch(db, name, path.parent, now: now) }
         }
         row.size = size
         row.mtime = mtime

@@ -24,7 +24,35 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Normalizes `raw`.
     /// - parameter operation: the operation named in a thrown error.
     public init(_ raw: String, operation: String = "resolve") throws {
-        string = try Self.normalize(Array(raw.utf8), raw: raw, operation: operation)
+        string = Self.isCanonical(raw) ? raw : try Self.normalize(Array(raw.utf8), raw: raw, operation: operation)
+    }
+
+    /// Whether `raw` is already canonical, checked in one pass without allocating: the common
+    /// case of paths that come back from listings.
+    static func isCanonical(_ raw: String) -> Bool {
+        var count = 0
+        var componentLength = 0
+        var dots = 0
+        var previous: UInt8 = 0
+        for byte in raw.utf8 {
+            count += 1
+            if byte < 0x20 { return false }
+            if byte == UInt8(ascii: "/") {
+                if count > 1 && (componentLength == 0 || dots == componentLength && dots <= 2) { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                if count == 1 { return false }
+                componentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+                if componentLength > maxComponentBytes { return false }
+            }
+            previous = byte
+        }
+        if count == 0 || count > maxPathBytes { return false }
+        if count == 1 { return true }  // "/"
+        if previous == UInt8(ascii: "/") { return false }
+        return !(dots == componentLength && dots <= 2)
     }
 
     /// Normalizes raw bytes, rejecting invalid UTF-8 with `EILSEQ`.

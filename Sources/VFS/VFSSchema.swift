@@ -10,8 +10,8 @@ extension VirtualFileSystem {
     /// - `vfs_contents`: immutable file contents, shared between entries and namespaces and
     ///   reference-counted by triggers; small contents inline.
     /// - `vfs_chunks`: fixed-size chunks of larger contents.
-    /// - `vfs_changes` (version 2): a bounded log of changed subtrees, for watchers.
-    public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
+    /// - `vfs_changes`: a bounded log of changed subtrees, for watchers such as a FUSE mount.
+    public static let schema = SchemaComponent(name: "vfs", version: 1) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
             let now = Clock.nanoseconds()
@@ -21,19 +21,7 @@ extension VirtualFileSystem {
                     arguments: [name, now, now])
             }
         }
-        if fromVersion < 2 {
-            try db.execute(sql: schemaVersion2)
-        }
     }
-
-    static let schemaVersion2 = """
-        CREATE TABLE vfs_changes (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          namespace TEXT NOT NULL,
-          path TEXT NOT NULL,
-          changed_at_ns INTEGER NOT NULL
-        ) STRICT;
-        """
 
     static let schemaVersion1 = """
         CREATE TABLE vfs_namespaces (
@@ -81,7 +69,19 @@ extension VirtualFileSystem {
           PRIMARY KEY (namespace, path),
           CHECK ((kind = 'file') = (content_id IS NOT NULL))
         ) STRICT, WITHOUT ROWID;
-        CREATE INDEX vfs_entries_by_parent ON vfs_entries(namespace, parent, name);
+        -- Directory listings read only this index: it holds every listed column (and, as in any
+        -- index of a WITHOUT ROWID table, the primary key), so listing N children is one range
+        -- scan, whatever the size of the namespace.
+        CREATE INDEX vfs_entries_by_parent
+          ON vfs_entries(namespace, parent, name, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json);
+
+        -- Sequence numbers only grow: the oldest records are trimmed, never the newest.
+        CREATE TABLE vfs_changes (
+          seq INTEGER PRIMARY KEY,
+          namespace TEXT NOT NULL,
+          path TEXT NOT NULL,
+          changed_at_ns INTEGER NOT NULL
+        ) STRICT;
 
         CREATE TRIGGER vfs_entries_after_insert AFTER INSERT ON vfs_entries BEGIN
           UPDATE vfs_contents SET ref_count = ref_count + 1 WHERE id = NEW.content_id;

@@ -37,8 +37,8 @@ extension VirtualFileSystem {
             let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, namespace, path FROM vfs_changes WHERE seq > ? ORDER BY seq LIMIT ?"),
                                         arguments: [sequence, limit])
             let changes = rows.map { VFSChange(sequence: $0[0], namespace: $0[1], path: $0[2]) }
-            // AUTOINCREMENT numbers are consecutive for committed changes, so a gap right after
-            // the position means its records were trimmed.
+            // Committed changes are numbered consecutively (max + 1, under the write lock), so a
+            // gap right after the position means its records were trimmed.
             let complete = changes.first.map { $0.sequence == sequence + 1 } ?? true
             return VFSChangePage(changes: changes, isComplete: complete, lastSequence: changes.last?.sequence ?? sequence)
         }

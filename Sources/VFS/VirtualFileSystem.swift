@@ -87,6 +87,16 @@ public final class VirtualFileSystem: Sendable {
         }
     }
 
+    /// Runs `body`, which must execute a single SELECT, on a read connection without opening a
+    /// transaction: one statement is atomic on its own, and skipping BEGIN/COMMIT halves the cost
+    /// of the hot lookups (stat, small reads, open).
+    func readOnce<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
+        if let active = activeConnection.current {
+            return try Self.mapping(operation, path) { try body(active.database) }
+        }
+        return try Self.mapping(operation, path) { try writer.unsafeReentrantRead(body) }
+    }
+
     private static func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()

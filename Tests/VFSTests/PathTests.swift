@@ -52,6 +52,11 @@ import Testing
             if Int.random(in: 0..<50, using: &generator) == 0 {
                 bytes += [UInt8](repeating: UInt8(ascii: "z"), count: Int.random(in: 250...300, using: &generator))
             }
+            if let text = String(validating: bytes, as: UTF8.self) {
+                // The allocation-free fast path agrees with full normalization.
+                let normalized = try? VFSPath(bytes: bytes).string
+                #expect(VFSPath.isCanonical(text) == (normalized == text), "\(text.debugDescription)")
+            }
             do {
                 let path = try VFSPath(bytes: bytes)
                 let text = path.string
