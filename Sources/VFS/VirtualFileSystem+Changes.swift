@@ -44,3 +44,18 @@ extension VirtualFileSystem {
         }
     }
 }
+
+extension VirtualFileSystem {
+    /// Runs `body` inside one read transaction: every VFS read it makes (through any namespace
+    /// of this filesystem, on this thread) sees the same committed state and skips its own
+    /// transaction, which makes many small reads several times cheaper.
+    ///
+    /// ```swift
+    /// let texts = try vfs.snapshot { try paths.map { try workspace.readFile($0) } }
+    /// ```
+    /// Writes made inside go to the writer as usual (on a rollback-journal database, which has a
+    /// single connection, they fail with `EDEADLK`).
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try read("snapshot", "/") { _ in try body() }
+    }
+}

@@ -176,6 +176,23 @@ import Testing
         }
     }
 
+    @Test func aSnapshotSeesOneState() throws {
+        let fixture = try Fixture()
+        let ws = fixture.workspace
+        try ws.writeFile("/a", contents: Data("1".utf8))
+        let other = try VirtualFileSystem(database: StateDatabase(
+            path: fixture.fileSystem.database.path, identity: DatabaseIdentity(role: "agent", agentID: "test"),
+            components: [VirtualFileSystem.schema]))
+        let (before, after) = try fixture.fileSystem.snapshot {
+            let before = try ws.readFile("/a")
+            try other.namespace("workspace").writeFile("/a", contents: Data("2".utf8))  // another connection commits
+            return (before, try ws.readFile("/a"))
+        }
+        #expect(before == Data("1".utf8))
+        #expect(after == Data("1".utf8), "the snapshot does not see the later commit")
+        #expect(try ws.readFile("/a") == Data("2".utf8))
+    }
+
     @Test func aFailedNestedWriteRollsBackOnlyItself() throws {
         let fixture = try Fixture()
         let ws = fixture.workspace
