@@ -88,19 +88,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Helpers shared by the test targets (temporary directories).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "StateStore"],
+            dependencies: ["Storage", "StateStore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VFSTests",
-            dependencies: ["VFS", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VFS", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["VFS", "StateStore", "Storage"],
+            dependencies: ["VFS", "StateStore", "Storage", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ],

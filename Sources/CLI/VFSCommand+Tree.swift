@@ -50,32 +50,39 @@ extension VFSCommand {
         }
     }
 
+    /// The operands of `mv` and `cp`: SOURCE DESTINATION [--to-ns NAME].
+    struct TransferOperands: ParsableArguments {
+        @Option(name: .customLong("to-ns"), help: ArgumentHelp("The destination namespace (default: the same).", valueName: "name"))
+        var destinationNamespace: String?
+        @Argument(help: "The source.") var source: String
+        @Argument(help: "The destination.") var destination: String
+
+        /// The destination namespace and path; onto an existing directory, the entry lands
+        /// inside it (`mv a dir` gives `dir/a`), as with mv(1) and cp(1).
+        func resolve(_ fileSystem: VirtualFileSystem, from options: VFSOptions, _ operation: String) throws -> (namespace: String, path: String) {
+            let target = destinationNamespace ?? options.namespace
+            let namespace = try fileSystem.namespace(target, operation: operation)
+            let destinationPath = try VFSPath(destination, operation: operation)
+            if try namespace.exists(destinationPath.string), try namespace.attributes(destinationPath.string).isDirectory {
+                let name = try VFSPath(source, operation: operation).name
+                if !name.isEmpty { return (target, try destinationPath.appending(name).string) }
+            }
+            return (target, destinationPath.string)
+        }
+    }
+
     struct Move: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "mv", abstract: "Move or rename an entry.",
             discussion: "Onto an existing directory, the entry moves inside it. Across namespaces (--to-ns) it fails with EXDEV.")
 
         @OptionGroup var options: VFSOptions
-        @Option(name: .customLong("to-ns"), help: ArgumentHelp("The destination namespace (default: the same).", valueName: "name"))
-        var destinationNamespace: String?
-        @Argument(help: "The source.") var source: String
-        @Argument(help: "The destination.") var destination: String
+        @OptionGroup var operands: TransferOperands
 
         func run() throws {
             let fileSystem = try options.fileSystem()
-            let target = destinationNamespace ?? options.namespace
-            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target, operation: "mv"), operation: "mv")
-            try fileSystem.move(source, from: options.namespace, to: resolved, in: target)
-        }
-
-        /// `mv a dir` and `cp a dir` land at `dir/a`.
-        static func resolve(_ source: String, _ destination: String, in namespace: VFSNamespace, operation: String) throws -> String {
-            let destinationPath = try VFSPath(destination, operation: operation)
-            if try namespace.exists(destinationPath.string), try namespace.attributes(destinationPath.string).isDirectory {
-                let name = try VFSPath(source, operation: operation).name
-                if !name.isEmpty { return try destinationPath.appending(name).string }
-            }
-            return destinationPath.string
+            let target = try operands.resolve(fileSystem, from: options, "mv")
+            try fileSystem.move(operands.source, from: options.namespace, to: target.path, in: target.namespace)
         }
     }
 
@@ -86,16 +93,12 @@ extension VFSCommand {
 
         @OptionGroup var options: VFSOptions
         @Flag(name: .short, help: "Copy directories recursively.") var recursive = false
-        @Option(name: .customLong("to-ns"), help: ArgumentHelp("The destination namespace (default: the same).", valueName: "name"))
-        var destinationNamespace: String?
-        @Argument(help: "The source.") var source: String
-        @Argument(help: "The destination.") var destination: String
+        @OptionGroup var operands: TransferOperands
 
         func run() throws {
             let fileSystem = try options.fileSystem()
-            let target = destinationNamespace ?? options.namespace
-            let resolved = try Move.resolve(source, destination, in: fileSystem.namespace(target, operation: "cp"), operation: "cp")
-            try fileSystem.copy(source, from: options.namespace, to: resolved, in: target, recursive: recursive)
+            let target = try operands.resolve(fileSystem, from: options, "cp")
+            try fileSystem.copy(operands.source, from: options.namespace, to: target.path, in: target.namespace, recursive: recursive)
         }
     }
 }

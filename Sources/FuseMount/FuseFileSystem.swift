@@ -261,10 +261,7 @@ final class FuseFileSystem: @unchecked Sendable {
                     return reply(request, ENODATA)
                 }
             }
-            let bytes = Array(value.utf8)
-            if size == 0 { return _ = fuse_reply_xattr(request, bytes.count) }
-            guard size >= bytes.count else { return reply(request, ERANGE) }
-            _ = bytes.withUnsafeBytes { fuse_reply_buf(request, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
+            replyXattr(request, Array(value.utf8), size)
         } catch {
             reply(request, errno(for: error, "getxattr", path))
         }
@@ -280,9 +277,7 @@ final class FuseFileSystem: @unchecked Sendable {
             }
             var bytes: [UInt8] = []
             for name in names { bytes += Array(name.utf8) + [0] }
-            if size == 0 { return _ = fuse_reply_xattr(request, bytes.count) }
-            guard size >= bytes.count else { return reply(request, ERANGE) }
-            _ = bytes.withUnsafeBytes { fuse_reply_buf(request, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
+            replyXattr(request, bytes, size)
         } catch {
             reply(request, errno(for: error, "listxattr", path))
         }
@@ -297,6 +292,13 @@ final class FuseFileSystem: @unchecked Sendable {
         } catch {
             reply(request, errno(for: error, "access", path))
         }
+    }
+
+    /// Answers an xattr request: the size when probed with 0, ERANGE when too small, else the bytes.
+    private func replyXattr(_ request: fuse_req_t?, _ bytes: [UInt8], _ size: Int) {
+        if size == 0 { return _ = fuse_reply_xattr(request, bytes.count) }
+        guard size >= bytes.count else { return reply(request, ERANGE) }
+        _ = bytes.withUnsafeBytes { fuse_reply_buf(request, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
     }
 
     func reply(_ request: fuse_req_t?, _ code: Int32) {

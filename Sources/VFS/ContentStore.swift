@@ -31,33 +31,43 @@ enum ContentStore {
 
     /// Calls `body` with the bytes of `[start, end)`, chunk by chunk, reading only those chunks.
     static func forEachChunk(_ db: Database, _ content: ContentRef, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (Data) throws -> Void) throws {
+        try forEachSlice(db, contentID: content.id, chunkSize: content.chunkSize, from: start, to: end, operation, path) { try body(Data($0)) }
+    }
+
+    /// Calls `body` with the bytes of `[start, end)` of a chunked content, borrowed from SQLite
+    /// without a copy, in one statement that reads only the chunks of that range.
+    ///
+    /// A missing chunk is `ESTALE` when the whole content is gone (freed since it was opened) and
+    /// `EIO` otherwise (damage).
+    static func forEachSlice(_ db: Database, contentID: Int64, chunkSize: Int64, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard start < end else { return }
-        let first = start / content.chunkSize
-        let last = (end - 1) / content.chunkSize
+        let first = start / chunkSize
+        let last = (end - 1) / chunkSize
         let statement = try db.cachedStatement(sql: """
             SELECT chunk_index, data FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
             """)
-        let rows = try Row.fetchCursor(statement, arguments: [content.id, first, last])
+        let rows = try Row.fetchCursor(statement, arguments: [contentID, first, last])
         var expected = first
         while let row = try rows.next() {
             let index: Int64 = row[0]
             guard index == expected else { break }
-            let chunkStart = index * content.chunkSize
+            let chunkStart = index * chunkSize
             let lower = Int(max(start, chunkStart) - chunkStart)
-            let upper = Int(min(end, chunkStart + content.chunkSize) - chunkStart)
-            // Borrow the blob without copying when the whole chunk is wanted.
-            let data: Data = try row.withUnsafeData(atIndex: 1) { raw in
-                guard let raw else { return Data() }
-                return raw.count == upper && lower == 0 ? Data(raw) : Data(raw[lower..<min(upper, raw.count)])
+            let upper = Int(min(end, chunkStart + chunkSize) - chunkStart)
+            let complete: Bool = try row.withUnsafeData(atIndex: 1) { data in
+                guard let data, data.count >= upper else { return false }
+                try data.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper])) }
+                return true
             }
-            guard data.count == upper - lower else {
-                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(content.id) is short: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            guard complete else {
+                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(contentID) is short: the database is damaged; run PRAGMA integrity_check and restore a backup")
             }
-            try body(data)
             expected += 1
         }
         guard expected == last + 1 else {
-            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(content.id) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM vfs_contents WHERE id = ?", arguments: [contentID]) ?? false
+            if !exists { throw VFSError(ESTALE, operation, path, detail: "the file was rewritten or removed since it was opened") }
+            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
         }
     }
 

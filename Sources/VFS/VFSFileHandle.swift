@@ -55,36 +55,10 @@ extension VirtualFileSystem {
         }
         // One statement: the chunks of an immutable content need no snapshot.
         return try readOnce("read", handle.path) { db in
-            let first = offset / handle.chunkSize
-            let last = (end - 1) / handle.chunkSize
-            let statement = try db.cachedStatement(sql: """
-                SELECT chunk_index, data FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
-                """)
-            let rows = try Row.fetchCursor(statement, arguments: [handle.contentID, first, last])
             var copied = 0
-            var expected = first
-            while let row = try rows.next() {
-                let index: Int64 = row[0]
-                guard index == expected else { break }
-                let chunkStart = index * handle.chunkSize
-                let lower = Int(max(offset, chunkStart) - chunkStart)
-                let upper = Int(min(end, chunkStart + handle.chunkSize) - chunkStart)
-                let ok: Bool = try row.withUnsafeData(atIndex: 1) { data in
-                    guard let data, data.count >= upper else { return false }
-                    data.withUnsafeBytes { source in
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<copied + upper - lower])
-                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[lower..<upper]))
-                    }
-                    return true
-                }
-                guard ok else { throw VFSError(EIO, "read", handle.path, detail: "chunk \(index) is short: the database is damaged") }
-                copied += upper - lower
-                expected += 1
-            }
-            guard expected == last + 1 else {
-                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM vfs_contents WHERE id = ?", arguments: [handle.contentID]) ?? false
-                if !exists { throw VFSError(ESTALE, "read", handle.path, detail: "the file was rewritten or removed since it was opened") }
-                throw VFSError(EIO, "read", handle.path, detail: "chunk \(expected) is missing: the database is damaged")
+            try ContentStore.forEachSlice(db, contentID: handle.contentID, chunkSize: handle.chunkSize, from: offset, to: end, "read", handle.path) { slice in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<copied + slice.count]).copyMemory(from: slice)
+                copied += slice.count
             }
             return copied
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@_exported import TestSupport
 
 /// Runs the built `openclaw` executable as a real process.
 struct CLIRunner {
@@ -71,23 +72,4 @@ final class Collected: @unchecked Sendable {
     private var data = Data()
     func setErrors(_ value: Data) { lock.withLock { data = value } }
     var errors: Data { lock.withLock { data } }
-}
-
-/// A unique temporary directory, removed when released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("openclaw-cli-test-XXXXXX")).utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: created!)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ relative: String, _ contents: String) throws {
-        let url = URL(fileURLWithPath: path + "/" + relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: url)
-    }
 }

@@ -2,20 +2,8 @@ import Foundation
 import GRDB
 import Storage
 import Testing
+@_exported import TestSupport
 @testable import VFS
-
-/// A unique temporary directory, removed when released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("openclaw-vfs-test-XXXXXX")).utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: created!)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// A VFS over a real SQLite file in a temporary directory.
 struct Fixture {
