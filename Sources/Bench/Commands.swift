@@ -9,7 +9,7 @@ struct OpenClawBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw-bench",
         abstract: "Benchmarks of openclaw against the native filesystem.",
-        subcommands: [VFSBenchCommand.self, LargeFileChildCommand.self, DiagnoseCommand.self]
+        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, LargeFileChildCommand.self, DiagnoseCommand.self]
     )
 }
 

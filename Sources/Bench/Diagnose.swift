@@ -37,7 +37,7 @@ struct DiagnoseCommand: ParsableCommand {
         let data = Data(repeating: 7, count: 4096)
         for index in 0..<100 { try workspace.writeFile("/dir/f\(index)", contents: data) }
         let log = StatementLog()
-        try database.writer.writeWithoutTransaction { db in
+        database.writer.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in log.append(event.description) }
         }
         func show(_ title: String, _ body: () throws -> Void) throws {
@@ -52,7 +52,7 @@ struct DiagnoseCommand: ParsableCommand {
         try show("list(/dir) of 100 entries") { _ = try workspace.list("/dir") }
         try show("writeFile(/dir/f1, contents: 4 KiB), overwrite") { try workspace.writeFile("/dir/f1", contents: data) }
         try show("writeFile(/dir/new, contents: 4 KiB), new file") { try workspace.writeFile("/dir/new", contents: data) }
-        try database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
+        database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
         let plan = try database.writer.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT path, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name",
                              arguments: ["workspace", "/dir"]).map { $0["detail"] as String }
@@ -89,6 +89,29 @@ struct DiagnoseCommand: ParsableCommand {
         var generator = SplitMix64(state: 1)
         let big = Data(generator.bytes(4 << 20))
         try frames("writeFile 4 MiB (64 chunks of 64 KiB)", count: 5) { try workspace.writeFile("/big\($0)", contents: big) }
+
+        // The share of automatic checkpoints (run by the committing writer) in write latency.
+        func timed(_ title: String, autocheckpoint: Int, count: Int, _ body: (Int) throws -> Void) throws {
+            try database.writer.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpoint)")
+            }
+            sync()
+            let seconds = try Stopwatch.time { for index in 0..<count { try body(index) } }
+            print("\(title), wal_autocheckpoint=\(autocheckpoint): \(Format.time(seconds / Double(count))) per call")
+        }
+        for checkpoint in [1000, 0, 1000, 0] {
+            try timed("writeFile 4 KiB overwrite x 2000", autocheckpoint: checkpoint, count: 2000) { try workspace.writeFile("/w/f\($0 % 200)", contents: data) }
+        }
+        let pattern = generator.bytes(1 << 20)
+        for checkpoint in [1000, 0, 1000, 0] {
+            try timed("writeFile(from:) 128 MiB", autocheckpoint: checkpoint, count: 1) { _ in
+                var produced = 0
+                try pattern.withUnsafeBytes { raw in
+                    _ = try workspace.writeFile("/large") { buffer in LargeFile.produce(buffer, pattern: raw, produced: &produced, total: 128 << 20) }
+                }
+            }
+        }
     }
 }
 

@@ -83,11 +83,12 @@ extension VFSCommand {
             let logDirectory = state.root + "/logs"
             try FilePermissions.createPrivateDirectory(logDirectory)
             let logPath = logDirectory + "/vfs-mount-\(try AgentID(agent)).log"
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
-            guard let log = FileHandle(forWritingAtPath: logPath) else {
-                throw CLIFailure(message: "mount \(mountPoint): cannot open the log \(logPath)")
+            // Append: another mount of the same agent may be writing to this log.
+            let logDescriptor = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard logDescriptor >= 0 else {
+                throw CLIFailure(message: "mount \(mountPoint): cannot open the log \(logPath): \(String(cString: strerror(errno)))")
             }
-            log.seekToEndOfFile()
+            let log = FileHandle(fileDescriptor: logDescriptor, closeOnDealloc: true)
             var arguments = ["vfs", "mount", mountPoint, "--agent", agent, "--detached-child"]
             if let stateDirectory = stateOptions.state { arguments += ["--state", stateDirectory] }
             if let namespace { arguments += ["--ns", namespace] }

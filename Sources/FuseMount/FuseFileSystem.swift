@@ -11,8 +11,21 @@ final class FuseFileSystem: @unchecked Sendable {
     let configuration: FuseMountConfiguration
     let logger: Logger
     let nodes = NodeTable()
-    let files = HandleTable<VFSFileHandle>()
-    let directories = HandleTable<[(name: String, entry: VFSEntry?, inode: UInt64)]>()
+    let files = HandleTable<OpenFile>()
+    let directories = HandleTable<DirectorySnapshot>()
+
+    /// An open file: the version it reads, its attributes at open, and its inode.
+    struct OpenFile: Sendable {
+        var handle: VFSFileHandle
+        var entry: VFSEntry
+        var inode: UInt64
+    }
+
+    /// A directory listing taken at opendir, with the inode's generation at that time.
+    struct DirectorySnapshot: Sendable {
+        var items: [(name: String, entry: VFSEntry?, inode: UInt64)]
+        var generation: UInt64
+    }
     var session: OpaquePointer?
 
     static let xattrHash = "user.openclaw.sha256"
@@ -114,6 +127,11 @@ final class FuseFileSystem: @unchecked Sendable {
         do {
             var attributes = attributes(try view.attributes(path), inode: inode)
             _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
+        } catch let error as VFSError where error.errno == ENOENT {
+            // Removed while open: like an unlinked file, it keeps the attributes of its version.
+            guard let open = files.first(where: { $0.inode == inode }) else { return reply(request, ENOENT) }
+            var attributes = attributes(open.entry, inode: inode)
+            _ = fuse_reply_attr(request, &attributes, 1)
         } catch {
             reply(request, errno(for: error, "getattr", path))
         }
@@ -122,12 +140,9 @@ final class FuseFileSystem: @unchecked Sendable {
     func opendir(_ request: fuse_req_t?, _ inode: UInt64, _ info: UnsafeMutablePointer<fuse_file_info>?) {
         guard let path = nodes.path(of: inode), let info else { return reply(request, ESTALE) }
         do {
-            // The listing is taken once, at open: every readdir of this handle reads the same snapshot.
-            let children = try view.children(path)
-            let parentInode = nodes.inode(of: (path as NSString).deletingLastPathComponent) ?? 1
-            var listing: [(name: String, entry: VFSEntry?, inode: UInt64)] = [(".", nil, inode), ("..", nil, parentInode)]
-            listing += children.map { ($0.name, $0.entry, 0) }
-            info.pointee.fh = directories.insert(listing)
+            // The listing is taken once, at open: every readdir of this handle reads the same
+            // snapshot, unless the directory changes meanwhile (see readdir).
+            info.pointee.fh = directories.insert(try snapshot(path, inode))
             openclaw_fi_set_cache_readdir(info, 1)
             openclaw_fi_set_keep_cache(info, 1)
             _ = fuse_reply_open(request, info)
@@ -136,10 +151,29 @@ final class FuseFileSystem: @unchecked Sendable {
         }
     }
 
+    func snapshot(_ path: String, _ inode: UInt64) throws -> DirectorySnapshot {
+        let generation = nodes.generation(of: inode)
+        let children = try view.children(path)
+        let parentInode = nodes.inode(of: (path as NSString).deletingLastPathComponent) ?? 1
+        return DirectorySnapshot(items: [(".", nil, inode), ("..", nil, parentInode)] + children.map { ($0.name, $0.entry, 0) },
+                                 generation: generation)
+    }
+
     func readdir(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?, plus: Bool) {
-        guard let info, let listing = directories.value(info.pointee.fh), let path = nodes.path(of: inode) else {
+        guard let info, var snapshot = directories.value(info.pointee.fh), let path = nodes.path(of: inode) else {
             return reply(request, EBADF)
         }
+        if snapshot.generation != nodes.generation(of: inode) {
+            // The directory changed since this handle was opened: the kernel may be refilling its
+            // listing cache from this handle, so serve the current listing, not the old one.
+            do {
+                snapshot = try self.snapshot(path, inode)
+                directories.replace(info.pointee.fh, with: snapshot)
+            } catch {
+                return reply(request, errno(for: error, "readdir", path))
+            }
+        }
+        let listing = snapshot.items
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
         defer { buffer.deallocate() }
         var used = 0
@@ -194,7 +228,8 @@ final class FuseFileSystem: @unchecked Sendable {
         do {
             guard case .entry(let namespace, let vfsPath) = try view.target(path) else { return reply(request, EISDIR) }
             let handle = try namespace.openFile(vfsPath)
-            info.pointee.fh = files.insert(handle)
+            let entry = try namespace.attributes(vfsPath)
+            info.pointee.fh = files.insert(OpenFile(handle: handle, entry: entry, inode: inode))
             // Keep the kernel's cached pages only if they hold this very version.
             openclaw_fi_set_keep_cache(info, nodes.noteContent(inode, handle.contentID) ? 1 : 0)
             _ = fuse_reply_open(request, info)
@@ -204,7 +239,7 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func read(_ request: fuse_req_t?, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?) {
-        guard let info, let handle = files.value(info.pointee.fh) else { return reply(request, EBADF) }
+        guard let info, let handle = files.value(info.pointee.fh)?.handle else { return reply(request, EBADF) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
         defer { buffer.deallocate() }
         do {
@@ -280,17 +315,6 @@ final class FuseFileSystem: @unchecked Sendable {
             replyXattr(request, bytes, size)
         } catch {
             reply(request, errno(for: error, "listxattr", path))
-        }
-    }
-
-    func access(_ request: fuse_req_t?, _ inode: UInt64, _ mask: Int32) {
-        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
-        if mask & W_OK != 0 { return reply(request, EROFS) }
-        do {
-            _ = try view.attributes(path)
-            reply(request, 0)
-        } catch {
-            reply(request, errno(for: error, "access", path))
         }
     }
 

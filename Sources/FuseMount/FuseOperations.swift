@@ -41,7 +41,6 @@ enum FuseOperations {
             FuseFileSystem.from(request).getxattr(request, inode, name.map { String(cString: $0) } ?? "", size)
         }
         ops.listxattr = { request, inode, size in FuseFileSystem.from(request).listxattr(request, inode, size) }
-        ops.access = { request, inode, mask in FuseFileSystem.from(request).access(request, inode, mask) }
         ops.readlink = { request, _ in _ = fuse_reply_err(request, EINVAL) }
         ops.flush = { request, _, _ in _ = fuse_reply_err(request, 0) }
         ops.fsync = { request, _, _, _ in _ = fuse_reply_err(request, 0) }

@@ -34,7 +34,7 @@ public enum MountPoint {
         }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         guard contents.isEmpty else {
-            throw FuseMountError(ENOTEMPTY, path, "is not empty (\(contents.count) entries); mount on an empty directory")
+            throw FuseMountError(ENOTEMPTY, path, "is not empty (\(contents.count) \(contents.count == 1 ? "entry" : "entries")); mount on an empty directory")
         }
     }
 

@@ -8,6 +8,8 @@ final class NodeTable: Sendable {
         var lookups: UInt64
         /// The content version whose pages the kernel may have cached for this inode.
         var cachedContent: Int64?
+        /// Bumped whenever what the kernel cached for this inode is invalidated.
+        var generation: UInt64 = 0
     }
 
     private struct State {
@@ -78,14 +80,22 @@ final class NodeTable: Sendable {
         }
     }
 
-    /// Forgets what content the kernel cached for every node under `root`.
-    func clearContent(under root: String) {
+    /// Forgets what the kernel cached for every node under `root` (and for `alsoInode`): its
+    /// content version, and a new generation so that older directory snapshots are not served
+    /// into a fresh cache.
+    func invalidate(under root: String, alsoInode: UInt64? = nil) {
         let prefix = root == "/" ? "/" : root + "/"
         state.withLock { state in
-            for (inode, node) in state.nodes where node.path == root || node.path.hasPrefix(prefix) {
+            for (inode, node) in state.nodes where node.path == root || node.path.hasPrefix(prefix) || inode == alsoInode {
                 state.nodes[inode]?.cachedContent = nil
+                state.nodes[inode]?.generation += 1
             }
         }
+    }
+
+    /// The generation of an inode (see ``invalidate(under:alsoInode:)``).
+    func generation(of inode: UInt64) -> UInt64 {
+        state.withLock { $0.nodes[inode]?.generation ?? 0 }
     }
 
     var count: Int { state.withLock { $0.nodes.count } }
@@ -112,4 +122,10 @@ final class HandleTable<Value: Sendable>: Sendable {
     func value(_ handle: UInt64) -> Value? { state.withLock { $0.values[handle] } }
 
     func remove(_ handle: UInt64) { _ = state.withLock { $0.values.removeValue(forKey: handle) } }
+
+    func replace(_ handle: UInt64, with value: Value) { state.withLock { $0.values[handle] = value } }
+
+    func first(where predicate: (Value) -> Bool) -> Value? {
+        state.withLock { $0.values.values.first(where: predicate) }
+    }
 }

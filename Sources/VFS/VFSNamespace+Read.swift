@@ -51,7 +51,7 @@ extension VFSNamespace {
         return try children(db, path)
     }
 
-    /// The direct children of a directory, through the (namespace, parent, name) index.
+    /// The direct children of a directory: one range scan of the covering listing index.
     func children(_ db: Database, _ directory: VFSPath) throws -> [VFSEntry] {
         let statement = try db.cachedStatement(sql: """
             SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name

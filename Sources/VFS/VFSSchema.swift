@@ -6,7 +6,7 @@ extension VirtualFileSystem {
     ///
     /// - `vfs_namespaces`: one row per namespace with its counters and quotas.
     /// - `vfs_entries`: files and directories keyed by (namespace, path), with an index on
-    ///   (namespace, parent, name) for directory listings.
+    ///   (namespace, parent, name) that also holds every listed column, for directory listings.
     /// - `vfs_contents`: immutable file contents, shared between entries and namespaces and
     ///   reference-counted by triggers; small contents inline.
     /// - `vfs_chunks`: fixed-size chunks of larger contents.
@@ -37,7 +37,9 @@ extension VirtualFileSystem {
         ) STRICT;
 
         CREATE TABLE vfs_contents (
-          id INTEGER PRIMARY KEY,
+          -- AUTOINCREMENT: an id is never reused, so an open handle that names a freed content
+          -- can never read another file's bytes under the same id.
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
           size INTEGER NOT NULL,
           sha256 BLOB,
           chunk_size INTEGER NOT NULL,

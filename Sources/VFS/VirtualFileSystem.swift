@@ -14,7 +14,8 @@ import Storage
 /// Every mutation is one `BEGIN IMMEDIATE` transaction, so a crash leaves the old state or the
 /// new one. Reads run on a pool of read connections, concurrently with the writer and with other
 /// processes writing the same file. Listing and walking use prefix-indexed range queries on
-/// `(namespace, path)` and an index on `(namespace, parent, name)`; no query scans a namespace.
+/// `(namespace, path)` and a covering index on `(namespace, parent, name, ...)`; no query scans a
+/// namespace.
 public final class VirtualFileSystem: Sendable {
     /// The database holding the VFS tables.
     public let database: StateDatabase
@@ -87,9 +88,10 @@ public final class VirtualFileSystem: Sendable {
         }
     }
 
-    /// Runs `body`, which must execute a single SELECT, on a read connection without opening a
-    /// transaction: one statement is atomic on its own, and skipping BEGIN/COMMIT halves the cost
-    /// of the hot lookups (stat, small reads, open).
+    /// Runs `body`, which must need only one SELECT on its success path, on a read connection
+    /// without opening a transaction: one statement is atomic on its own, and skipping
+    /// BEGIN/COMMIT halves the cost of the hot lookups (stat, small reads, open). Error paths may
+    /// run further statements to name the precise errno; they need no snapshot.
     func readOnce<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
         if let active = activeConnection.current {
             return try Self.mapping(operation, path) { try body(active.database) }

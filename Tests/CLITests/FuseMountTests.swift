@@ -122,6 +122,27 @@ import Testing
         eventually("forked content") { (try? String(contentsOfFile: mountPoint + "/run:7/new/b.txt", encoding: .utf8)) == "b" }
         #expect(try cli.run(["vfs", "namespaces", "rm", "run:7"]).status == 0)
         eventually("removed namespace") { (try? FileManager.default.contentsOfDirectory(atPath: mountPoint).sorted()) == ["skills", "workspace"] }
+        // A directory handle opened before a change does not put the old listing back.
+        let listing = """
+            import os, subprocess, sys, time
+            root, binary, state = sys.argv[1], sys.argv[2], sys.argv[3]
+            os.listdir(root + '/new')
+            fd = os.open(root + '/new', os.O_RDONLY | os.O_DIRECTORY)
+            subprocess.run([binary, 'vfs', 'write', '/new/c.txt', '--state', state], input=b'c', check=True)
+            time.sleep(0.4)
+            stale = sorted(os.listdir(fd))
+            fresh = sorted(os.listdir(root + '/new'))
+            assert fresh == ['b.txt', 'c.txt'], (stale, fresh)
+            # A small file removed while open still reads its version.
+            handle = open(root + '/new/b.txt', 'rb')
+            subprocess.run([binary, 'vfs', 'rm', '/new/b.txt', '--state', state], check=True)
+            time.sleep(0.4)
+            assert handle.read() == b'b'
+            print('ok')
+            """
+        try listing.write(toFile: directory.path + "/listing.py", atomically: true, encoding: .utf8)
+        let checked = try CLIRunner.shell("python3 '\(directory.path)/listing.py' '\(root)' '\(CLIRunner.executable)' '\(state)'")
+        #expect(checked.stdout == "ok\n", "\(checked.stdout)\(checked.stderr)")
         // The mount holds no write lock: writers are not slowed down while it serves reads.
         let writes = try CLIRunner.shell("for i in 1 2 3 4 5; do printf x | OPENCLAW_SQLITE_BUSY_TIMEOUT_MS=2000 '\(CLIRunner.executable)' vfs write /w$i --state '\(state)' || exit 1; done")
         #expect(writes.status == 0, "\(writes.stderr)")

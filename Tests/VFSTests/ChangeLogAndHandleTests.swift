@@ -84,6 +84,18 @@ import Testing
         #expect(try ws.attributes("/").isDirectory)
     }
 
+    @Test func aFreedContentIdIsNeverReusedUnderAnOpenHandle() throws {
+        let fixture = try Fixture(limits: VFSLimits(inlineLimit: 100, chunkSize: 1000, stagingBatchBytes: 4000))
+        let ws = fixture.workspace
+        try ws.writeFile("/x", contents: Data(repeating: 1, count: 3000))
+        let handle = try ws.openFile("/x")
+        try ws.remove("/x")
+        try ws.writeFile("/x", contents: Data(repeating: 2, count: 3000))
+        var buffer = [UInt8](repeating: 0, count: 100)
+        expectErrno(ESTALE) { _ = try buffer.withUnsafeMutableBytes { try fixture.fileSystem.read(handle, offset: 2000, into: $0) } }
+        #expect(try ws.openFile("/x").contentID != handle.contentID)
+    }
+
     @Test func inlineHandles() throws {
         let fixture = try Fixture()
         try fixture.workspace.writeFile("/small", contents: Data("hello world".utf8))

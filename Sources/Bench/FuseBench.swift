@@ -1,0 +1,539 @@
+import ArgumentParser
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sizes of a `fuse` run.
+struct FuseBenchConfiguration: Codable {
+    var quick: Bool
+    /// Timed repetitions per warm figure (after one untimed run of each side).
+    var repetitions: Int
+    /// Timed repetitions per cold figure (each after dropping the caches; no warm-up).
+    var coldRepetitions: Int
+    /// Files of the source-like tree.
+    var files: Int
+    /// The large file, in MiB.
+    var largeMiB: Int
+}
+
+/// `openclaw-bench fuse`.
+struct FuseBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuse",
+        abstract: "Shell tools on a FUSE mount of the VFS against the same tree on the native filesystem.",
+        discussion: """
+            Builds a source-like tree (10k text files, most 1-16 KiB, some up to 1 MiB, 3-6 levels deep) \
+            and a 256 MiB file on the native filesystem, imports them with `openclaw vfs import`, mounts \
+            the workspace with `openclaw vfs mount --ns workspace --background`, and times the same \
+            commands (/bin/sh, LC_ALL=C) in the mount and in the native tree: find, ls -lR, grep -r, \
+            tar, du -s, cat of the large file. Warm figures are the median of several timed runs after \
+            one untimed run of each side, the two sides interleaved; cold figures drop the page, dentry \
+            and inode caches (root) before each run. Always unmounts, also on an error or Ctrl-C.
+            """
+    )
+
+    @Flag(help: "Small sizes, for a smoke run (1000 files, 32 MiB file, 3 repetitions).")
+    var quick = false
+
+    @Flag(help: "Print the results as JSON on stdout (progress stays on stderr).")
+    var json = false
+
+    @Option(help: ArgumentHelp("Timed repetitions per warm figure (default 5, --quick 3).", valueName: "n"))
+    var repetitions: Int?
+
+    @Option(help: ArgumentHelp("Timed repetitions per cold figure (default 3).", valueName: "n"))
+    var coldRepetitions: Int?
+
+    @Option(help: ArgumentHelp("Where to create the temporary run directory (default ./.bench-tmp; not tmpfs: it holds the native tree).", valueName: "dir"))
+    var directory: String?
+
+    @Option(help: ArgumentHelp("Comma-separated workloads: find,ls,grep,tar,du,cat,cold (default all).", valueName: "list"))
+    var only: String?
+
+    @Option(help: ArgumentHelp("Files of the tree (default 10000, --quick 1000).", valueName: "n"))
+    var files: Int?
+
+    @Option(help: ArgumentHelp("Size of the large file in MiB (default 256, --quick 32).", valueName: "mib"))
+    var largeMib: Int?
+
+    @Option(help: ArgumentHelp("The openclaw CLI to import and mount with (default: the openclaw beside this executable).", valueName: "path"))
+    var openclaw: String?
+
+    @Flag(help: "Keep the temporary run directory (the mount is always unmounted).")
+    var keep = false
+
+    static let allWorkloads = ["find", "ls", "grep", "tar", "du", "cat", "cold"]
+
+    func validate() throws {
+        if let only {
+            for name in only.split(separator: ",") where !Self.allWorkloads.contains(String(name)) {
+                throw ValidationError("unknown workload '\(name)'; use \(Self.allWorkloads.joined(separator: ","))")
+            }
+        }
+        if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+        if let coldRepetitions, coldRepetitions < 1 { throw ValidationError("--cold-repetitions must be at least 1") }
+        if let files, files < 100 { throw ValidationError("--files must be at least 100") }
+        if let largeMib, largeMib < 1 { throw ValidationError("--large-mib must be at least 1") }
+    }
+
+    func run() throws {
+        let configuration = FuseBenchConfiguration(
+            quick: quick,
+            repetitions: repetitions ?? (quick ? 3 : 5),
+            coldRepetitions: coldRepetitions ?? 3,
+            files: files ?? (quick ? 1000 : 10_000),
+            largeMiB: largeMib ?? (quick ? 32 : 256)
+        )
+        let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.allWorkloads)
+        let executable = openclaw ?? OpenClawCLI.sibling()
+        guard access(executable, X_OK) == 0 else {
+            throw ValidationError("no openclaw executable at \(executable); build it (swift build -c release --scratch-path .build-bench) or pass --openclaw")
+        }
+        let base = URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath + "/.bench-tmp").standardizedFileURL.path
+        let root = base + "/openclaw-fuse-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        let cleanup = FuseCleanup()
+        cleanup.setRoot(root, keep: keep)
+        cleanup.installSignalHandlers()
+        defer { cleanup.finish() }
+        try Native.makeDirectories(root)
+        Log.info("run directory \(root)")
+
+        let command = "openclaw-bench " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        let run = try FuseBenchRun(root: root, configuration: configuration, openclaw: executable, cleanup: cleanup)
+        let started = Stopwatch.nanoseconds()
+        func loadAverage() -> String {
+            ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+        }
+        let loadBefore = loadAverage()
+        try run.execute(selected)
+        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(loadAverage()) at end (\(run.machine.cpus) CPUs)"
+        cleanup.unmount()
+        let report = FuseBenchReport(
+            command: command, date: ISO8601DateFormatter().string(from: Date()), machine: run.machine, mount: run.mountInfo,
+            tools: run.tools, tree: run.tree, configuration: configuration, rows: run.rows, notes: run.notes,
+            totalSeconds: Double(Stopwatch.nanoseconds() - started) / 1e9)
+        print(json ? try report.json() : report.text())
+    }
+}
+
+/// One line of the `fuse` results table.
+struct FuseResultRow: Codable {
+    var id: String
+    var workload: String
+    /// The shell command, run in the tree (or the large file's directory) on each side.
+    var command: String
+    /// The FUSE figure, as printed.
+    var fuse: String
+    /// The native figure for the same command, as printed.
+    var native: String
+    /// FUSE/native time for time rows, FUSE/native throughput for throughput rows.
+    var ratio: Double?
+    var ratioMeaning: String
+    var goal: String
+    var met: Bool?
+    var repetitions: Int
+    var values: [String: Double] = [:]
+    var notes: [String] = []
+
+    var ratioText: String {
+        guard let ratio else { return "-" }
+        return Format.ratio(ratio) + " " + ratioMeaning
+    }
+
+    var metText: String {
+        guard let met else { return "n/a" }
+        return met ? "yes" : "**NO**"
+    }
+}
+
+/// What the `fuse` run mounted.
+struct FuseMountInfo: Codable {
+    /// The /proc/mounts line of the mount (source, type, options).
+    var procMounts: String = ""
+    var mountSeconds: Double = 0
+    var importSeconds: Double = 0
+    var databaseBytes: Int64 = 0
+    var mountPID: Int32?
+    /// VmHWM / VmRSS of the mount process at the end of the run.
+    var mountPeakKiB: Int = -1
+    var mountRSSKiB: Int = -1
+}
+
+/// One run of `openclaw-bench fuse`.
+final class FuseBenchRun {
+    let root: String
+    let configuration: FuseBenchConfiguration
+    let nativeRoot: String
+    let stateRoot: String
+    let mountPoint: String
+    let scratch: String
+    let cli: OpenClawCLI
+    let cleanup: FuseCleanup
+    var machine: MachineInfo
+    var mountInfo = FuseMountInfo()
+    var tools: [String] = []
+    var tree = SourceTreeSummary(files: 0, directories: 0, bytes: 0, filesByDepth: [:], filesBySize: [:], needleFiles: 0, largestFile: 0)
+    var rows: [FuseResultRow] = []
+    var notes: [String] = []
+
+    var repetitions: Int { configuration.repetitions }
+    /// The tree and the large file's directory, natively and in the mount.
+    var nativeTree: String { nativeRoot + "/tree" }
+    var fuseTree: String { mountPoint + "/tree" }
+    var nativeLarge: String { nativeRoot + "/large" }
+    var fuseLarge: String { mountPoint + "/large" }
+    static let largeName = "big.bin"
+
+    init(root: String, configuration: FuseBenchConfiguration, openclaw: String, cleanup: FuseCleanup) throws {
+        self.root = root
+        self.configuration = configuration
+        self.cleanup = cleanup
+        nativeRoot = root + "/native"
+        stateRoot = root + "/state"
+        mountPoint = root + "/mnt"
+        scratch = root + "/scratch"
+        for directory in [nativeRoot, mountPoint, scratch] { try Native.makeDirectories(directory) }
+        cli = OpenClawCLI(executable: openclaw, scratch: scratch)
+        machine = MachineInfo.collect(directory: root)
+        machine.sourceRevision = Self.revision()
+        machine.sqliteVersion = (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? "?"
+    }
+
+    /// `git rev-parse` of the package, with a mark when the sources the mount runs differ from it.
+    static func revision() -> String {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        guard let head = try? runProcess("/usr/bin/git", ["-C", package, "rev-parse", "--short", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines),
+              !head.isEmpty else { return "unknown" }
+        let dirty = (try? runProcess("/usr/bin/git", ["-C", package, "status", "--porcelain", "--", "Sources/FuseMount", "Sources/CFuse3", "Sources/VFS",
+                                                        "Sources/Storage", "Sources/StateStore", "Sources/CLI"])) ?? ""
+        return dirty.isEmpty ? head : head + " + uncommitted changes in " + Set(dirty.split(separator: "\n").compactMap {
+            $0.split(separator: " ").last?.split(separator: "/").prefix(2).joined(separator: "/")
+        }).sorted().joined(separator: ", ")
+    }
+
+    func execute(_ selected: Set<String>) throws {
+        try prepare()
+        try sanityChecks()
+        try warmWorkloads(selected)
+        if selected.contains("cat") { try largeFile() }
+        // Last: they empty every cache.
+        if selected.contains("cold") { try coldWorkloads(selected) }
+        collectMountProcess()
+    }
+
+    // MARK: - Setup
+
+    func prepare() throws {
+        let count = configuration.files
+        Log.info("creating the native tree: \(count) files")
+        let treeSeconds = try Stopwatch.time { tree = try SourceTree.make(root: nativeTree, files: count, seed: 2024) }
+        Log.info("tree: " + tree.text + String(format: " (%.1f s)", treeSeconds))
+        try Native.makeDirectories(nativeLarge)
+        Log.info("creating the \(configuration.largeMiB) MiB file")
+        try SourceTree.makeLargeFile(nativeLarge + "/" + Self.largeName, mebibytes: configuration.largeMiB, seed: 7)
+        sync()
+
+        Log.info("openclaw vfs import \(nativeRoot) / (workspace namespace)")
+        mountInfo.importSeconds = try Stopwatch.time { try cli.run(["vfs", "import", nativeRoot, "/", "--state", stateRoot]) }
+        sync()
+        mountInfo.databaseBytes = Self.treeBytes(stateRoot)
+        Log.info(String(format: "imported in %.1f s; state directory %.0f MiB", mountInfo.importSeconds, Double(mountInfo.databaseBytes) / 1_048_576))
+        if let database = Self.findDatabase(stateRoot) {
+            var configuration = Configuration()
+            configuration.readonly = true
+            if let queue = try? DatabaseQueue(path: database, configuration: configuration) {
+                machine.journalMode = (try? queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }) ?? "?"
+                machine.journalReason = "page size " + String((try? queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }) ?? -1)
+                    + ", the mount opens it read-only"
+            }
+        }
+
+        Log.info("openclaw vfs mount \(mountPoint) --ns workspace --background")
+        var output = ""
+        mountInfo.mountSeconds = try Stopwatch.time {
+            output = try cli.run(["vfs", "mount", mountPoint, "--ns", "workspace", "--state", stateRoot, "--background"])
+        }
+        mountInfo.mountPID = output.range(of: "pid ").flatMap { range in
+            Int32(output[range.upperBound...].prefix { $0.isNumber })
+        }
+        cleanup.mounted(mountPoint, pid: mountInfo.mountPID, cli: cli)
+        Log.info(output.trimmingCharacters(in: .whitespacesAndNewlines) + String(format: " in %.2f s", mountInfo.mountSeconds))
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        mountInfo.procMounts = mounts.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first.map(String.init) == mountPoint }.map(String.init) ?? "?"
+        guard mountInfo.procMounts.contains("fuse") else { throw BenchError("\(mountPoint) is not a FUSE mount after `openclaw vfs mount`: \(mountInfo.procMounts)") }
+
+        for tool in ["find", "ls", "grep", "tar", "du", "cat"] {
+            if let line = try? Shell.output("\(tool) --version | head -1", in: "/", scratch: scratch) {
+                tools.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+    }
+
+    /// The same answers on both sides, before anything is timed (also the first, cold-ish pass).
+    func sanityChecks() throws {
+        Log.info("checking that both sides give the same answers (untimed)")
+        func both(_ command: String, _ nativeDirectory: String, _ fuseDirectory: String) throws -> (native: String, fuse: String) {
+            (try Shell.output(command, in: nativeDirectory, scratch: scratch), try Shell.output(command, in: fuseDirectory, scratch: scratch))
+        }
+        let listing = try both("find . | sort | md5sum; find . | wc -l", nativeTree, fuseTree)
+        guard listing.native == listing.fuse else { throw BenchError("`find .` differs: native \(listing.native), FUSE \(listing.fuse)") }
+        let matches = try both("grep -rl \(SourceTree.needle) . | sort | md5sum; grep -rl \(SourceTree.needle) . | wc -l", nativeTree, fuseTree)
+        guard matches.native == matches.fuse else { throw BenchError("`grep -rl` differs: native \(matches.native), FUSE \(matches.fuse)") }
+        let found = Int(matches.native.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? -1
+        guard found == tree.needleFiles else { throw BenchError("grep found \(found) files, the tree has \(tree.needleFiles) with the string") }
+        let archive = try both("tar cf - . | wc -c", nativeTree, fuseTree)
+        let large = try both("md5sum \(Self.largeName)", nativeLarge, fuseLarge)
+        guard large.native == large.fuse else { throw BenchError("the large file differs: native \(large.native), FUSE \(large.fuse)") }
+        let usage = try both("du -s .", nativeTree, fuseTree)
+        let entries = listing.native.split(separator: "\n").last.map(String.init) ?? "?"
+        notes.append("checked before timing: `find .` lists the same \(entries) paths on both sides, `grep -rl` finds the same \(found) files, "
+                     + "the \(configuration.largeMiB) MiB file has the same MD5; `tar cf - .` writes "
+                     + "\(archive.native.trimmingCharacters(in: .whitespacesAndNewlines)) bytes natively and \(archive.fuse.trimmingCharacters(in: .whitespacesAndNewlines)) through FUSE"
+                     + (archive.native == archive.fuse ? " (same)." : " (headers differ: owner, times or modes)."))
+        notes.append("`du -s` reports \(usage.native.split(separator: "\t").first ?? "?") KiB natively (ext4 blocks) and \(usage.fuse.split(separator: "\t").first ?? "?") KiB through FUSE "
+                     + "(st_blocks = size/512 rounded up): same work, different answers.")
+    }
+
+    // MARK: - Warm workloads
+
+    /// Each side once untimed, then `repetitions` timed rounds alternating native and FUSE.
+    func measurePair(native: () throws -> Void, fuse: () throws -> Void) throws -> (native: Sample, fuse: Sample) {
+        try native()
+        try fuse()
+        var nativeSeconds: [Double] = []
+        var fuseSeconds: [Double] = []
+        for _ in 0..<repetitions {
+            nativeSeconds.append(try Stopwatch.time(native))
+            fuseSeconds.append(try Stopwatch.time(fuse))
+        }
+        return (Sample(seconds: nativeSeconds), Sample(seconds: fuseSeconds))
+    }
+
+    func shell(_ command: String, in directory: String) throws {
+        try Shell.run(command, in: directory, stderr: scratch + "/stderr.txt")
+    }
+
+    func warmWorkloads(_ selected: Set<String>) throws {
+        let walkGoal = "<= 1.3x"
+        let workloads: [(key: String, id: String, command: String, label: String, note: String?)] = [
+            ("find", "find", "find . > /dev/null", "tree walk", nil),
+            ("ls", "ls-lR", "ls -lR > /dev/null", "tree walk + lstat of every entry", nil),
+            ("grep", "grep-r", "grep -r \(SourceTree.needle) . > /dev/null", "walk + read every file",
+             "GNU grep sees stdout is /dev/null and stops reading a file at its first match (as with -q per file); "
+                + "\(tree.needleFiles) of \(tree.files) files match, once each, so nearly every byte is read."),
+            ("tar", "tar-devnull", "tar cf /dev/null .", "walk + lstat; GNU tar does not read file contents when the archive is /dev/null", nil),
+            ("tar", "tar-pipe", "tar cf - . | cat > /dev/null", "walk + lstat + read every file", nil),
+            ("du", "du-s", "du -s > /dev/null", "walk + lstat", nil),
+        ]
+        for workload in workloads where selected.contains(workload.key) {
+            Log.info("warm: `\(workload.command)`: native vs FUSE")
+            let (native, fuse) = try measurePair(native: { try shell(workload.command, in: nativeTree) },
+                                                 fuse: { try shell(workload.command, in: fuseTree) })
+            var row = timeRow(id: workload.id, workload: "`\(workload.command)` (\(workload.label))", command: workload.command,
+                              fuse: fuse, native: native, goal: walkGoal, maximum: 1.3)
+            if let note = workload.note { row.notes.append(note) }
+            rows.append(row)
+            Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median)) (\(Format.ratio(fuse.median / native.median)))")
+        }
+    }
+
+    // MARK: - The large file
+
+    func largeFile() throws {
+        let mebibytes = configuration.largeMiB
+        let command = "cat \(Self.largeName) > /dev/null"
+        Log.info("warm: `\(command)` (\(mebibytes) MiB): native vs FUSE")
+        let (native, fuse) = try measurePair(native: { try shell(command, in: nativeLarge) }, fuse: { try shell(command, in: fuseLarge) })
+        var row = throughputRow(id: "cat-warm", workload: "`\(command)`, \(mebibytes) MiB, sequential, warm (page cache)", command: command,
+                                fuse: fuse, native: native, goal: ">= 0.6x", minimum: 0.6)
+        row.notes.append("warm: after the first read the kernel keeps the file's pages (the mount answers open with keep_cache when the content is unchanged), "
+                         + "so this mostly measures the page cache of the FUSE inode, not the mount process.")
+        rows.append(row)
+        Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median))")
+
+        // Through the mount process: drop only the FUSE file's pages before each run; the
+        // database file stays in the page cache.
+        Log.info("`\(command)` with the FUSE file's pages dropped (fadvise DONTNEED) before each run: every byte through the mount process")
+        let fuseFile = fuseLarge + "/" + Self.largeName
+        var seconds: [Double] = []
+        for round in 0...repetitions {
+            try PageCache.dropFile(fuseFile)
+            let time = try Stopwatch.time { try shell(command, in: fuseLarge) }
+            if round > 0 { seconds.append(time) }
+        }
+        let uncached = Sample(seconds: seconds)
+        var served = throughputRow(id: "cat-daemon", workload: "same, the FUSE file's pages dropped before each run (`posix_fadvise DONTNEED`; database file still in the page cache): every read served by the mount process; native figure is the warm one (informational)",
+                                   command: command, fuse: uncached, native: native, goal: "-", minimum: nil)
+        served.notes.append("the read path of the mount process itself (SQLite chunk reads + /dev/fuse replies), without disk I/O on either side.")
+        rows.append(served)
+        Log.info("   FUSE \(Format.time(uncached.median))")
+    }
+
+    // MARK: - Cold
+
+    func coldWorkloads(_ selected: Set<String>) throws {
+        guard PageCache.dropAll() else {
+            notes.append("cold rows skipped: writing /proc/sys/vm/drop_caches failed (needs root).")
+            return
+        }
+        let reps = configuration.coldRepetitions
+        func cold(_ command: String, _ nativeDirectory: String, _ fuseDirectory: String) throws -> (native: Sample, fuse: Sample) {
+            var nativeSeconds: [Double] = []
+            var fuseSeconds: [Double] = []
+            for _ in 0..<reps {
+                PageCache.dropAll()
+                nativeSeconds.append(try Stopwatch.time { try shell(command, in: nativeDirectory) })
+                PageCache.dropAll()
+                fuseSeconds.append(try Stopwatch.time { try shell(command, in: fuseDirectory) })
+            }
+            return (Sample(seconds: nativeSeconds), Sample(seconds: fuseSeconds))
+        }
+        let dropNote = "cold: `sync; echo 3 > /proc/sys/vm/drop_caches` before every run (page cache, dentries and inodes; for FUSE also the kernel's "
+            + "FUSE entries and pages and the page cache of the database file; not SQLite's own page cache in the mount process). "
+            + "\(reps) runs per side, interleaved, no warm-up. The disk is a virtual device: the host may cache it."
+        if selected.contains("find") {
+            let command = "find . > /dev/null"
+            Log.info("cold: `\(command)`")
+            let (native, fuse) = try cold(command, nativeTree, fuseTree)
+            var row = timeRow(id: "find-cold", workload: "`\(command)`, COLD (caches dropped before each run)", command: command,
+                              fuse: fuse, native: native, goal: "-", maximum: nil)
+            row.repetitions = reps
+            row.notes.append(dropNote)
+            rows.append(row)
+            Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median))")
+        }
+        if selected.contains("cat") {
+            let command = "cat \(Self.largeName) > /dev/null"
+            Log.info("cold: `\(command)`")
+            let (native, fuse) = try cold(command, nativeLarge, fuseLarge)
+            var row = throughputRow(id: "cat-cold", workload: "`\(command)`, \(configuration.largeMiB) MiB, COLD (caches dropped before each run)",
+                                    command: command, fuse: fuse, native: native, goal: "-", minimum: nil)
+            row.repetitions = reps
+            row.notes.append(dropNote)
+            rows.append(row)
+            Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median))")
+        }
+    }
+
+    // MARK: - Rows
+
+    /// Time rows: ratio = FUSE time / native time (<= 1.3 meets the walk goal).
+    func timeRow(id: String, workload: String, command: String, fuse: Sample, native: Sample, goal: String, maximum: Double?) -> FuseResultRow {
+        let ratio = fuse.median / native.median
+        return FuseResultRow(id: id, workload: workload, command: command, fuse: Format.time(fuse.median), native: Format.time(native.median),
+                             ratio: ratio, ratioMeaning: "FUSE/native time", goal: goal, met: maximum.map { ratio <= $0 },
+                             repetitions: repetitions,
+                             values: ["fuse_seconds": fuse.median, "native_seconds": native.median,
+                                      "fuse_min_seconds": fuse.minimum, "fuse_max_seconds": fuse.maximum,
+                                      "native_min_seconds": native.minimum, "native_max_seconds": native.maximum])
+    }
+
+    /// Throughput rows: ratio = FUSE throughput / native throughput.
+    func throughputRow(id: String, workload: String, command: String, fuse: Sample, native: Sample, goal: String, minimum: Double?) -> FuseResultRow {
+        let size = Double(configuration.largeMiB)
+        func cell(_ sample: Sample) -> String { String(format: "%.0f MiB/s", size / sample.median) + " (\(Format.time(sample.median)))" }
+        let ratio = native.median / fuse.median
+        return FuseResultRow(id: id, workload: workload, command: command, fuse: cell(fuse), native: cell(native), ratio: ratio,
+                             ratioMeaning: "FUSE/native throughput", goal: goal, met: minimum.map { ratio >= $0 }, repetitions: repetitions,
+                             values: ["fuse_seconds": fuse.median, "native_seconds": native.median, "mebibytes": size,
+                                      "fuse_mib_per_second": size / fuse.median, "native_mib_per_second": size / native.median,
+                                      "fuse_min_seconds": fuse.minimum, "fuse_max_seconds": fuse.maximum,
+                                      "native_min_seconds": native.minimum, "native_max_seconds": native.maximum])
+    }
+
+    // MARK: - Helpers
+
+    func collectMountProcess() {
+        guard let pid = mountInfo.mountPID, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return }
+        func field(_ name: String) -> Int {
+            text.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { $0.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } } ?? -1
+        }
+        mountInfo.mountPeakKiB = field("VmHWM")
+        mountInfo.mountRSSKiB = field("VmRSS")
+    }
+
+    static func treeBytes(_ path: String) -> Int64 {
+        var total: Int64 = 0
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
+        while let relative = enumerator.nextObject() as? String {
+            var info = stat()
+            if lstat(path + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG { total += Int64(info.st_size) }
+        }
+        return total
+    }
+
+    static func findDatabase(_ path: String) -> String? {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return nil }
+        var best: (path: String, size: Int64)?
+        while let relative = enumerator.nextObject() as? String {
+            guard relative.hasSuffix(".sqlite") || relative.hasSuffix(".db") else { continue }
+            var info = stat()
+            if lstat(path + "/" + relative, &info) == 0, Int64(info.st_size) > (best?.size ?? -1) { best = (path + "/" + relative, Int64(info.st_size)) }
+        }
+        return best?.path
+    }
+}
+
+/// Everything a `fuse` run produced.
+struct FuseBenchReport: Codable {
+    var command: String
+    var date: String
+    var machine: MachineInfo
+    var mount: FuseMountInfo
+    var tools: [String]
+    var tree: SourceTreeSummary
+    var configuration: FuseBenchConfiguration
+    var rows: [FuseResultRow]
+    var notes: [String]
+    var totalSeconds: Double
+
+    func text() -> String {
+        var lines: [String] = []
+        lines.append("openclaw-bench fuse: \(date)")
+        lines.append("command: \(command)")
+        lines.append("source:  \(machine.sourceRevision) (git HEAD of the package at run time)")
+        lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
+        lines.append("disk:    \(machine.filesystem)   (native tree, state database and mount point in the same directory)")
+        lines.append("mount:   \(mount.procMounts) (mounted in \(String(format: "%.2f", mount.mountSeconds)) s, pid \(mount.mountPID.map(String.init) ?? "?"))")
+        lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode) (\(machine.journalReason))")
+        lines.append("tree:    \(tree.text); plus one \(configuration.largeMiB) MiB file in a directory of its own")
+        lines.append(String(format: "import:  `openclaw vfs import` of tree + large file in %.1f s; state directory %.0f MiB", mount.importSeconds, Double(mount.databaseBytes) / 1_048_576))
+        lines.append("tools:   " + tools.joined(separator: "; "))
+        lines.append("load:    \(machine.loadAverage)")
+        lines.append("method:  each command runs as `/bin/sh -c 'cd DIR && COMMAND'` (LC_ALL=C), timed from the bench process; warm figures are the median of "
+                     + "\(configuration.repetitions) timed runs after 1 untimed run of each side, native and FUSE runs alternating; "
+                     + "cold figures the median of \(configuration.coldRepetitions) runs, each after dropping the caches.")
+        lines.append("ratios:  time rows FUSE/native time (<= 1.3 meets the walk goal); throughput rows FUSE/native throughput (>= 0.6 meets the read goal).")
+        lines.append("")
+        lines.append("| # | workload | FUSE | native | ratio | goal | met |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for (index, row) in rows.enumerated() {
+            lines.append("| \(index + 1) | \(row.workload) | \(row.fuse) | \(row.native) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
+        }
+        lines.append("")
+        let goals = rows.filter { $0.met != nil }
+        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
+        var allNotes = notes
+        if mount.mountPeakKiB >= 0 {
+            allNotes.append("the mount process at the end of the run: peak RSS \(Format.mebibytes(kib: mount.mountPeakKiB)), RSS \(Format.mebibytes(kib: mount.mountRSSKiB)).")
+        }
+        allNotes += rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
+        if !allNotes.isEmpty {
+            lines.append("")
+            lines.append("notes:")
+            for note in allNotes { lines.append("- " + note) }
+        }
+        lines.append("")
+        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        return lines.joined(separator: "\n")
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
