@@ -390,9 +390,10 @@ final class FuseBenchRun {
             }
             return (Sample(seconds: nativeSeconds), Sample(seconds: fuseSeconds))
         }
-        let dropNote = "cold: `sync; echo 3 > /proc/sys/vm/drop_caches` before every run (page cache, dentries and inodes; for FUSE also the kernel's "
+        let dropNote = "cold rows: `sync; echo 3 > /proc/sys/vm/drop_caches` before every run (page cache, dentries and inodes; for FUSE also the kernel's "
             + "FUSE entries and pages and the page cache of the database file; not SQLite's own page cache in the mount process). "
             + "\(reps) runs per side, interleaved, no warm-up. The disk is a virtual device: the host may cache it."
+        notes.append(dropNote)
         if selected.contains("find") {
             let command = "find . > /dev/null"
             Log.info("cold: `\(command)`")
@@ -400,7 +401,6 @@ final class FuseBenchRun {
             var row = timeRow(id: "find-cold", workload: "`\(command)`, COLD (caches dropped before each run)", command: command,
                               fuse: fuse, native: native, goal: "-", maximum: nil)
             row.repetitions = reps
-            row.notes.append(dropNote)
             rows.append(row)
             Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median))")
         }
@@ -411,7 +411,6 @@ final class FuseBenchRun {
             var row = throughputRow(id: "cat-cold", workload: "`\(command)`, \(configuration.largeMiB) MiB, COLD (caches dropped before each run)",
                                     command: command, fuse: fuse, native: native, goal: "-", minimum: nil)
             row.repetitions = reps
-            row.notes.append(dropNote)
             rows.append(row)
             Log.info("   native \(Format.time(native.median)), FUSE \(Format.time(fuse.median))")
         }

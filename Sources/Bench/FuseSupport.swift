@@ -101,7 +101,6 @@ final class FuseCleanup: @unchecked Sendable {
     private var cli: OpenClawCLI?
     private var root: String?
     private var keep = false
-    private var signalSources: [any DispatchSourceSignal] = []
 
     func setRoot(_ root: String, keep: Bool) {
         lock.withLock {
@@ -166,19 +165,28 @@ final class FuseCleanup: @unchecked Sendable {
         }
     }
 
-    /// On SIGINT or SIGTERM: unmount, remove the run directory, exit 130/143.
+    /// On SIGINT or SIGTERM: unmount, remove the run directory, exit 130/143. The signals are
+    /// blocked in this thread (and so in every thread started later) and taken by `sigwait` on a
+    /// thread of their own; spawned commands get an empty signal mask (see ``Shell/run``).
     func installSignalHandlers() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [self] in
-                Log.info("signal \(signalNumber): cleaning up")
-                finish()
-                exit(128 + signalNumber)
-            }
-            source.resume()
-            lock.withLock { signalSources.append(source) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let thread = Thread { [self] in
+            var waited = sigset_t()
+            sigemptyset(&waited)
+            sigaddset(&waited, SIGINT)
+            sigaddset(&waited, SIGTERM)
+            var received: Int32 = 0
+            guard sigwait(&waited, &received) == 0 else { return }
+            Log.info("signal \(received): unmounting and cleaning up")
+            finish()
+            exit(128 + received)
         }
+        thread.name = "openclaw-bench-signals"
+        thread.start()
     }
 }
 
