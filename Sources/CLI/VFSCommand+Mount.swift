@@ -55,7 +55,8 @@ extension VFSCommand {
 
         private func serve() throws {
             let agentID = try AgentID(agent)
-            let state = StateDirectory(root: stateOptions.state, options: StateDatabaseOptions(readOnly: true))
+            // Memory-mapped reads: the mount serves large files several times faster that way.
+            let state = StateDirectory(root: stateOptions.state, options: StateDatabaseOptions(mmapSizeBytes: 1 << 30, readOnly: true))
             // The mount only reads: no write lock, no schema change, so writers keep working.
             let database = try state.openAgent(agentID, components: [VirtualFileSystem.schema])
             let fileSystem = VirtualFileSystem(database: database)

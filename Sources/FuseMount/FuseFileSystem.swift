@@ -27,6 +27,12 @@ final class FuseFileSystem: @unchecked Sendable {
         var generation: UInt64
     }
     var session: OpaquePointer?
+    /// Whether the kernel opens directories without asking (set once in `init`).
+    var kernelOpensDirectories = false
+    /// Listings being read through the kernel's own directory handles (zero-message opendir),
+    /// by inode, until a readdir reaches their end.
+    let listings = HandleTable<DirectorySnapshot>()
+    private let listingByInode = NodeListingIndex()
 
     static let xattrHash = "user.openclaw.sha256"
     static let xattrMetadata = "user.openclaw.metadata"
@@ -101,6 +107,9 @@ final class FuseFileSystem: @unchecked Sendable {
         }
         // Every entry of a listing is wanted with its attributes (ls -l, find, tar): always plus.
         want &= ~openclaw_cap_readdirplus_auto
+        // Zero-message opendir: the kernel then caches listings and sends no OPENDIR/RELEASEDIR,
+        // so a warm tree walk costs no request at all.
+        kernelOpensDirectories = connection.pointee.capable & openclaw_cap_no_opendir_support != 0
         connection.pointee.want = want
         connection.pointee.max_readahead = 1 << 20
     }
@@ -139,6 +148,7 @@ final class FuseFileSystem: @unchecked Sendable {
 
     func opendir(_ request: fuse_req_t?, _ inode: UInt64, _ info: UnsafeMutablePointer<fuse_file_info>?) {
         guard let path = nodes.path(of: inode), let info else { return reply(request, ESTALE) }
+        if kernelOpensDirectories { return reply(request, ENOSYS) }
         do {
             // The listing is taken once, at open: every readdir of this handle reads the same
             // snapshot, unless the directory changes meanwhile (see readdir).
@@ -160,7 +170,24 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func readdir(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?, plus: Bool) {
-        guard let info, var snapshot = directories.value(info.pointee.fh), let path = nodes.path(of: inode) else {
+        guard let info, let path = nodes.path(of: inode) else { return reply(request, EBADF) }
+        if info.pointee.fh == 0 {
+            // A kernel-opened directory: one listing per inode, taken at offset 0 (or when stale)
+            // and dropped once read to its end.
+            let handle = listingByInode.handle(for: inode, offset: offset, generation: nodes.generation(of: inode), listings: listings) {
+                try self.snapshot(path, inode)
+            }
+            switch handle {
+            case .failure(let error): return reply(request, errno(for: error, "readdir", path))
+            case .success(let number):
+                info.pointee.fh = number
+                readdir(request, inode, size, offset, info, plus: plus)
+                if listings.value(number).map({ offset >= $0.items.count }) ?? true { listingByInode.drop(inode, listings: listings) }
+                info.pointee.fh = 0
+                return
+            }
+        }
+        guard var snapshot = directories.value(info.pointee.fh) ?? listings.value(info.pointee.fh) else {
             return reply(request, EBADF)
         }
         if snapshot.generation != nodes.generation(of: inode) {
@@ -168,7 +195,11 @@ final class FuseFileSystem: @unchecked Sendable {
             // listing cache from this handle, so serve the current listing, not the old one.
             do {
                 snapshot = try self.snapshot(path, inode)
-                directories.replace(info.pointee.fh, with: snapshot)
+                if directories.value(info.pointee.fh) != nil {
+                    directories.replace(info.pointee.fh, with: snapshot)
+                } else {
+                    listings.replace(info.pointee.fh, with: snapshot)
+                }
             } catch {
                 return reply(request, errno(for: error, "readdir", path))
             }
@@ -216,7 +247,7 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func releasedir(_ request: fuse_req_t?, _ info: UnsafeMutablePointer<fuse_file_info>?) {
-        if let info { directories.remove(info.pointee.fh) }
+        if let info, info.pointee.fh != 0 { directories.remove(info.pointee.fh) }
         reply(request, 0)
     }
 
@@ -228,8 +259,7 @@ final class FuseFileSystem: @unchecked Sendable {
         do {
             guard case .entry(let namespace, let vfsPath) = try view.target(path) else { return reply(request, EISDIR) }
             let handle = try namespace.openFile(vfsPath)
-            let entry = try namespace.attributes(vfsPath)
-            info.pointee.fh = files.insert(OpenFile(handle: handle, entry: entry, inode: inode))
+            info.pointee.fh = files.insert(OpenFile(handle: handle, entry: handle.attributes, inode: inode))
             // Keep the kernel's cached pages only if they hold this very version.
             openclaw_fi_set_keep_cache(info, nodes.noteContent(inode, handle.contentID) ? 1 : 0)
             _ = fuse_reply_open(request, info)
@@ -278,6 +308,11 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func getxattr(_ request: fuse_req_t?, _ inode: UInt64, _ name: String, _ size: Int) {
+        // Only our two names exist: answer the rest (security.selinux, system.posix_acl_*, asked
+        // by `ls -l` for every file) without touching the database. EOPNOTSUPP outside `user.`
+        // lets tools remember that this filesystem has no such attributes.
+        guard name.hasPrefix("user.") else { return reply(request, EOPNOTSUPP) }
+        guard name == Self.xattrHash || name == Self.xattrMetadata else { return reply(request, ENODATA) }
         guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
         do {
             let value: String

@@ -42,9 +42,8 @@ enum FuseOperations {
         }
         ops.listxattr = { request, inode, size in FuseFileSystem.from(request).listxattr(request, inode, size) }
         ops.readlink = { request, _ in _ = fuse_reply_err(request, EINVAL) }
-        ops.flush = { request, _, _ in _ = fuse_reply_err(request, 0) }
-        ops.fsync = { request, _, _, _ in _ = fuse_reply_err(request, 0) }
-        ops.fsyncdir = { request, _, _, _ in _ = fuse_reply_err(request, 0) }
+        // flush, fsync and fsyncdir stay unset: libfuse answers ENOSYS once and the kernel stops
+        // sending them (nothing is ever written back), which saves a request on every close.
 
         // Read-only for real: every call that would change something.
         ops.setattr = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }

@@ -27,7 +27,9 @@ public enum MountPoint {
             throw FuseMountError(ENOTDIR, path, "is not a directory; mount on an empty directory")
         }
         if let record = mountRecord(path) {
-            if record.type == filesystemType, opendir(path).map({ closedir($0) }) == nil, errno == ENOTCONN {
+            // statfs always reaches the mount process (listings and attributes may be cached).
+            var info = statvfs()
+            if record.type == filesystemType, statvfs(path, &info) != 0, errno == ENOTCONN {
                 throw FuseMountError(ENOTCONN, path, "is a stale mount left by a mount process that was killed; run `openclaw vfs umount \(path)` (or `fusermount3 -u \(path)`) and mount again")
             }
             throw FuseMountError(EBUSY, path, "is already a mount point; unmount it first (openclaw vfs umount \(path))")

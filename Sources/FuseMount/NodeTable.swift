@@ -129,3 +129,32 @@ final class HandleTable<Value: Sendable>: Sendable {
         state.withLock { $0.values.values.first(where: predicate) }
     }
 }
+
+/// Which listing each kernel-opened directory inode is being read from.
+final class NodeListingIndex: Sendable {
+    private let state = Mutex([UInt64: UInt64]())
+
+    /// The listing handle for `inode`: the current one, or a new snapshot at offset 0, when
+    /// none exists, or when the directory changed since it was taken.
+    func handle(for inode: UInt64, offset: Int, generation: UInt64, listings: HandleTable<FuseFileSystem.DirectorySnapshot>,
+                make: () throws -> FuseFileSystem.DirectorySnapshot) -> Result<UInt64, any Error> {
+        if let number = state.withLock({ $0[inode] }), let current = listings.value(number), offset != 0 || current.generation == generation {
+            return .success(number)
+        }
+        do {
+            let number = listings.insert(try make())
+            let previous = state.withLock { state -> UInt64? in
+                defer { state[inode] = number }
+                return state[inode]
+            }
+            if let previous { listings.remove(previous) }
+            return .success(number)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func drop(_ inode: UInt64, listings: HandleTable<FuseFileSystem.DirectorySnapshot>) {
+        if let number = state.withLock({ $0.removeValue(forKey: inode) }) { listings.remove(number) }
+    }
+}

@@ -68,6 +68,7 @@ public final class StateDatabase: Sendable {
         let readOnly = options.readOnly
         let synchronous = journal == .wal && !options.syncEveryCommit ? "NORMAL" : "FULL"
         let cacheSize = options.cacheSizeKiB
+        let mmapSize = options.mmapSizeBytes
         config.prepareDatabase { db in
             // A fresh, empty file gets incremental auto-vacuum, which must precede WAL and tables.
             if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
@@ -79,6 +80,7 @@ public final class StateDatabase: Sendable {
             }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA cache_size = -\(cacheSize)")
+            if mmapSize > 0 { try db.execute(sql: "PRAGMA mmap_size = \(mmapSize)") }
             if !readOnly {
                 try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")

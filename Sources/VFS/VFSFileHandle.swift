@@ -15,6 +15,8 @@ public struct VFSFileHandle: Sendable, Hashable {
     public let sha256: String?
     /// The identity of the opened version: two handles with the same id read the same bytes.
     public let contentID: Int64
+    /// The file's attributes when it was opened (without the hash, which is ``sha256``).
+    public let attributes: VFSEntry
     let chunkSize: Int64
     let inline: Data?
 }
@@ -33,9 +35,25 @@ extension VFSNamespace {
     public func openFile(_ path: String) throws -> VFSFileHandle {
         let path = try VFSPath(path, operation: "open")
         return try fileSystem.readOnce("open", path.string) { db in
-            let content = try openContent(db, path, "open")
-            return VFSFileHandle(path: path.string, size: content.size, sha256: content.sha256, contentID: content.id,
-                                 chunkSize: content.chunkSize, inline: content.inline)
+            if path.isRoot { throw VFSError(EISDIR, "open", path.string) }
+            // The entry and its content in one statement.
+            let statement = try db.cachedStatement(sql: """
+                SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json,
+                       c.size, c.chunk_size, c.sha256, c.inline_data
+                FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
+                WHERE e.namespace = ? AND e.path = ?
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [name, path.string]) else {
+                throw try EntryStore.missing(db, name, path, "open")
+            }
+            let entry = EntryRow(row: row)
+            guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", path.string) }
+            guard let size = row[8] as Int64?, let chunkSize = row[9] as Int64? else {
+                throw VFSError(EIO, "open", path.string, detail: "content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            }
+            let sha: Data? = row[10]
+            return VFSFileHandle(path: path.string, size: size, sha256: sha?.lowercaseHex, contentID: contentID,
+                                 attributes: entry.entry(), chunkSize: chunkSize, inline: row[11])
         }
     }
 }
