@@ -196,6 +196,22 @@ import Testing
         #expect(result.stdout.hasPrefix("consistent") || result.stdout.hasPrefix("stale"), "\(result.stdout)")
     }
 
+    @Test func theMountSurvivesItsDatabaseFileBeingDeleted() throws {
+        #expect(try cli.run(["vfs", "write", "/kept.txt"], stdin: Data("still here".utf8)).status == 0)
+        let mountPoint = directory.path + "/mnt"
+        try mount(mountPoint, ["--ns", "workspace"])
+        defer { unmount(mountPoint) }
+        #expect(try String(contentsOfFile: mountPoint + "/kept.txt", encoding: .utf8) == "still here")
+        let database = state + "/agents/main/agent/openclaw-agent.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        usleep(1_500_000)  // the watcher checks the file about once a second
+        // Still mounted and still serving what it had open.
+        #expect(try String(contentsOfFile: mountPoint + "/kept.txt", encoding: .utf8) == "still here")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint) == ["kept.txt"])
+        let log = try String(contentsOfFile: state + "/logs/vfs-mount-main.log", encoding: .utf8)
+        #expect(log.contains("was deleted or replaced while mounted"), "\(log)")
+    }
+
     @Test func sigtermUnmountsCleanlyAndMountPointsAreChecked() throws {
         let mountPoint = directory.path + "/mnt"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
