@@ -26,7 +26,7 @@ public struct VFSLimits: Sendable, Hashable {
         maxNamespaceEntries: Int64? = nil,
         inlineLimit: Int = 16 << 10,
         chunkSize: Int = 64 << 10,
-        stagingBatchBytes: Int = 16 << 20
+        stagingBatchBytes: Int = 8 << 20
     ) {
         self.maxFileBytes = maxFileBytes
         self.maxNamespaceBytes = maxNamespaceBytes
