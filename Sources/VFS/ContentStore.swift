@@ -105,9 +105,23 @@ enum ContentStore {
         return db.lastInsertedRowID
     }
 
-    /// Marks a staged content complete; it is then owned by the entry that refers to it.
-    static func finishStaging(_ db: Database, _ id: Int64, size: Int64, sha256: Data) throws {
-        try db.execute(sql: "UPDATE vfs_contents SET size = ?, sha256 = ?, staging_since_ns = NULL WHERE id = ?", arguments: [size, sha256, id])
+    /// Keeps a staged content alive: abandoned uploads are those idle for an hour, not those
+    /// started an hour ago. Fails with `ESTALE` if it was already collected.
+    static func touchStaging(_ db: Database, _ id: Int64, now: Int64, _ operation: String, _ path: String) throws {
+        try db.execute(sql: "UPDATE vfs_contents SET staging_since_ns = ? WHERE id = ? AND staging_since_ns IS NOT NULL", arguments: [now, id])
+        guard db.changesCount == 1 else { throw expired(operation, path) }
+    }
+
+    /// Marks a staged content complete; it is then owned by the entry that refers to it. Fails
+    /// with `ESTALE`, changing nothing, if the staged content was collected meanwhile.
+    static func finishStaging(_ db: Database, _ id: Int64, size: Int64, sha256: Data, _ operation: String, _ path: String) throws {
+        try db.execute(sql: "UPDATE vfs_contents SET size = ?, sha256 = ?, staging_since_ns = NULL WHERE id = ? AND staging_since_ns IS NOT NULL",
+                       arguments: [size, sha256, id])
+        guard db.changesCount == 1 else { throw expired(operation, path) }
+    }
+
+    private static func expired(_ operation: String, _ path: String) -> VFSError {
+        VFSError(ESTALE, operation, path, detail: "the upload was idle for over an hour and its staged content was collected; write it again")
     }
 
     /// Deletes a staged content and its chunks.

@@ -63,7 +63,7 @@ extension VirtualFileSystem {
     /// of that range, and returns how many were copied (fewer at the end of the file).
     public func read(_ handle: VFSFileHandle, offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard offset >= 0 else { throw VFSError(EINVAL, "read", handle.path, detail: "negative offset") }
-        let end = min(handle.size, offset + Int64(buffer.count))
+        let end = offset >= handle.size ? offset : offset + min(Int64(buffer.count), handle.size - offset)
         guard offset < end else { return 0 }
         if let inline = handle.inline {
             inline.withUnsafeBytes { source in

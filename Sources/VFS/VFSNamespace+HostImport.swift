@@ -120,8 +120,8 @@ extension VFSNamespace {
                 let content = try ContentStore.insert(db, UnsafeRawBufferPointer(rebasing: raw[0..<first]), limits: limits)
                 return (content.id, Int64(first))
             }
-            try db.execute(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size) VALUES (0, NULL, ?)", arguments: [Int64(limits.chunkSize)])
-            let id = db.lastInsertedRowID
+            // Staged inside this transaction, so no other connection ever sees it unfinished.
+            let id = try ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: Clock.nanoseconds())
             var hasher = SHA256()
             var size: Int64 = 0
             var count = first
@@ -133,9 +133,11 @@ extension VFSNamespace {
                 hasher.update(bufferPointer: bytes)
                 try ContentStore.insertChunks(db, id, bytes, firstIndex: index, chunkSize: limits.chunkSize)
                 index += 1
-                count = try HostFile.read(fd, into: raw, "import", hostPath)
+                // A short read is the end of the file: a file growing meanwhile must not add a
+                // chunk after a short one.
+                count = count < raw.count ? 0 : try HostFile.read(fd, into: raw, "import", hostPath)
             }
-            try ContentStore.finishStaging(db, id, size: size, sha256: Data(hasher.finalize()))
+            try ContentStore.finishStaging(db, id, size: size, sha256: Data(hasher.finalize()), "import", path.string)
             return (id, size)
         }
     }

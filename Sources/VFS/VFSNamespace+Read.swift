@@ -126,7 +126,7 @@ extension VFSNamespace {
         guard offset >= 0, length >= 0 else { throw VFSError(EINVAL, "read", path.string, detail: "negative offset or length") }
         return try fileSystem.read("read", path.string) { db in
             let content = try openContent(db, path, "read")
-            let end = min(content.size, offset + Int64(length))
+            let end = offset >= content.size ? offset : offset + min(Int64(length), content.size - offset)
             guard offset < end else { return Data() }
             if let inline = content.inline { return inline.subdata(in: Int(offset)..<Int(end)) }
             var data = Data(capacity: Int(end - offset))

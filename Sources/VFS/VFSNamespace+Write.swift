@@ -77,12 +77,20 @@ extension VFSNamespace {
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
                     hasher.update(bufferPointer: bytes)
                     contentID = try fileSystem.write("write", path.string) { db in
-                        let id = try contentID ?? ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: now)
+                        let id: Int64
+                        if let contentID {
+                            id = contentID
+                            try ContentStore.touchStaging(db, id, now: Clock.nanoseconds(), "write", path.string)
+                        } else {
+                            id = try ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: now)
+                        }
                         try ContentStore.insertChunks(db, id, bytes, firstIndex: firstIndex, chunkSize: limits.chunkSize)
                         return id
                     }
                 }
-                count = try Self.fill(&buffer, source)
+                // `fill` returns a short batch only at the end of the source: never read past it
+                // (a growing file would otherwise misalign the chunks).
+                count = count < buffer.count ? 0 : try Self.fill(&buffer, source)
             }
             guard let id = contentID else { throw VFSError(EIO, "write", path.string) }
             let digest = Data(hasher.finalize())
@@ -90,7 +98,7 @@ extension VFSNamespace {
             return try fileSystem.write("write", path.string) { db in
                 let now = Clock.nanoseconds()
                 let before = try EntryStore.ensureNamespace(db, name, now: now)
-                try ContentStore.finishStaging(db, id, size: size, sha256: digest)
+                try ContentStore.finishStaging(db, id, size: size, sha256: digest, "write", path.string)
                 let row = try link(db, path, contentID: id, size: size, options: options, metadata: metadata, now: now, before: before, "write")
                 return row.entry(sha256: digest.lowercaseHex)
             }

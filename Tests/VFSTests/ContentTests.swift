@@ -78,6 +78,44 @@ import Testing
         #expect(try fixture.count("SELECT count(*) FROM vfs_chunks") == 0)
     }
 
+    @Test func anUploadCollectedMidwayFailsWithESTALEAndChangesNothing() throws {
+        for collectAtEnd in [false, true] {
+            let fixture = try Fixture(limits: Self.small)
+            let ws = fixture.workspace
+            try ws.writeFile("/f", contents: Data("old".utf8))
+            var batches = 0
+            let error = expectErrno(ESTALE) {
+                try ws.writeFile("/f") { buffer in
+                    batches += 1
+                    if batches == (collectAtEnd ? 4 : 2) {
+                        // Another writer's cleanup finds this upload idle for over an hour.
+                        try fixture.fileSystem.database.writer.write { db in
+                            try db.execute(sql: "UPDATE vfs_contents SET staging_since_ns = 1 WHERE staging_since_ns IS NOT NULL")
+                        }
+                        #expect(try fixture.fileSystem.collectAbandonedUploads() == 1)
+                    }
+                    if batches >= 4 { return 0 }
+                    buffer.initializeMemory(as: UInt8.self, repeating: 9)
+                    return buffer.count
+                }
+            }
+            #expect(error?.detail?.contains("idle for over an hour") == true)
+            #expect(try ws.readFile("/f") == Data("old".utf8))
+            #expect(try fixture.count("SELECT count(*) FROM vfs_contents") == 1)
+            #expect(try fixture.count("SELECT count(*) FROM vfs_chunks") == 0)
+        }
+    }
+
+    @Test func hugeOffsetsAndLengthsDoNotTrap() throws {
+        let fixture = try Fixture()
+        try fixture.workspace.writeFile("/f", contents: Data("abc".utf8))
+        #expect(try fixture.workspace.read("/f", offset: Int64.max - 1, length: Int.max).isEmpty)
+        #expect(try fixture.workspace.read("/f", offset: 1, length: Int.max) == Data("bc".utf8))
+        let handle = try fixture.workspace.openFile("/f")
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(try buffer.withUnsafeMutableBytes { try fixture.fileSystem.read(handle, offset: Int64.max, into: $0) } == 0)
+    }
+
     @Test func abandonedUploadsAreCollected() throws {
         let fixture = try Fixture(limits: Self.small)
         try fixture.fileSystem.database.writer.write { db in
