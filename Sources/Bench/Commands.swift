@@ -51,20 +51,13 @@ struct VFSBenchCommand: ParsableCommand {
             """
     )
 
-    @Flag(help: "Small sizes, for a smoke run (under a minute).")
-    var quick = false
+    @OptionGroup var common: BenchOptions
 
-    @Flag(help: "Print the results as JSON on stdout (progress stays on stderr).")
-    var json = false
 
-    @Option(help: ArgumentHelp("Timed repetitions per figure (default 5, --quick 3).", valueName: "n"))
-    var repetitions: Int?
 
     @Option(help: ArgumentHelp("Where to create the temporary run directory (default $TMPDIR or /tmp).", valueName: "dir"))
     var directory: String?
 
-    @Option(help: ArgumentHelp("Comma-separated workloads to run: read,stat,ls,scale,durable,import,large (default all).", valueName: "list"))
-    var only: String?
 
     @Option(help: ArgumentHelp("Entries of the big namespace of the scale workload (default 1000000, --quick 20000).", valueName: "n"))
     var bigEntries: Int?
@@ -72,42 +65,35 @@ struct VFSBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Size of the large file in MiB (default 256, --quick 32).", valueName: "mib"))
     var largeMib: Int?
 
-    @Flag(help: "Keep the temporary run directory.")
-    var keep = false
 
     static let allWorkloads = ["read", "stat", "ls", "scale", "durable", "import", "large"]
 
     func validate() throws {
-        if let only {
-            for name in only.split(separator: ",") where !Self.allWorkloads.contains(String(name)) {
-                throw ValidationError("unknown workload '\(name)'; use \(Self.allWorkloads.joined(separator: ","))")
-            }
-        }
-        if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+        try common.check(workloads: Self.allWorkloads)
         if let bigEntries, bigEntries < 1000 { throw ValidationError("--big-entries must be at least 1000") }
         if let largeMib, largeMib < 1 { throw ValidationError("--large-mib must be at least 1") }
     }
 
     func run() throws {
         let configuration = BenchConfiguration(
-            quick: quick,
-            repetitions: repetitions ?? (quick ? 3 : 5),
-            files: quick ? 1000 : 10_000,
-            directories: quick ? 10 : 100,
+            quick: common.quick,
+            repetitions: common.repetitionCount,
+            files: common.quick ? 1000 : 10_000,
+            directories: common.quick ? 10 : 100,
             listingEntries: 100,
-            listingIterations: quick ? 100 : 500,
+            listingIterations: common.quick ? 100 : 500,
             smallEntries: 1000,
-            bigEntries: bigEntries ?? (quick ? 20_000 : 1_000_000),
-            durableWrites: quick ? 100 : 500,
-            largeMiB: largeMib ?? (quick ? 32 : 256),
+            bigEntries: bigEntries ?? (common.quick ? 20_000 : 1_000_000),
+            durableWrites: common.quick ? 100 : 500,
+            largeMiB: largeMib ?? (common.quick ? 32 : 256),
             largeRepetitions: 3
         )
-        let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.allWorkloads)
+        let selected = common.selected(from: Self.allWorkloads)
         let base = directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         let root = base + "/openclaw-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
         try Native.makeDirectories(root)
         defer {
-            if keep {
+            if common.keep {
                 Log.info("kept \(root)")
             } else {
                 Log.info("removing \(root)")
@@ -118,17 +104,14 @@ struct VFSBenchCommand: ParsableCommand {
         let command = "openclaw-bench " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let run = try VFSBenchRun(root: root, configuration: configuration)
         let started = Stopwatch.nanoseconds()
-        func loadAverage() -> String {
-            ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
-        }
-        let loadBefore = loadAverage()
+        let loadBefore = BenchOptions.loadAverage()
         try run.execute(selected)
-        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(loadAverage()) at end (\(run.machine.cpus) CPUs)"
+        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(BenchOptions.loadAverage()) at end (\(run.machine.cpus) CPUs)"
         let report = BenchReport(
             command: command, date: ISO8601DateFormatter().string(from: Date()), machine: run.machine,
             configuration: configuration, rows: run.rows, notes: run.notes,
             totalSeconds: Double(Stopwatch.nanoseconds() - started) / 1e9)
-        print(json ? try report.json() : report.text())
+        print(common.json ? try report.json() : report.text())
     }
 }
 

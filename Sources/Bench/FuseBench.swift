@@ -34,14 +34,9 @@ struct FuseBenchCommand: ParsableCommand {
             """
     )
 
-    @Flag(help: "Small sizes, for a smoke run (1000 files, 32 MiB file, 3 repetitions).")
-    var quick = false
+    @OptionGroup var common: BenchOptions
 
-    @Flag(help: "Print the results as JSON on stdout (progress stays on stderr).")
-    var json = false
 
-    @Option(help: ArgumentHelp("Timed repetitions per warm figure (default 5, --quick 3).", valueName: "n"))
-    var repetitions: Int?
 
     @Option(help: ArgumentHelp("Timed repetitions per cold figure (default 3).", valueName: "n"))
     var coldRepetitions: Int?
@@ -49,8 +44,6 @@ struct FuseBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to create the temporary run directory (default ./.bench-tmp; not tmpfs: it holds the native tree).", valueName: "dir"))
     var directory: String?
 
-    @Option(help: ArgumentHelp("Comma-separated workloads: find,ls,grep,tar,du,cat,cold (default all).", valueName: "list"))
-    var only: String?
 
     @Option(help: ArgumentHelp("Files of the tree (default 10000, --quick 1000).", valueName: "n"))
     var files: Int?
@@ -61,18 +54,11 @@ struct FuseBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The openclaw CLI to import and mount with (default: the openclaw beside this executable).", valueName: "path"))
     var openclaw: String?
 
-    @Flag(help: "Keep the temporary run directory (the mount is always unmounted).")
-    var keep = false
 
     static let allWorkloads = ["find", "ls", "grep", "tar", "du", "cat", "cold"]
 
     func validate() throws {
-        if let only {
-            for name in only.split(separator: ",") where !Self.allWorkloads.contains(String(name)) {
-                throw ValidationError("unknown workload '\(name)'; use \(Self.allWorkloads.joined(separator: ","))")
-            }
-        }
-        if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+        try common.check(workloads: Self.allWorkloads)
         if let coldRepetitions, coldRepetitions < 1 { throw ValidationError("--cold-repetitions must be at least 1") }
         if let files, files < 100 { throw ValidationError("--files must be at least 100") }
         if let largeMib, largeMib < 1 { throw ValidationError("--large-mib must be at least 1") }
@@ -80,13 +66,13 @@ struct FuseBenchCommand: ParsableCommand {
 
     func run() throws {
         let configuration = FuseBenchConfiguration(
-            quick: quick,
-            repetitions: repetitions ?? (quick ? 3 : 5),
+            quick: common.quick,
+            repetitions: common.repetitionCount,
             coldRepetitions: coldRepetitions ?? 3,
-            files: files ?? (quick ? 1000 : 10_000),
-            largeMiB: largeMib ?? (quick ? 32 : 256)
+            files: files ?? (common.quick ? 1000 : 10_000),
+            largeMiB: largeMib ?? (common.quick ? 32 : 256)
         )
-        let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.allWorkloads)
+        let selected = common.selected(from: Self.allWorkloads)
         let executable = openclaw ?? OpenClawCLI.sibling()
         guard access(executable, X_OK) == 0 else {
             throw ValidationError("no openclaw executable at \(executable); build it (swift build -c release --scratch-path .build-bench) or pass --openclaw")
@@ -94,7 +80,7 @@ struct FuseBenchCommand: ParsableCommand {
         let base = URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath + "/.bench-tmp").standardizedFileURL.path
         let root = base + "/openclaw-fuse-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
         let cleanup = FuseCleanup()
-        cleanup.setRoot(root, keep: keep)
+        cleanup.setRoot(root, keep: common.keep)
         cleanup.installSignalHandlers()
         defer { cleanup.finish() }
         try Native.makeDirectories(root)
@@ -103,18 +89,15 @@ struct FuseBenchCommand: ParsableCommand {
         let command = "openclaw-bench " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let run = try FuseBenchRun(root: root, configuration: configuration, openclaw: executable, cleanup: cleanup)
         let started = Stopwatch.nanoseconds()
-        func loadAverage() -> String {
-            ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
-        }
-        let loadBefore = loadAverage()
+        let loadBefore = BenchOptions.loadAverage()
         try run.execute(selected)
-        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(loadAverage()) at end (\(run.machine.cpus) CPUs)"
+        run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(BenchOptions.loadAverage()) at end (\(run.machine.cpus) CPUs)"
         cleanup.unmount()
         let report = FuseBenchReport(
             command: command, date: ISO8601DateFormatter().string(from: Date()), machine: run.machine, mount: run.mountInfo,
             tools: run.tools, tree: run.tree, configuration: configuration, rows: run.rows, notes: run.notes,
             totalSeconds: Double(Stopwatch.nanoseconds() - started) / 1e9)
-        print(json ? try report.json() : report.text())
+        print(common.json ? try report.json() : report.text())
     }
 }
 
