@@ -29,7 +29,7 @@ public struct StateDatabaseOptions: Sendable {
     public init(
         busyTimeout: TimeInterval? = nil,
         journalSizeLimit: Int = 64 << 20,
-        autoCheckpointPages: Int = 1000,
+        autoCheckpointPages: Int? = nil,
         maximumReaderCount: Int = 4,
         cacheSizeKiB: Int = 8192,
         mmapSizeBytes: Int = 0,
@@ -46,6 +46,8 @@ public struct StateDatabaseOptions: Sendable {
         }
         self.journalSizeLimit = journalSizeLimit
         self.autoCheckpointPages = autoCheckpointPages
+            ?? environment["OPENCLAW_SQLITE_WAL_AUTOCHECKPOINT"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+            ?? 4000
         self.maximumReaderCount = maximumReaderCount
         self.cacheSizeKiB = cacheSizeKiB
         self.mmapSizeBytes = mmapSizeBytes

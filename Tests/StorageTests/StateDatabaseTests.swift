@@ -53,6 +53,15 @@ import Testing
         #expect(StateDatabaseOptions(environment: [:]).busyTimeout == 30)
     }
 
+    @Test func checkpointThresholdDefaultsAndOverrides() throws {
+        #expect(StateDatabaseOptions(environment: [:]).autoCheckpointPages == 4000)
+        #expect(StateDatabaseOptions(environment: ["OPENCLAW_SQLITE_WAL_AUTOCHECKPOINT": "500"]).autoCheckpointPages == 500)
+        let directory = TemporaryDirectory()
+        let database = try StateDatabase(path: directory.path + "/db.sqlite", identity: Self.identity, components: [],
+                                         options: StateDatabaseOptions(environment: [:]))
+        #expect(try database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 4000)
+    }
+
     @Test func rollbackJournalWhenForcedOrOnNetworkFilesystems() throws {
         let directory = TemporaryDirectory()
         let database = try StateDatabase(path: directory.path + "/db.sqlite", identity: Self.identity, components: [Self.notes],
