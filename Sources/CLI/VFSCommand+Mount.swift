@@ -26,6 +26,7 @@ extension VFSCommand {
         var background = false
         @Flag(help: "Let other users read the mount (needs user_allow_other in /etc/fuse.conf for non-root).")
         var allowOther = false
+        @Flag(help: "With --background: print the mount point, the pid and the log as JSON.") var json = false
         @Flag(help: .hidden) var detachedChild = false
         @Argument(help: "An existing, empty directory.") var mountPoint: String
 
@@ -34,6 +35,7 @@ extension VFSCommand {
             if let namespace, !NamespaceName.isValid(namespace) {
                 throw ValidationError("invalid namespace name '\(namespace)'")
             }
+            if json && !background { throw ValidationError("--json needs --background (a foreground mount prints nothing to read)") }
         }
 
         func run() throws {
@@ -112,6 +114,10 @@ extension VFSCommand {
             // Ready means mounted; prove that a listing works before returning.
             guard (try? FileManager.default.contentsOfDirectory(atPath: mountPoint)) != nil else {
                 throw CLIFailure(message: "mount \(mountPoint): mounted but cannot be listed; see \(logPath)")
+            }
+            if json {
+                return Output.json(["mountPoint": URL(fileURLWithPath: mountPoint).standardizedFileURL.path,
+                                    "pid": Int(child.processIdentifier), "log": logPath])
             }
             Output.line("mounted at \(mountPoint) (pid \(child.processIdentifier), log \(logPath))")
         }

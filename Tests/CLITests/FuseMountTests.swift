@@ -249,6 +249,13 @@ import Testing
         let notMounted = try cli.run(["vfs", "umount", mountPoint])
         #expect(notMounted.status == 1)
         #expect(notMounted.stderr.contains("is not mounted"))
+        let json = try cli.run(["vfs", "mount", mountPoint, "--background", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let described = try #require(try json.json() as? [String: Any])
+        #expect(described["mountPoint"] as? String == mountPoint)
+        #expect((described["pid"] as? Int ?? 0) > 0)
+        #expect(try cli.run(["vfs", "umount", mountPoint]).status == 0)
+        #expect(try cli.run(["vfs", "mount", mountPoint, "--json"]).status == 64)
         let noNamespace = try cli.run(["vfs", "mount", mountPoint, "--ns", "run:none"])
         #expect(noNamespace.stderr.contains("no namespace 'run:none'"), "\(noNamespace.stderr)")
     }
