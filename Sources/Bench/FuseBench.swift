@@ -102,7 +102,7 @@ struct FuseBenchCommand: ParsableCommand {
 }
 
 /// One line of the `fuse` results table.
-struct FuseResultRow: Codable {
+struct FuseResultRow: Codable, TableRow {
     var id: String
     var workload: String
     /// The shell command, run in the tree (or the large file's directory) on each side.
@@ -120,15 +120,6 @@ struct FuseResultRow: Codable {
     var values: [String: Double] = [:]
     var notes: [String] = []
 
-    var ratioText: String {
-        guard let ratio else { return "-" }
-        return Format.ratio(ratio) + " " + ratioMeaning
-    }
-
-    var metText: String {
-        guard let met else { return "n/a" }
-        return met ? "yes" : "**NO**"
-    }
 }
 
 /// What the `fuse` run mounted.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One line of the results table.
-struct ResultRow: Codable {
+struct ResultRow: Codable, TableRow {
     /// Short stable id (`read-10k`, `stat-10k`, ...).
     var id: String
     /// What was measured, in words.
@@ -25,6 +25,16 @@ struct ResultRow: Codable {
     /// Anything notable about this row.
     var notes: [String] = []
 
+}
+
+/// What the two results tables (`vfs`, `fuse`) render the same way.
+protocol TableRow {
+    var ratio: Double? { get }
+    var ratioMeaning: String { get }
+    var met: Bool? { get }
+}
+
+extension TableRow {
     var ratioText: String {
         guard let ratio else { return "-" }
         return Format.ratio(ratio) + " " + ratioMeaning

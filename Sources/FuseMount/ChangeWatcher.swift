@@ -76,8 +76,8 @@ final class ChangeWatcher: Sendable {
     func invalidate(mountPath: String) {
         guard let session = fileSystem.session else { return }
         let nodes = fileSystem.nodes
-        nodes.invalidate(under: mountPath, alsoInode: mountPath == "/" ? nil : nodes.inode(of: Self.parent(of: mountPath)))
-        for (inode, path) in nodes.nodes(under: mountPath) {
+        let beneath = nodes.invalidate(under: mountPath, alsoInode: mountPath == "/" ? nil : nodes.inode(of: Self.parent(of: mountPath)))
+        for (inode, path) in beneath {
             _ = fuse_lowlevel_notify_inval_inode(session, inode, 0, 0)
             invalidateEntry(session, path)
         }

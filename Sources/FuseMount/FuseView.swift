@@ -61,9 +61,12 @@ struct FuseView: Sendable {
                 return (info.name, entry)
             }
         case .entry(let namespace, let path):
-            let entry = try namespace.attributes(path)
-            guard entry.isDirectory else { throw VFSError(ENOTDIR, "readdir", mountPath) }
-            return try namespace.list(path).map { ($0.name, $0) }
+            // `list` of a file gives the file itself: that is the one case that is not a listing.
+            let entries = try namespace.list(path)
+            if entries.count == 1, !entries[0].isDirectory, entries[0].path == path {
+                throw VFSError(ENOTDIR, "readdir", mountPath)
+            }
+            return entries.map { ($0.name, $0) }
         }
     }
 }

@@ -70,26 +70,23 @@ final class NodeTable: Sendable {
         }
     }
 
-    /// Every known (inode, path) whose path is `root` or lies beneath it.
-    func nodes(under root: String) -> [(inode: UInt64, path: String)] {
-        let prefix = root == "/" ? "/" : root + "/"
-        return state.withLock { state in
-            state.nodes.compactMap { inode, node in
-                node.path == root || node.path.hasPrefix(prefix) ? (inode, node.path) : nil
-            }
-        }
-    }
-
     /// Forgets what the kernel cached for every node under `root` (and for `alsoInode`): its
     /// content version, and a new generation so that older directory snapshots are not served
-    /// into a fresh cache.
-    func invalidate(under root: String, alsoInode: UInt64? = nil) {
+    /// into a fresh cache. Returns the known (inode, path) pairs at or beneath `root`, for the
+    /// kernel notifications, from the same scan.
+    @discardableResult
+    func invalidate(under root: String, alsoInode: UInt64? = nil) -> [(inode: UInt64, path: String)] {
         let prefix = root == "/" ? "/" : root + "/"
-        state.withLock { state in
-            for (inode, node) in state.nodes where node.path == root || node.path.hasPrefix(prefix) || inode == alsoInode {
+        return state.withLock { state in
+            var beneath: [(inode: UInt64, path: String)] = []
+            for (inode, node) in state.nodes {
+                let isBeneath = node.path == root || node.path.hasPrefix(prefix)
+                guard isBeneath || inode == alsoInode else { continue }
                 state.nodes[inode]?.cachedContent = nil
                 state.nodes[inode]?.generation += 1
+                if isBeneath { beneath.append((inode, node.path)) }
             }
+            return beneath
         }
     }
 
@@ -97,8 +94,6 @@ final class NodeTable: Sendable {
     func generation(of inode: UInt64) -> UInt64 {
         state.withLock { $0.nodes[inode]?.generation ?? 0 }
     }
-
-    var count: Int { state.withLock { $0.nodes.count } }
 }
 
 /// Open file and directory handles, by the number given to the kernel.

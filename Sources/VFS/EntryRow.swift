@@ -14,17 +14,15 @@ struct EntryRow {
     var contentID: Int64?
     var metadataJSON: String
 
-    init(path: String, isDirectory: Bool, mode: UInt32, size: Int64, mtime: Int64, ctime: Int64, contentID: Int64?, metadataJSON: String) {
-        self.path = path
-        self.isDirectory = isDirectory
-        self.mode = mode
-        self.size = size
-        self.mtime = mtime
-        self.ctime = ctime
-        self.contentID = contentID
-        self.metadataJSON = metadataJSON
+    func entry(sha256: String? = nil) -> VFSEntry {
+        VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
+                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON)
     }
+}
 
+extension EntryRow {
+    /// Decodes the columns of ``columns``, in that order (an extension, so that the memberwise
+    /// initializer stays synthesized).
     init(row: Row) {
         path = row[0]
         isDirectory = (row[1] as String) == "directory"
@@ -34,11 +32,6 @@ struct EntryRow {
         ctime = row[5]
         contentID = row[6]
         metadataJSON = row[7]
-    }
-
-    func entry(sha256: String? = nil) -> VFSEntry {
-        VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
-                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON)
     }
 }
 

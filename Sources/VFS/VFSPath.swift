@@ -135,13 +135,6 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
         isRoot ? ("/", "0") : (string + "/", string + "0")
     }
 
-    /// Replaces the prefix `from` of this path with `to`.
-    func rebased(from: VFSPath, to: VFSPath) -> VFSPath {
-        if string == from.string { return to }
-        let suffix = string.dropFirst(from.isRoot ? 0 : from.string.count)
-        return VFSPath(canonical: (to.isRoot ? "" : to.string) + suffix)
-    }
-
     public static func < (lhs: VFSPath, rhs: VFSPath) -> Bool {
         lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
     }
