@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Small C wrappers for system calls Glibc's module does not export (statfs).
@@ -66,9 +69,35 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Sessions, transcripts, the model catalog, auth profiles, providers over HTTP, the agent
+        // loop and its VFS tools, subagents, skills, doctor. Knows nothing of HTTP servers.
+        .target(
+            name: "AgentRuntime",
+            dependencies: [
+                "Storage",
+                "StateStore",
+                "VFS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A local model provider speaking the OpenAI and Anthropic wire formats, scripted by tests
+        // and benchmarks. Never linked into `openclaw`.
+        .target(
+            name: "FakeProvider",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "CLI",
             dependencies: [
+                "AgentRuntime",
                 "StateStore",
                 "VFS",
                 "FuseMount",
@@ -81,6 +110,8 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
+                "AgentRuntime",
+                "FakeProvider",
                 "StateStore",
                 "VFS",
                 "Storage",
@@ -101,8 +132,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["AgentRuntime", "FakeProvider", "VFS", "StateStore", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "CLITests",
-            dependencies: ["VFS", "StateStore", "Storage", "TestSupport"],
+            dependencies: ["VFS", "StateStore", "Storage", "TestSupport", "FakeProvider"],
             swiftSettings: strictSettings
         ),
     ],

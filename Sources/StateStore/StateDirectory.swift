@@ -31,9 +31,10 @@ public final class StateDirectory: Sendable {
         root + "/agents/\(agent.value)/agent/openclaw-agent.sqlite"
     }
 
-    /// Opens the global database.
-    public func openGlobal() throws -> StateDatabase {
-        try StateDatabase(path: globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [StateSchema.component], options: options)
+    /// Opens the global database with this module's tables and the `components` of other modules
+    /// (the runtime's model catalog, ...).
+    public func openGlobal(components: [SchemaComponent] = []) throws -> StateDatabase {
+        try StateDatabase(path: globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [StateSchema.component] + components, options: options)
     }
 
     /// Opens an agent's database with the given schema components (the VFS's, the runtime's...),

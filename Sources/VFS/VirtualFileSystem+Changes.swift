@@ -59,3 +59,21 @@ extension VirtualFileSystem {
         try read("snapshot", "/") { _ in try body() }
     }
 }
+
+extension VirtualFileSystem {
+    /// Runs `body` as one `BEGIN IMMEDIATE` transaction: every VFS write it makes (in any
+    /// namespace of this filesystem, on this thread) joins it, so that afterwards all of them are
+    /// there or, if `body` throws, none. `db` lets the caller write its own tables of the same
+    /// database in the same transaction.
+    ///
+    /// ```swift
+    /// try vfs.transaction { _ in
+    ///     try ns.writeFile("/a", contents: a)
+    ///     try ns.writeFile("/b", contents: b)
+    /// }
+    /// ```
+    /// The write lock is held until `body` returns, so keep it to small writes.
+    public func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try write("transaction", "/") { db in try body(db) }
+    }
+}

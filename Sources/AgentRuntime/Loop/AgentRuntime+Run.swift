@@ -1,0 +1,184 @@
+import Foundation
+import VFS
+
+extension AgentRuntime {
+    /// The largest user message accepted.
+    public static let maxMessageBytes = 1 << 20
+
+    /// Runs one user message: model turns with tools over the agent's VFS until the model answers
+    /// without calling a tool, the turn limit is reached, the task is cancelled (abort) or the
+    /// provider fails. Every step is written to the transcript as it happens; a failure or an
+    /// abort ends with a `run_end` event that says why.
+    public func run(_ request: AgentRunRequest, onEvent: @escaping @Sendable (AgentRunEvent) -> Void = { _ in }) async throws -> AgentRunResult {
+        let key = request.sessionKey ?? .main(agent)
+        guard key.agent == agent else {
+            throw AgentRuntimeError(.invalidArgument, "session key \(key) belongs to agent '\(key.agent)', not '\(agent)'")
+        }
+        guard !request.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw AgentRuntimeError(.invalidArgument, "the message is empty")
+        }
+        guard request.message.utf8.count <= Self.maxMessageBytes else {
+            throw AgentRuntimeError(.invalidArgument, "the message is larger than \(Self.maxMessageBytes) bytes")
+        }
+        let maxTurns = request.maxTurns ?? configuration.maxTurns
+        guard (1...1000).contains(maxTurns) else { throw AgentRuntimeError(.invalidArgument, "the turn limit must be between 1 and 1000") }
+        let context = RunContext(key: key, namespace: NamespaceName.workspace, depth: 0, attachmentNote: nil,
+                                 model: request.model, maxTurns: maxTurns, stream: request.stream, idempotencyKey: request.idempotencyKey)
+        return try await runLoop(context, message: request.message, onEvent: onEvent)
+    }
+
+    struct RunContext: Sendable {
+        var key: SessionKey
+        var namespace: String
+        var depth: Int
+        var attachmentNote: String?
+        var model: ModelReference?
+        var maxTurns: Int
+        var stream: Bool
+        var idempotencyKey: String?
+        var runID = RuntimeClock.uuid()
+    }
+
+    func runLoop(_ context: RunContext, message: String, onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async throws -> AgentRunResult {
+        let (reference, provider, model) = try resolveModel(context.model)
+        let session = try sessions.openSession(context.key)
+        let sessionID = session.sessionID
+        let history = Self.history(from: try sessions.events(sessionID))
+        let user = try sessions.append(sessionID, TranscriptEventDraft(
+            type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(message)]]]],
+            idempotencyKey: context.idempotencyKey))
+        if user.deduplicated {
+            throw AgentRuntimeError(.alreadyExists, "a message with idempotency key \(context.idempotencyKey ?? "") was already accepted (event \(user.seq)); not running it again")
+        }
+        let runID = context.runID
+        let credentials = try self.credentials(provider: provider.id, model: model.id).usable
+        try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: [
+            "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
+            "namespace": .string(context.namespace), "credentials": .int(credentials.count),
+        ], parent: .none))
+        try sessions.setModel(context.key, model: reference.description)
+        onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
+
+        let canSpawn = context.depth < configuration.maxSpawnDepth
+        let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
+        let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: (try? skills.list()) ?? [],
+                                        canSpawn: canSpawn, attachmentNote: context.attachmentNote)
+        let definitions = WorkspaceTools.definitions + (canSpawn ? [SubagentSpawner.definition] : [])
+        var messages = history + [.user(message)]
+        var usage = TokenUsage()
+        var toolCallCount = 0
+        var turn = 0
+        do {
+            while true {
+                try Task.checkCancellation()
+                turn += 1
+                let request = ModelRequest(model: model.id, system: system, messages: messages, tools: definitions,
+                                           maxTokens: model.maxTokens ?? configuration.defaultMaxTokens, stream: context.stream)
+                let store = authProfiles
+                let outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
+                    if let id = credential.profileID { try? store.recordRateLimit(profileID: id, model: model.id) }
+                }, onText: { text in onEvent(.text(text)) })
+                if let id = outcome.credential.profileID { try? authProfiles.recordSuccess(profileID: id, provider: provider.id) }
+                let response = outcome.response
+                if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
+                usage = usage + response.usage
+                try appendAssistant(sessionID, response, reference: reference, credential: outcome.credential)
+                messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
+                onEvent(.turnCompleted(turn: turn, usage: response.usage))
+                if response.toolCalls.isEmpty {
+                    try sessions.append(sessionID, TranscriptEventDraft(type: "run_end", fields: [
+                        "runId": .string(runID), "status": "completed", "turns": .int(turn), "usage": usage.json, "toolCalls": .int(toolCallCount),
+                    ], parent: .none))
+                    return AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
+                                          turns: turn, usage: usage, toolCalls: toolCallCount)
+                }
+                for call in response.toolCalls {
+                    try Task.checkCancellation()
+                    onEvent(.toolCall(call))
+                    toolCallCount += 1
+                    let result: ToolOutcome
+                    if call.name == SubagentSpawner.definition.name, canSpawn {
+                        result = await SubagentSpawner(runtime: self).spawn(call, parent: context, parentSessionID: sessionID, onEvent: onEvent)
+                    } else if call.name == SubagentSpawner.definition.name {
+                        result = .failure("sessions_spawn: subagents cannot spawn further subagents (depth limit \(configuration.maxSpawnDepth))", ["status": "forbidden"])
+                    } else {
+                        result = tools.execute(call)
+                    }
+                    try sessions.append(sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
+                        "role": "toolResult", "toolCallId": .string(call.id), "toolName": .string(call.name),
+                        "content": [["type": "text", "text": .string(result.text)]], "isError": .bool(result.isError), "details": .object(result.details),
+                    ]]))
+                    messages.append(.toolResult(callID: call.id, toolName: call.name, text: result.text, isError: result.isError))
+                    onEvent(.toolResult(call, result))
+                }
+                if turn >= context.maxTurns {
+                    throw AgentRuntimeError(.turnLimit, "the run reached its limit of \(context.maxTurns) turns with tool calls still pending")
+                }
+            }
+        } catch {
+            let failure = AgentRuntimeError.wrap(error)
+            var errorFields: [String: JSONValue] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
+            if let status = failure.httpStatus { errorFields["httpStatus"] = .int(status) }
+            _ = try? sessions.append(sessionID, TranscriptEventDraft(type: "run_end", fields: [
+                "runId": .string(runID), "status": .string(failure.code == .aborted ? "aborted" : "failed"), "turns": .int(turn),
+                "usage": usage.json, "toolCalls": .int(toolCallCount), "error": .object(errorFields),
+            ], parent: .none))
+            throw failure
+        }
+    }
+
+    private func appendAssistant(_ sessionID: String, _ response: ModelResponse, reference: ModelReference, credential: Credential) throws {
+        var content: [JSONValue] = []
+        if !response.text.isEmpty { content.append(["type": "text", "text": .string(response.text)]) }
+        for call in response.toolCalls {
+            let arguments: JSONValue = call.name == SubagentSpawner.definition.name
+                ? SubagentAttachments.redactedArguments(call.argumentsJSON)
+                : (try? JSONValue.parse(call.argumentsJSON)) ?? .string(call.argumentsJSON)
+            content.append(["type": "toolCall", "id": .string(call.id), "name": .string(call.name), "arguments": arguments])
+        }
+        try sessions.append(sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
+            "role": "assistant", "content": .array(content), "provider": .string(reference.provider), "model": .string(reference.model),
+            "stopReason": .string(response.stopReason), "usage": response.usage.json, "credential": .string(credential.label),
+        ]], usage: response.usage))
+    }
+
+    /// The conversation so far, from the transcript's message events. A tool call without a
+    /// recorded result (a run killed mid-way) gets a synthetic failed result, since providers
+    /// refuse unanswered calls.
+    static func history(from events: [TranscriptEvent]) -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        var pending: [(id: String, name: String)] = []
+        func closePending() {
+            for call in pending {
+                messages.append(.toolResult(callID: call.id, toolName: call.name, text: "no result was recorded (the run was interrupted)", isError: true))
+            }
+            pending = []
+        }
+        for event in events where event.type == "message" {
+            guard let message = event.json["message"], let role = message["role"]?.stringValue else { continue }
+            let content = message["content"]?.arrayValue ?? []
+            let text = content.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.joined()
+            switch role {
+            case "user":
+                closePending()
+                messages.append(.user(text))
+            case "assistant":
+                closePending()
+                let calls = content.compactMap { block -> ToolCall? in
+                    guard block["type"]?.stringValue == "toolCall", let id = block["id"]?.stringValue, let name = block["name"]?.stringValue else { return nil }
+                    let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
+                    return ToolCall(id: id, name: name, argumentsJSON: arguments)
+                }
+                messages.append(.assistant(text: text, toolCalls: calls))
+                pending = calls.map { ($0.id, $0.name) }
+            case "toolResult":
+                guard let id = message["toolCallId"]?.stringValue, let index = pending.firstIndex(where: { $0.id == id }) else { continue }
+                let call = pending.remove(at: index)
+                messages.append(.toolResult(callID: id, toolName: call.name, text: text, isError: message["isError"]?.boolValue ?? false))
+            default: continue
+            }
+        }
+        closePending()
+        return messages
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import Storage
+
+/// The model catalog in the global database: providers and their models.
+public final class ModelCatalog: Sendable {
+    /// The global database.
+    public let database: StateDatabase
+
+    /// - parameter database: the global database opened with ``RuntimeSchema/global``.
+    public init(database: StateDatabase) {
+        self.database = database
+    }
+
+    /// Creates or replaces a provider. Its models are replaced by `provider.models` unless that
+    /// is empty and `keepModels` is set.
+    public func setProvider(_ provider: ModelProviderConfiguration, keepModels: Bool = true) throws {
+        try database.immediate { db in
+            let headers = JSONValue.object(provider.headers.mapValues(JSONValue.string)).jsonText
+            try db.execute(sql: """
+                INSERT INTO model_providers (provider_id, api, base_url, headers_json, timeout_ms, max_retries, updated_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(provider_id) DO UPDATE SET api = excluded.api, base_url = excluded.base_url, headers_json = excluded.headers_json,
+                  timeout_ms = excluded.timeout_ms, max_retries = excluded.max_retries, updated_at_ms = excluded.updated_at_ms
+                """, arguments: [provider.id, provider.api.rawValue, provider.baseURL, headers, provider.timeoutMilliseconds, provider.maxRetries, RuntimeClock.milliseconds()])
+            if !(provider.models.isEmpty && keepModels) {
+                try db.execute(sql: "DELETE FROM model_catalog WHERE provider_id = ?", arguments: [provider.id])
+            }
+            for model in provider.models {
+                try db.execute(sql: """
+                    INSERT INTO model_catalog (provider_id, model_id, context_window, max_tokens) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(provider_id, model_id) DO UPDATE SET context_window = excluded.context_window, max_tokens = excluded.max_tokens
+                    """, arguments: [provider.id, model.id, model.contextWindow, model.maxTokens])
+            }
+        }
+    }
+
+    /// Removes a provider and its models.
+    public func removeProvider(_ id: String) throws {
+        try database.immediate { db in
+            try db.execute(sql: "DELETE FROM model_providers WHERE provider_id = ?", arguments: [id])
+            guard db.changesCount > 0 else { throw AgentRuntimeError(.notFound, "no provider '\(id)' in the model catalog") }
+        }
+    }
+
+    /// Every provider with its models, by id.
+    public func providers() throws -> [ModelProviderConfiguration] {
+        try database.reading { db in
+            let models = try Row.fetchAll(db, sql: "SELECT * FROM model_catalog ORDER BY provider_id, model_id")
+            var byProvider: [String: [ModelDescriptor]] = [:]
+            for row in models {
+                byProvider[row["provider_id"], default: []].append(
+                    try ModelDescriptor(id: row["model_id"], contextWindow: row["context_window"], maxTokens: row["max_tokens"]))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM model_providers ORDER BY provider_id").map { row in
+                try Self.provider(row, models: byProvider[row["provider_id"]] ?? [])
+            }
+        }
+    }
+
+    /// One provider, or `nil`.
+    public func provider(_ id: String) throws -> ModelProviderConfiguration? {
+        try providers().first { $0.id == id }
+    }
+
+    /// The provider and model of `reference`, or a `notFound` error naming what is missing.
+    public func resolve(_ reference: ModelReference) throws -> (provider: ModelProviderConfiguration, model: ModelDescriptor) {
+        guard let provider = try provider(reference.provider) else {
+            throw AgentRuntimeError(.notFound, "no provider '\(reference.provider)' in the model catalog; add it with `openclaw models providers set \(reference.provider) --api ... --base-url ...`")
+        }
+        guard let model = provider.models.first(where: { $0.id == reference.model }) else {
+            let known = provider.models.map(\.id).joined(separator: ", ")
+            throw AgentRuntimeError(.notFound, "provider '\(provider.id)' has no model '\(reference.model)'" + (known.isEmpty ? "" : " (it has: \(known))"))
+        }
+        return (provider, model)
+    }
+
+    private static func provider(_ row: Row, models: [ModelDescriptor]) throws -> ModelProviderConfiguration {
+        let headersText: String = row["headers_json"]
+        let headers = (try? JSONValue.parse(headersText))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        guard let api = ModelAPI(rawValue: row["api"]) else { throw AgentRuntimeError(.storage, "unknown api in model_providers") }
+        return try ModelProviderConfiguration(id: row["provider_id"], api: api, baseURL: row["base_url"], headers: headers,
+                                              timeoutMilliseconds: row["timeout_ms"], maxRetries: row["max_retries"], models: models)
+    }
+}

@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+
+/// Sends one model request over HTTP with one credential: streaming or not, with the provider's
+/// timeout (for the response head and for every silence in the body) and bounded retries with
+/// exponential backoff on 5xx answers and connection failures (never after text was streamed).
+struct ProviderClient: Sendable {
+    var httpClient: HTTPClient = .shared
+    /// The first backoff; doubled per retry, with jitter, capped at 5 s.
+    var initialBackoff: Duration = .milliseconds(250)
+    /// The largest error body read.
+    static let maxErrorBody = 64 * 1024
+    /// The largest answer body read.
+    static let maxAnswerBody = 32 << 20
+
+    func send(_ request: ModelRequest, provider: ModelProviderConfiguration, credential: Credential,
+              onText: @escaping @Sendable (String) -> Void) async throws -> ModelResponse {
+        let streamed = LockedValue(false)
+        var attempt = 0
+        while true {
+            do {
+                return try await attemptOnce(request, provider: provider, credential: credential) { text in
+                    streamed.withLock { $0 = true }
+                    onText(text)
+                }
+            } catch let error as AgentRuntimeError {
+                let retryable = error.code == .connection || (error.code == .provider && (error.httpStatus ?? 0) >= 500)
+                guard retryable, attempt < provider.maxRetries, !streamed.withLock({ $0 }), !Task.isCancelled else { throw error }
+                attempt += 1
+                let baseMilliseconds = Int(initialBackoff / .milliseconds(1)) << (attempt - 1)
+                let jittered = baseMilliseconds + Int.random(in: 0...(baseMilliseconds / 4 + 1))
+                try await Task.sleep(for: .milliseconds(min(jittered, 5000)))
+            }
+        }
+    }
+
+    private func attemptOnce(_ request: ModelRequest, provider: ModelProviderConfiguration, credential: Credential,
+                             onText: @escaping @Sendable (String) -> Void) async throws -> ModelResponse {
+        var http = HTTPClientRequest(url: WireFormat.endpoint(provider))
+        http.method = .POST
+        for (name, value) in WireFormat.headers(provider, credential: credential) { http.headers.add(name: name, value: value) }
+        if request.stream { http.headers.add(name: "accept", value: "text/event-stream") }
+        http.body = .bytes(ByteBuffer(bytes: WireFormat.encode(request, api: provider.api)))
+        let timeout = Duration.milliseconds(provider.timeoutMilliseconds)
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(http, timeout: .milliseconds(Int64(provider.timeoutMilliseconds)))
+        } catch {
+            throw Self.classify(error, provider: provider, secrets: [credential.secret])
+        }
+        guard response.status.code == 200 else {
+            let body = (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data($0.readableBytesView) } ?? Data()
+            throw Self.httpError(status: Int(response.status.code), body: body, provider: provider, secrets: [credential.secret])
+        }
+        let api = provider.api
+        let activity = LockedValue(ContinuousClock.now)
+        return try await withThrowingTaskGroup(of: ModelResponse?.self) { group in
+            group.addTask {
+                do {
+                    if request.stream {
+                        var parser = ServerSentEventParser()
+                        var accumulator = StreamAccumulator(api: api)
+                        for try await buffer in response.body {
+                            activity.withLock { $0 = .now }
+                            for event in try parser.feed(buffer.readableBytesView) {
+                                if let text = try accumulator.consume(event) { onText(text) }
+                            }
+                        }
+                        if let last = parser.finish(), let text = try accumulator.consume(last) { onText(text) }
+                        return try accumulator.response()
+                    }
+                    var collected = ByteBuffer()
+                    for try await var buffer in response.body {
+                        activity.withLock { $0 = .now }
+                        guard collected.readableBytes + buffer.readableBytes <= Self.maxAnswerBody else {
+                            throw AgentRuntimeError(.provider, "the provider's answer is larger than \(Self.maxAnswerBody) bytes")
+                        }
+                        collected.writeBuffer(&buffer)
+                    }
+                    return try WireFormat.decode(Data(collected.readableBytesView), api: api)
+                } catch {
+                    throw Self.classify(error, provider: provider, secrets: [credential.secret])
+                }
+            }
+            group.addTask {
+                // The watchdog: fails the request after `timeout` without a byte.
+                while true {
+                    try await Task.sleep(for: min(timeout, .seconds(1)))
+                    if ContinuousClock.now - activity.withLock({ $0 }) > timeout {
+                        throw AgentRuntimeError(.timeout, "provider '\(provider.id)' sent nothing for \(provider.timeoutMilliseconds) ms")
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw AgentRuntimeError(.provider, "the request ended without an answer")
+            }
+            return result
+        }
+    }
+
+    /// Words in an error that mean "rate limited" (the documented list).
+    static let rateLimitMarkers = [
+        "rate_limit", "rate limit", "ratelimit", "429", "quota exceeded", "quota", "resource exhausted", "resource_exhausted",
+        "too many requests", "too many concurrent requests", "throttlingexception", "throttled", "concurrency limit reached",
+    ]
+
+    /// Whether an error message or status means a rate limit.
+    static func isRateLimit(status: Int?, message: String) -> Bool {
+        if status == 429 { return true }
+        let lowered = message.lowercased()
+        return rateLimitMarkers.contains { lowered.contains($0) }
+    }
+
+    static func httpError(status: Int, body: Data, provider: ModelProviderConfiguration, secrets: [String]) -> AgentRuntimeError {
+        let message = Redaction.redact(WireFormat.errorMessage(body), secrets: secrets)
+        let text = "provider '\(provider.id)' answered HTTP \(status): \(message)"
+        if isRateLimit(status: status, message: message) { return AgentRuntimeError(.rateLimited, text, httpStatus: status) }
+        if status == 401 || status == 403 { return AgentRuntimeError(.authentication, text, httpStatus: status) }
+        return AgentRuntimeError(.provider, text, httpStatus: status)
+    }
+
+    static func classify(_ error: any Error, provider: ModelProviderConfiguration, secrets: [String]) -> AgentRuntimeError {
+        if let error = error as? AgentRuntimeError { return error }
+        if error is CancellationError || Task.isCancelled { return AgentRuntimeError(.aborted, "the run was aborted") }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout:
+                return AgentRuntimeError(.timeout, "provider '\(provider.id)' did not answer within \(provider.timeoutMilliseconds) ms")
+            case .cancelled:
+                return AgentRuntimeError(.aborted, "the run was aborted")
+            default: break
+            }
+        }
+        let detail = Redaction.redact(String(describing: error), secrets: secrets)
+        return AgentRuntimeError(.connection, "cannot reach provider '\(provider.id)' at \(provider.baseURL): \(detail)")
+    }
+}
+
+/// A value shared between tasks behind a lock.
+final class LockedValue<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
+}

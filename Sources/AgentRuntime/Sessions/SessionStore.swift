@@ -1,0 +1,261 @@
+import Foundation
+import GRDB
+import StateStore
+import Storage
+
+/// A session as listed: its key, its current session id and that transcript's frontier.
+public struct SessionSummary: Sendable, Equatable {
+    /// The routing key.
+    public var key: SessionKey
+    /// The current session id (transcript identity is {agentId, sessionId}).
+    public var sessionID: String
+    /// When the key was first used.
+    public var createdAtMilliseconds: Int64
+    /// When anything was last appended under the key.
+    public var updatedAtMilliseconds: Int64
+    /// The model last used, `provider/model`.
+    public var model: String?
+    /// The current transcript's frontier.
+    public var frontier: TranscriptFrontier
+    /// Token totals of the current session id.
+    public var usage: TokenUsage
+}
+
+/// One generation of a session key: a session id and why it started.
+public struct SessionWindow: Sendable, Equatable {
+    /// The session id.
+    public var sessionID: String
+    /// The session id it replaced.
+    public var previousSessionID: String?
+    /// `initial`, `reset` or `import`.
+    public var reason: String
+    /// Free text given with a reset.
+    public var note: String?
+    /// When it started and (for replaced windows) ended.
+    public var createdAtMilliseconds: Int64
+    public var endedAtMilliseconds: Int64?
+    /// Its frontier.
+    public var frontier: TranscriptFrontier
+}
+
+/// Sessions and transcripts in one agent's database.
+///
+/// Transcripts are addressed by session id; session keys route to the current id. Every append
+/// is one `BEGIN IMMEDIATE` transaction that assigns the next `seq`, so a reader always sees a
+/// prefix of the transcript and a run killed mid-way leaves every event it wrote.
+public final class SessionStore: Sendable {
+    /// The agent database.
+    public let database: StateDatabase
+    /// The agent the database belongs to.
+    public let agent: AgentID
+
+    /// - parameter database: an agent database opened with ``RuntimeSchema/agent``.
+    public init(database: StateDatabase, agent: AgentID) {
+        self.database = database
+        self.agent = agent
+    }
+
+    private func checkAgent(_ key: SessionKey) throws {
+        guard key.agent == agent else {
+            throw AgentRuntimeError(.invalidArgument, "session key \(key) belongs to agent '\(key.agent)', not '\(agent)'")
+        }
+    }
+
+    // MARK: Sessions
+
+    /// The session under `key`, or `nil`.
+    public func session(_ key: SessionKey) throws -> SessionSummary? {
+        try checkAgent(key)
+        return try database.reading { db in
+            try Row.fetchOne(db, sql: Self.summarySQL + " WHERE n.session_key = ?", arguments: [key.value]).map(Self.summary)
+        }
+    }
+
+    /// The session under `key`, created (with its header event) if missing.
+    public func openSession(_ key: SessionKey) throws -> SessionSummary {
+        if let existing = try session(key) { return existing }
+        try database.immediate { db in
+            if try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value]) != nil {
+                return
+            }
+            try startWindow(db, key: key, previous: nil, reason: "initial", note: nil)
+        }
+        guard let created = try session(key) else { throw AgentRuntimeError(.storage, "session \(key) vanished after creation") }
+        return created
+    }
+
+    /// Starts a new session id for `key`, keeping the old transcript. Returns the old id.
+    @discardableResult
+    public func reset(_ key: SessionKey, note: String? = nil) throws -> (previousSessionID: String, session: SessionSummary) {
+        try checkAgent(key)
+        let previous: String = try database.immediate { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value]) else {
+                throw AgentRuntimeError(.notFound, "no session \(key)")
+            }
+            try db.execute(sql: "UPDATE session_windows SET ended_at_ms = ? WHERE session_id = ?", arguments: [RuntimeClock.milliseconds(), current])
+            try startWindow(db, key: key, previous: current, reason: "reset", note: note)
+            return current
+        }
+        guard let session = try session(key) else { throw AgentRuntimeError(.storage, "session \(key) vanished after reset") }
+        return (previous, session)
+    }
+
+    /// Deletes `key` with every session id it had and their transcripts. Returns the number of
+    /// events deleted.
+    @discardableResult
+    public func delete(_ key: SessionKey) throws -> Int {
+        try checkAgent(key)
+        return try database.immediate { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM session_nodes WHERE session_key = ?", arguments: [key.value]) != nil else {
+                throw AgentRuntimeError(.notFound, "no session \(key)")
+            }
+            let ids = try String.fetchAll(db, sql: "SELECT session_id FROM session_windows WHERE session_key = ?", arguments: [key.value])
+            var deleted = 0
+            for id in ids {
+                try db.execute(sql: "DELETE FROM transcript_events WHERE session_id = ?", arguments: [id])
+                deleted += db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM session_windows WHERE session_key = ?", arguments: [key.value])
+            try db.execute(sql: "DELETE FROM session_nodes WHERE session_key = ?", arguments: [key.value])
+            return deleted
+        }
+    }
+
+    /// Sessions, most recently updated first.
+    public func list(limit: Int? = nil) throws -> [SessionSummary] {
+        try database.reading { db in
+            try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY n.updated_at_ms DESC, n.session_key LIMIT ?", arguments: [limit ?? -1]).map(Self.summary)
+        }
+    }
+
+    /// Every session id `key` has had, oldest first.
+    public func windows(_ key: SessionKey) throws -> [SessionWindow] {
+        try checkAgent(key)
+        return try database.reading { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session_windows WHERE session_key = ? ORDER BY created_at_ms, rowid", arguments: [key.value]).map { row in
+                SessionWindow(sessionID: row["session_id"], previousSessionID: row["previous_session_id"], reason: row["reason"], note: row["reason_note"],
+                              createdAtMilliseconds: row["created_at_ms"], endedAtMilliseconds: row["ended_at_ms"], frontier: Self.frontier(row))
+            }
+        }
+    }
+
+    /// Records the model used by the session.
+    public func setModel(_ key: SessionKey, model: String) throws {
+        try database.immediate { db in
+            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
+        }
+    }
+
+    // MARK: Transcripts
+
+    /// Appends one event to session `sessionID` in its own transaction.
+    @discardableResult
+    public func append(_ sessionID: String, _ draft: TranscriptEventDraft) throws -> AppendedEvent {
+        try database.immediate { db in try append(db, sessionID, draft) }
+    }
+
+    /// Appends in an open transaction (used by importers, which write many events at once).
+    func append(_ db: Database, _ sessionID: String, _ draft: TranscriptEventDraft, now: Int64 = RuntimeClock.milliseconds()) throws -> AppendedEvent {
+        guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
+            throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
+        }
+        if let key = draft.idempotencyKey,
+           let existing = try Row.fetchOne(db, sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?", arguments: [sessionID, key]) {
+            return AppendedEvent(seq: existing["seq"], id: existing["event_id"], deduplicated: true)
+        }
+        let seq: Int64 = (window["last_seq"] as Int64) + 1
+        let id = draft.type == "session" ? sessionID : RuntimeClock.uuid()
+        let parent: String? = switch draft.parent {
+        case .tail: window["tail_event_id"]
+        case .event(let id): id
+        case .none: nil
+        }
+        var event = draft.fields
+        event["type"] = .string(draft.type)
+        event["id"] = .string(id)
+        event["timestamp"] = .string(RuntimeClock.iso8601(milliseconds: now))
+        if let parent, draft.type != "session" { event["parentId"] = .string(parent) }
+        if let key = draft.idempotencyKey { event["idempotencyKey"] = .string(key) }
+        try db.execute(sql: """
+            INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sessionID, seq, id, draft.type, draft.type == "session" ? nil : parent, draft.idempotencyKey, JSONValue.object(event).jsonText, now])
+        try db.execute(sql: """
+            UPDATE session_windows SET last_seq = ?, tail_event_id = ?, updated_at_ms = ?,
+              input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+            WHERE session_id = ?
+            """, arguments: [seq, id, now, draft.usage?.inputTokens ?? 0, draft.usage?.outputTokens ?? 0, sessionID])
+        try db.execute(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?",
+                       arguments: [now, window["session_key"] as String, sessionID])
+        return AppendedEvent(seq: seq, id: id, deduplicated: false)
+    }
+
+    /// Events of `sessionID` with `seq > after`, in order, at most `limit`.
+    public func events(_ sessionID: String, after: Int64 = -1, limit: Int? = nil) throws -> [TranscriptEvent] {
+        try database.reading { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM session_windows WHERE session_id = ?", arguments: [sessionID]) != nil else {
+                throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events
+                WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                """, arguments: [sessionID, after, limit ?? -1]).map { row in
+                let text: String = row["event_json"]
+                return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
+                                       createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
+            }
+        }
+    }
+
+    /// Where the transcript of `sessionID` stands.
+    public func frontier(_ sessionID: String) throws -> TranscriptFrontier {
+        try database.reading { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
+                throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
+            }
+            return Self.frontier(row)
+        }
+    }
+
+    // MARK: Rows
+
+    private func startWindow(_ db: Database, key: SessionKey, previous: String?, reason: String, note: String?, sessionID: String = RuntimeClock.uuid()) throws {
+        let now = RuntimeClock.milliseconds()
+        try db.execute(sql: """
+            INSERT INTO session_windows (session_id, session_key, previous_session_id, reason, reason_note, created_at_ms, updated_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sessionID, key.value, previous, reason, note, now, now])
+        try db.execute(sql: """
+            INSERT INTO session_nodes (session_key, current_session_id, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT(session_key) DO UPDATE SET current_session_id = excluded.current_session_id, updated_at_ms = excluded.updated_at_ms
+            """, arguments: [key.value, sessionID, now, now])
+        var header: [String: JSONValue] = ["version": 1, "agentId": .string(agent.value), "sessionKey": .string(key.value)]
+        if let previous { header["previousSessionId"] = .string(previous) }
+        if reason != "initial" { header["reason"] = .string(reason) }
+        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: header, parent: .none), now: now)
+    }
+
+    /// Creates a window with a given id (importers keep legacy session ids).
+    func importWindow(_ db: Database, key: SessionKey, sessionID: String) throws {
+        let current = try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value])
+        try startWindow(db, key: key, previous: current, reason: "import", note: nil, sessionID: sessionID)
+    }
+
+    private static let summarySQL = """
+        SELECT n.session_key, n.current_session_id, n.created_at_ms AS key_created_at_ms, n.updated_at_ms AS key_updated_at_ms, n.model,
+               w.session_id, w.last_seq, w.updated_at_ms, w.created_at_ms, w.input_tokens, w.output_tokens
+        FROM session_nodes n JOIN session_windows w ON w.session_id = n.current_session_id
+        """
+
+    private static func summary(_ row: Row) throws -> SessionSummary {
+        SessionSummary(key: try SessionKey(row["session_key"]), sessionID: row["current_session_id"],
+                       createdAtMilliseconds: row["key_created_at_ms"], updatedAtMilliseconds: row["key_updated_at_ms"], model: row["model"],
+                       frontier: frontier(row), usage: TokenUsage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]))
+    }
+
+    private static func frontier(_ row: Row) -> TranscriptFrontier {
+        let last: Int64 = row["last_seq"]
+        return TranscriptFrontier(sessionID: row["session_id"], lastSeq: last, eventCount: last + 1,
+                                  updatedAtMilliseconds: row["updated_at_ms"], createdAtMilliseconds: row["created_at_ms"])
+    }
+}
