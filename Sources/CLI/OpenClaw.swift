@@ -1,3 +1,4 @@
+import AgentRuntime
 import ArgumentParser
 import Foundation
 import FuseMount
@@ -6,30 +7,37 @@ import Storage
 import VFS
 
 /// The `openclaw` command.
-struct OpenClaw: ParsableCommand {
+struct OpenClaw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw",
         abstract: "An agent sandbox whose state lives in SQLite.",
         discussion: """
-            Exit codes: 0 success; 1 the operation failed (the message names the errno); \
+            Exit codes: 0 success; 1 the operation failed (the message names the errno or the reason); \
+            2 `models status --check`: a credential expires within 24 hours; \
             64 usage error; 65 a state database is unusable (corrupt, newer schema, wrong agent); \
-            70 internal error.
+            70 internal error; 130 an agent run was interrupted (Ctrl-C, SIGTERM).
             """,
         version: "0.1.0",
-        subcommands: [VFSCommand.self, BackupCommand.self]
+        subcommands: [
+            AgentCommand.self, SessionsCommand.self, ModelsCommand.self, SkillsCommand.self, DoctorCommand.self, VFSCommand.self, BackupCommand.self,
+        ]
     )
 }
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         if let problem = InvalidArgument.find() {
             Output.error("openclaw: argument \(problem.index): \(VFSError(EILSEQ, "argument", problem.text).errnoText) (EILSEQ): not valid UTF-8")
             exit(ExitStatus.failure)
         }
         do {
             var command = try OpenClaw.parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as VFSError {
             Output.error("openclaw: \(error)")
             exit(ExitStatus.failure)
@@ -42,6 +50,9 @@ enum Main {
         } catch let error as FuseMountError {
             Output.error("openclaw: \(error)")
             exit(ExitStatus.failure)
+        } catch let error as AgentRuntimeError {
+            Output.error("openclaw: \(error.message)")
+            exit(error.exitStatus)
         } catch let error as CLIFailure {
             Output.error("openclaw: \(error.message)")
             exit(error.status)

@@ -241,6 +241,45 @@ public final class SessionStore: Sendable {
         try startWindow(db, key: key, previous: current, reason: "import", note: nil, sessionID: sessionID)
     }
 
+    /// Appends an imported event as it was written (its `id`, `parentId` and `timestamp` kept;
+    /// missing ones filled in), in an open transaction.
+    func appendImported(_ db: Database, _ sessionID: String, event: [String: JSONValue], now: Int64) throws {
+        guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
+            throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
+        }
+        var event = event
+        let seq: Int64 = (window["last_seq"] as Int64) + 1
+        let type = event["type"]?.stringValue ?? "message"
+        let id = event["id"]?.stringValue ?? RuntimeClock.uuid()
+        event["type"] = .string(type)
+        event["id"] = .string(id)
+        if event["timestamp"] == nil { event["timestamp"] = .string(RuntimeClock.iso8601(milliseconds: now)) }
+        var idempotencyKey = event["message"]?["idempotencyKey"]?.stringValue ?? event["idempotencyKey"]?.stringValue
+        if let key = idempotencyKey,
+           try Bool.fetchOne(db, sql: "SELECT 1 FROM transcript_events WHERE session_id = ? AND idempotency_key = ?", arguments: [sessionID, key]) != nil {
+            idempotencyKey = nil
+        }
+        let usage = event["message"]?["usage"]
+        try db.execute(sql: """
+            INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sessionID, seq, id, type, event["parentId"]?.stringValue, idempotencyKey, JSONValue.object(event).jsonText, now])
+        try db.execute(sql: """
+            UPDATE session_windows SET last_seq = ?, tail_event_id = ?, updated_at_ms = ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+            WHERE session_id = ?
+            """, arguments: [seq, id, now, usage?["input"]?.intValue ?? 0, usage?["output"]?.intValue ?? 0, sessionID])
+    }
+
+    /// Whether a session id exists.
+    func hasSession(_ db: Database, id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM session_windows WHERE session_id = ?", arguments: [id]) != nil
+    }
+
+    /// Sets a key's timestamps (importers keep the legacy `updatedAt`).
+    func setUpdatedAt(_ db: Database, _ key: SessionKey, milliseconds: Int64) throws {
+        try db.execute(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ?", arguments: [milliseconds, key.value])
+    }
+
     private static let summarySQL = """
         SELECT n.session_key, n.current_session_id, n.created_at_ms AS key_created_at_ms, n.updated_at_ms AS key_updated_at_ms, n.model,
                w.session_id, w.last_seq, w.updated_at_ms, w.created_at_ms, w.input_tokens, w.output_tokens

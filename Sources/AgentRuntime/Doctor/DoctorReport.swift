@@ -1,0 +1,64 @@
+import Foundation
+
+/// The health of one database file.
+public struct DatabaseHealth: Sendable {
+    /// `global` or `agent`.
+    public var role: String
+    /// The agent, for agent databases.
+    public var agentID: String?
+    /// The file.
+    public var path: String
+    /// `PRAGMA user_version` and each component's version.
+    public var envelopeVersion: Int
+    public var components: [String: Int]
+    /// `PRAGMA integrity_check` messages (`["ok"]` when sound).
+    public var integrity: [String]
+    /// Sizes of the database file and its WAL.
+    public var sizeBytes: Int64
+    public var walBytes: Int64
+    /// `wal` or `rollback`, and why.
+    public var journal: String
+    /// What is wrong, for people.
+    public var problems: [String]
+}
+
+/// A file from before the database-first layout.
+public struct LegacySource: Sendable, Equatable {
+    /// `auth.json`, `auth-profiles.json` or `sessions`.
+    public var kind: String
+    /// The agent it belongs to.
+    public var agentID: String
+    /// The file (`sessions.json` for sessions; its transcripts sit beside it).
+    public var path: String
+}
+
+/// What one legacy import did.
+public struct LegacyImportResult: Sendable, Equatable {
+    /// The source.
+    public var source: LegacySource
+    /// `imported`, `already_imported` or `failed`.
+    public var status: String
+    /// Profiles, sessions or events imported.
+    public var items: Int
+    /// The files removed after the verified import.
+    public var removedFiles: [String]
+    /// Why it failed, or notes.
+    public var message: String?
+}
+
+/// The outcome of `doctor` (and `doctor --fix`).
+public struct DoctorReport: Sendable {
+    /// Every database checked.
+    public var databases: [DatabaseHealth] = []
+    /// Legacy files still present (after `--fix`: those that could not be imported).
+    public var legacy: [LegacySource] = []
+    /// What `--fix` imported.
+    public var imports: [LegacyImportResult] = []
+    /// Problems outside any one database.
+    public var problems: [String] = []
+
+    /// Whether nothing needs attention.
+    public var isHealthy: Bool {
+        problems.isEmpty && legacy.isEmpty && databases.allSatisfy(\.problems.isEmpty) && imports.allSatisfy { $0.status != "failed" }
+    }
+}

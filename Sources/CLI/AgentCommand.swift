@@ -1,0 +1,126 @@
+import AgentRuntime
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `openclaw agent -m TEXT`: one agent run.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run the agent on one message; its answer streams to standard output.",
+        discussion: """
+            Tool activity goes to standard error. Ctrl-C aborts the run (recorded in the transcript; exit 130). \
+            With --json nothing streams: one JSON object with the answer, session, usage and run id is printed at the end.
+            """
+    )
+
+    @OptionGroup var options: AgentOptions
+
+    @Option(name: [.short, .customLong("message")], help: "The message.")
+    var message: String
+
+    @Option(name: .long, help: ArgumentHelp("The session key (default agent:<agent>:main); a bare name is a key of --agent.", valueName: "key"))
+    var session: String?
+
+    @Option(name: .long, help: ArgumentHelp("The model, provider/model (default: the agent's default model).", valueName: "provider/model"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("The most model turns (default 16).", valueName: "n"))
+    var maxTurns: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Refuse to run the same message twice: a repeated key fails.", valueName: "key"))
+    var idempotencyKey: String?
+
+    @Flag(name: .long, help: "Ask the provider for one complete answer instead of a stream.")
+    var noStream = false
+
+    @OptionGroup var output: JSONFlag
+
+    func validate() throws {
+        if let maxTurns, !(1...1000).contains(maxTurns) { throw ValidationError("--max-turns must be between 1 and 1000") }
+        if message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("the message (-m) is empty") }
+    }
+
+    func run() async throws {
+        let runtime = try options.runtime()
+        let request = AgentRunRequest(message: message, sessionKey: try session.map(options.sessionKey),
+                                      model: try model.map(ModelReference.init), maxTurns: maxTurns, stream: !noStream && !output.json,
+                                      idempotencyKey: idempotencyKey)
+        let json = output.json
+        let endsWithNewline = LockedFlag()
+        let task = Task {
+            try await runtime.run(request) { event in
+                guard !json else { return }
+                switch event {
+                case .text(let text):
+                    Output.write(text)
+                    endsWithNewline.set(text.hasSuffix("\n"))
+                case .toolCall(let call):
+                    if !endsWithNewline.value { Output.write("\n"); endsWithNewline.set(true) }
+                    Output.error("[\(call.name)] \(Self.summary(call.argumentsJSON))")
+                case .toolResult(let call, let outcome) where outcome.isError:
+                    Output.error("[\(call.name) failed] \(outcome.text.prefix(300))")
+                default: break
+                }
+            }
+        }
+        let interrupt = InterruptHandler { task.cancel() }
+        defer { interrupt.stop() }
+        do {
+            let result = try await task.value
+            if json {
+                Output.json([
+                    "runId": result.runID, "sessionKey": result.sessionKey.value, "sessionId": result.sessionID, "model": result.model.description,
+                    "text": result.text, "turns": result.turns, "toolCalls": result.toolCalls,
+                    "usage": ["input": result.usage.inputTokens, "output": result.usage.outputTokens],
+                ])
+            } else if !endsWithNewline.value {
+                Output.write("\n")
+            }
+        } catch let error as AgentRuntimeError where error.code == .aborted {
+            if !json, !endsWithNewline.value { Output.write("\n") }
+            throw CLIFailure(message: "aborted; the transcript records the run as aborted", status: 130)
+        }
+    }
+
+    /// A short rendering of tool arguments for the activity line.
+    static func summary(_ argumentsJSON: String) -> String {
+        guard let object = (try? JSONValue.parse(argumentsJSON))?.objectValue else { return String(argumentsJSON.prefix(120)) }
+        let preferred = ["path", "pattern", "task"].compactMap { name in object[name]?.stringValue.map { "\(name)=\($0)" } }
+        let text = preferred.isEmpty ? argumentsJSON : preferred.joined(separator: " ")
+        return String(text.prefix(160))
+    }
+}
+
+/// A Boolean shared with the event callback.
+final class LockedFlag: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var stored = true
+    var value: Bool { lock.withLock { stored } }
+    func set(_ value: Bool) { lock.withLock { stored = value } }
+}
+
+/// Calls `action` on SIGINT or SIGTERM instead of dying, so a run can record its abort.
+final class InterruptHandler: @unchecked Sendable {
+    // @unchecked: the sources are created in init and only cancelled afterwards.
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

@@ -1,0 +1,105 @@
+import AgentRuntime
+import ArgumentParser
+import Foundation
+import StateStore
+
+/// `--state` and `--agent`, shared by the runtime commands.
+struct AgentOptions: ParsableArguments {
+    @OptionGroup var stateOptions: StateOptions
+
+    @Option(name: .long, help: ArgumentHelp("The agent.", valueName: "id"))
+    var agent: String = "main"
+
+    func validate() throws {
+        do { _ = try AgentID(agent) } catch let error as StateError { throw ValidationError(error.message) }
+    }
+
+    func agentID() throws -> AgentID { try AgentID(agent) }
+
+    /// Opens the agent's runtime.
+    func runtime() throws -> AgentRuntime {
+        try AgentRuntime.open(state: stateOptions.directory(), agent: try agentID())
+    }
+
+    /// Parses a session key; a bare name (`main`) is a key of `--agent`.
+    func sessionKey(_ raw: String) throws -> SessionKey {
+        let key = try SessionKey(raw, defaultAgent: try agentID())
+        return key
+    }
+}
+
+extension AgentRuntimeError {
+    /// The CLI's exit status for this error: 64 for bad input, 1 otherwise.
+    var exitStatus: Int32 {
+        code == .invalidArgument ? ExitStatus.usage : ExitStatus.failure
+    }
+}
+
+/// Renderings of runtime values.
+enum RuntimeFormatting {
+    /// `2026-11-25 17:04:24` (UTC) from milliseconds.
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    static func session(_ summary: SessionSummary, agentDatabase: String) -> [String: Any] {
+        [
+            "key": summary.key.value,
+            "agentId": summary.key.agent.value,
+            "sessionId": summary.sessionID,
+            "createdAtMs": summary.createdAtMilliseconds,
+            "updatedAtMs": summary.updatedAtMilliseconds,
+            "model": summary.model as Any? ?? NSNull(),
+            "lastSeq": summary.frontier.lastSeq,
+            "eventCount": summary.frontier.eventCount,
+            "inputTokens": summary.usage.inputTokens,
+            "outputTokens": summary.usage.outputTokens,
+            "databasePath": agentDatabase,
+        ]
+    }
+
+    static func frontier(_ frontier: TranscriptFrontier) -> [String: Any] {
+        ["sessionId": frontier.sessionID, "lastSeq": frontier.lastSeq, "eventCount": frontier.eventCount,
+         "updatedAtMs": frontier.updatedAtMilliseconds, "createdAtMs": frontier.createdAtMilliseconds]
+    }
+
+    /// One event as a line for people: `#3 17:04:24 assistant: text [tool write]`.
+    static func eventLine(_ event: TranscriptEvent) -> String {
+        let time = String(time(event.createdAtMilliseconds).suffix(8))
+        let prefix = "#\(event.seq) \(time) "
+        switch event.type {
+        case "session":
+            return prefix + "session \(event.id) started" + (event.json["reason"]?.stringValue.map { " (\($0))" } ?? "")
+        case "message":
+            let message = event.json["message"]
+            let role = message?["role"]?.stringValue ?? "?"
+            let blocks = message?["content"]?.arrayValue ?? []
+            var parts: [String] = []
+            for block in blocks {
+                switch block["type"]?.stringValue {
+                case "text": parts.append(block["text"]?.stringValue ?? "")
+                case "toolCall": parts.append("[call \(block["name"]?.stringValue ?? "?") \(block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "")]")
+                default: break
+                }
+            }
+            if role == "toolResult" {
+                let name = message?["toolName"]?.stringValue ?? "?"
+                let failed = message?["isError"]?.boolValue == true ? " (error)" : ""
+                return prefix + "tool \(name)\(failed): " + parts.joined(separator: " ")
+            }
+            return prefix + role + ": " + parts.joined(separator: " ")
+        case "run_start":
+            return prefix + "run \(event.json["runId"]?.stringValue ?? "") started with \(event.json["model"]?.stringValue ?? "?")"
+        case "run_end":
+            let status = event.json["status"]?.stringValue ?? "?"
+            let error = event.json["error"]?["message"]?.stringValue.map { ": \($0)" } ?? ""
+            return prefix + "run \(event.json["runId"]?.stringValue ?? "") \(status)\(error)"
+        default:
+            return prefix + event.type + " " + event.json.jsonText
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import AgentRuntime
+import ArgumentParser
+import Foundation
+import StateStore
+
+/// `openclaw sessions`: sessions and transcripts.
+struct SessionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions",
+        abstract: "List, show, export, reset and delete sessions.",
+        discussion: "Keys look like agent:<agentId>:<name>; a bare name (main) is a key of --agent.",
+        subcommands: [List.self, Show.self, Export.self, Reset.self, Delete.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List sessions, most recently active first.")
+
+        @OptionGroup var options: AgentOptions
+        @Flag(name: .long, help: "Sessions of every agent.") var allAgents = false
+        @Option(name: .long, help: ArgumentHelp("At most this many sessions per agent.", valueName: "n")) var limit: Int?
+        @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let state = options.stateOptions.directory()
+            let agents = allAgents ? state.agentDatabasesOnDisk().map(\.agent) : [try options.agentID()]
+            var rows: [(SessionSummary, String)] = []
+            for agent in agents {
+                let runtime = try AgentRuntime.open(state: state, agent: agent)
+                rows += try runtime.sessions.list(limit: limit).map { ($0, runtime.agentDatabase.path) }
+            }
+            if output.json {
+                Output.json(["sessions": rows.map { RuntimeFormatting.session($0.0, agentDatabase: $0.1) }, "count": rows.count])
+                return
+            }
+            if rows.isEmpty {
+                Output.error("no sessions")
+                return
+            }
+            var text = ""
+            for (summary, _) in rows {
+                text += "\(summary.key.value)\t\(summary.sessionID)\t\(summary.frontier.eventCount) events\t\(RuntimeFormatting.time(summary.updatedAtMilliseconds))\t\(summary.model ?? "-")\n"
+            }
+            Output.write(text)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a session's transcript, from a cursor.")
+
+        @OptionGroup var options: AgentOptions
+        @Argument(help: "The session key.") var key: String
+        @Option(name: .long, help: ArgumentHelp("Only events after this seq.", valueName: "seq")) var after: Int64 = -1
+        @Option(name: .long, help: ArgumentHelp("At most this many events.", valueName: "n")) var limit: Int?
+        @Option(name: .long, help: ArgumentHelp("An earlier session id of the key (see the header's previousSessionId).", valueName: "id")) var sessionId: String?
+        @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if after < -1 { throw ValidationError("--after must be -1 or more") }
+        }
+
+        func run() throws {
+            let runtime = try options.runtime()
+            let (sessionID, frontier) = try resolve(runtime)
+            let events = try runtime.sessions.events(sessionID, after: after, limit: limit)
+            if output.json {
+                Output.json([
+                    "sessionKey": try options.sessionKey(key).value, "frontier": RuntimeFormatting.frontier(frontier),
+                    "events": events.map { ["seq": $0.seq, "event": $0.json.foundationObject] as [String: Any] },
+                    "nextAfter": events.last?.seq ?? after,
+                ])
+                return
+            }
+            Output.write(events.map { RuntimeFormatting.eventLine($0) + "\n" }.joined())
+        }
+
+        private func resolve(_ runtime: AgentRuntime) throws -> (String, TranscriptFrontier) {
+            let sessionKey = try options.sessionKey(key)
+            if let sessionId {
+                guard let window = try runtime.sessions.windows(sessionKey).first(where: { $0.sessionID == sessionId }) else {
+                    throw AgentRuntimeError(.notFound, "session \(sessionKey) never had session id \(sessionId)")
+                }
+                return (sessionId, window.frontier)
+            }
+            guard let summary = try runtime.sessions.session(sessionKey) else { throw AgentRuntimeError(.notFound, "no session \(sessionKey)") }
+            return (summary.sessionID, summary.frontier)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a session's current transcript as JSON Lines or Markdown.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, md }
+
+        @OptionGroup var options: AgentOptions
+        @Argument(help: "The session key.") var key: String
+        @Option(name: .long, help: "jsonl (one event per line) or md.") var format: Format
+        @Option(name: .long, help: ArgumentHelp("Write to this file (created; never overwritten) instead of standard output.", valueName: "file")) var output: String?
+
+        func run() throws {
+            let runtime = try options.runtime()
+            let sessionKey = try options.sessionKey(key)
+            guard let summary = try runtime.sessions.session(sessionKey) else { throw AgentRuntimeError(.notFound, "no session \(sessionKey)") }
+            let events = try runtime.sessions.events(summary.sessionID)
+            let text = format == .jsonl ? events.map { $0.json.jsonText + "\n" }.joined() : TranscriptMarkdown.render(summary, events)
+            if let output {
+                if FileManager.default.fileExists(atPath: output) {
+                    throw CLIFailure(message: "\(output) already exists; choose another --output")
+                }
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: [.withoutOverwriting]) } catch {
+                    throw CLIFailure(message: "cannot write \(output): \((error as NSError).localizedDescription)")
+                }
+                Output.error("exported \(events.count) events to \(output)")
+            } else {
+                Output.write(text)
+            }
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reset", abstract: "Start a new session id for a key; the old transcript is kept.")
+
+        @OptionGroup var options: AgentOptions
+        @Argument(help: "The session key.") var key: String
+        @Option(name: .long, help: "Why (recorded with the new session).") var reason: String?
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let runtime = try options.runtime()
+            let (previous, session) = try runtime.sessions.reset(try options.sessionKey(key), note: reason)
+            if output.json {
+                Output.json(["sessionKey": session.key.value, "sessionId": session.sessionID, "previousSessionId": previous])
+            } else {
+                Output.line("\(session.key.value): new session \(session.sessionID) (previous \(previous) kept)")
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key with every transcript it had.")
+
+        @OptionGroup var options: AgentOptions
+        @Argument(help: "The session key.") var key: String
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let runtime = try options.runtime()
+            let sessionKey = try options.sessionKey(key)
+            let deleted = try runtime.sessions.delete(sessionKey)
+            if output.json {
+                Output.json(["sessionKey": sessionKey.value, "deletedEvents": deleted])
+            } else {
+                Output.line("deleted \(sessionKey.value) (\(deleted) events)")
+            }
+        }
+    }
+}
+
+/// A transcript as Markdown.
+enum TranscriptMarkdown {
+    static func render(_ summary: SessionSummary, _ events: [TranscriptEvent]) -> String {
+        var text = "# Session \(summary.key.value)\n\nSession id `\(summary.sessionID)`, \(events.count) events.\n"
+        for event in events {
+            let time = RuntimeFormatting.time(event.createdAtMilliseconds)
+            switch event.type {
+            case "message":
+                let message = event.json["message"]
+                let role = message?["role"]?.stringValue ?? "?"
+                let blocks = message?["content"]?.arrayValue ?? []
+                let body = blocks.compactMap { block -> String? in
+                    switch block["type"]?.stringValue {
+                    case "text": return block["text"]?.stringValue
+                    case "toolCall":
+                        let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
+                        return "Tool call `\(block["name"]?.stringValue ?? "?")`:\n\n```json\n\(arguments)\n```"
+                    default: return nil
+                    }
+                }.joined(separator: "\n\n")
+                if role == "toolResult" {
+                    let name = message?["toolName"]?.stringValue ?? "?"
+                    let failed = message?["isError"]?.boolValue == true ? " (error)" : ""
+                    text += "\n### Tool result: \(name)\(failed) — \(time)\n\n```\n\(body)\n```\n"
+                } else {
+                    text += "\n## \(role.capitalized) — \(time)\n\n\(body)\n"
+                }
+            case "run_end":
+                if let error = event.json["error"]?["message"]?.stringValue {
+                    text += "\n> Run \(event.json["status"]?.stringValue ?? "failed"): \(error)\n"
+                }
+            default: continue
+            }
+        }
+        return text
+    }
+}
