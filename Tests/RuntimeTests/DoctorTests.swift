@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import StateStore
+import Testing
+@testable import AgentRuntime
+
+@Suite struct DoctorTests {
+    func legacyState() throws -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        try directory.write("agents/main/agent/auth.json", #"{"openai":{"apiKey":"sk-legacy-aaaaaaaaaaaa"},"anthropic":{"apiKey":"sk-ant-legacy-bbbbbbbb"}}"#)
+        try directory.write("agents/main/sessions/sessions.json", #"{"agent:main:main":{"sessionId":"s-1","updatedAt":1700000000000},"work":{"sessionId":"s-2"}}"#)
+        try directory.write("agents/main/sessions/s-1.jsonl", """
+            {"type":"session","version":1,"id":"s-1","timestamp":"2024-01-01T00:00:00.000Z","cwd":"/home/x"}
+            {"type":"message","id":"m1","timestamp":"2024-01-01T00:00:01.000Z","message":{"role":"user","content":[{"type":"text","text":"legacy hello"}]}}
+            {"type":"message","id":"m2","parentId":"m1","timestamp":"2024-01-01T00:00:02.000Z","message":{"role":"assistant","content":[{"type":"text","text":"legacy answer"}]}}
+
+            """)
+        try directory.write("agents/main/sessions/s-2.jsonl", #"{"type":"message","id":"w1","message":{"role":"user","content":[{"type":"text","text":"work"}]}}"# + "\n")
+        try directory.write("agents/main/sessions/s-orphan.jsonl", #"{"type":"message","id":"o1","message":{"role":"user","content":[{"type":"text","text":"orphan"}]}}"# + "\n")
+        return directory
+    }
+
+    @Test func fixImportsVerifiesRecordsAndRemovesLegacyFilesOnce() throws {
+        let directory = try legacyState()
+        let state = StateDirectory(root: directory.path)
+        let doctor = Doctor(state: state)
+        let before = doctor.inspect()
+        #expect(Set(before.legacy.map(\.kind)) == ["auth.json", "sessions"])
+        #expect(!before.isHealthy)
+
+        let fixed = doctor.fix()
+        #expect(fixed.isHealthy, "\(fixed.problems) \(fixed.imports)")
+        #expect(fixed.imports.map(\.status) == ["imported", "imported"])
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/agents/main/agent/auth.json"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/agents/main/sessions/s-1.jsonl"))
+
+        let runtime = try AgentRuntime.open(state: state, agent: .main, environment: RuntimeEnvironment(variables: [:]))
+        #expect(try runtime.authProfiles.profiles().map(\.id) == ["anthropic:default", "openai:default"])
+        let main = try #require(try runtime.sessions.session(.main(.main)))
+        #expect(main.sessionID == "s-1")
+        #expect(main.updatedAtMilliseconds == 1_700_000_000_000)
+        let events = try runtime.sessions.events("s-1")
+        #expect(events.map(\.id) == ["s-1", "m1", "m2"])
+        #expect(events[2].parentID == "m1")
+        #expect(events[1].json["timestamp"] == "2024-01-01T00:00:01.000Z")
+        #expect(try runtime.sessions.session(SessionKey("agent:main:work"))?.sessionID == "s-2")
+        #expect(try runtime.sessions.session(SessionKey("agent:main:legacy:s-orphan"))?.frontier.eventCount == 2, "nothing is lost")
+        // History from imported transcripts feeds the next run.
+        #expect(AgentRuntime.history(from: events) == [.user("legacy hello"), .assistant(text: "legacy answer", toolCalls: [])])
+
+        let global = try state.openGlobal(components: [RuntimeSchema.global])
+        let recorded = try global.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM migration_sources WHERE source_removed = 1") }
+        #expect(recorded == 5)
+        #expect(try global.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM migration_runs") } == "succeeded")
+
+        // Idempotent: a second run finds nothing; the same file put back is recognized and not imported twice.
+        #expect(doctor.fix().imports.isEmpty)
+        try directory.write("agents/main/agent/auth.json", #"{"openai":{"apiKey":"sk-legacy-aaaaaaaaaaaa"},"anthropic":{"apiKey":"sk-ant-legacy-bbbbbbbb"}}"#)
+        #expect(doctor.fix().imports.map(\.status) == ["already_imported"])
+        #expect(try runtime.sessions.events("s-1").count == 3)
+    }
+
+    @Test func aBrokenSourceIsLeftInPlace() throws {
+        let directory = TemporaryDirectory()
+        try directory.write("agents/main/agent/auth.json", "{not json")
+        try directory.write("agents/main/sessions/sessions.json", #"{"main":{"sessionId":"s-1"}}"#)
+        try directory.write("agents/main/sessions/s-1.jsonl", "{\"type\":\"message\"}\nnot json\n")
+        let report = Doctor(state: StateDirectory(root: directory.path)).fix()
+        #expect(!report.isHealthy)
+        #expect(report.imports.map(\.status) == ["failed", "failed"])
+        #expect(report.imports[1].message?.contains("s-1.jsonl:2") == true)
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/agents/main/agent/auth.json"))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/agents/main/sessions/s-1.jsonl"))
+        let runtime = try AgentRuntime.open(state: StateDirectory(root: directory.path), agent: .main, environment: RuntimeEnvironment(variables: [:]))
+        #expect(try runtime.sessions.list().isEmpty, "a failed import stores nothing")
+    }
+
+    @Test func inspectReportsVersionsAndIntegrity() throws {
+        let directory = TemporaryDirectory()
+        let state = StateDirectory(root: directory.path)
+        _ = try AgentRuntime.open(state: state, agent: .main, environment: RuntimeEnvironment(variables: [:]))
+        let report = Doctor(state: state).inspect()
+        #expect(report.isHealthy, "\(report.problems)")
+        #expect(report.databases.map(\.role) == ["global", "agent"])
+        #expect(report.databases.allSatisfy { $0.integrity == ["ok"] && $0.envelopeVersion == 1 })
+        #expect(report.databases[1].components["runtime"] == 1)
+        #expect(report.databases[1].components["vfs"] == 1)
+        #expect(report.databases[0].components["runtime-global"] == 1)
+    }
+}
