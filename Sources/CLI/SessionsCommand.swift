@@ -56,23 +56,27 @@ struct SessionsCommand: ParsableCommand {
         @Argument(help: "The session key.") var key: String
         @Option(name: .long, help: ArgumentHelp("Only events after this seq.", valueName: "seq")) var after: Int64 = -1
         @Option(name: .long, help: ArgumentHelp("At most this many events.", valueName: "n")) var limit: Int?
+        @Option(name: .long, help: ArgumentHelp("Only the last n events (instead of --after).", valueName: "n")) var tail: Int?
         @Option(name: .long, help: ArgumentHelp("An earlier session id of the key (see the header's previousSessionId).", valueName: "id")) var sessionId: String?
         @OptionGroup var output: JSONFlag
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if after < -1 { throw ValidationError("--after must be -1 or more") }
+            if let tail, tail < 1 { throw ValidationError("--tail must be at least 1") }
+            if tail != nil, after != -1 { throw ValidationError("use --tail or --after, not both") }
         }
 
         func run() throws {
             let runtime = try options.runtime()
             let (sessionID, frontier) = try resolve(runtime)
-            let events = try runtime.sessions.events(sessionID, after: after, limit: limit)
+            let start = tail.map { max(-1, frontier.lastSeq - Int64($0)) } ?? after
+            let events = try runtime.sessions.events(sessionID, after: start, limit: limit)
             if output.json {
                 Output.json([
                     "sessionKey": try options.sessionKey(key).value, "frontier": RuntimeFormatting.frontier(frontier),
                     "events": events.map { ["seq": $0.seq, "event": $0.json.foundationObject] as [String: Any] },
-                    "nextAfter": events.last?.seq ?? after,
+                    "nextAfter": events.last?.seq ?? start,
                 ])
                 return
             }
