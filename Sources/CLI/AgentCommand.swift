@@ -60,6 +60,9 @@ struct AgentCommand: AsyncParsableCommand {
                 case .toolCall(let call):
                     if !endsWithNewline.value { Output.write("\n"); endsWithNewline.set(true) }
                     Output.error("[\(call.name)] \(Self.summary(call.argumentsJSON))")
+                case .rateLimited(let credential):
+                    if !endsWithNewline.value { Output.write("\n"); endsWithNewline.set(true) }
+                    Output.error("[rate limited: \(credential); trying the next credential]")
                 case .toolResult(let call, let outcome) where outcome.isError:
                     Output.error("[\(call.name) failed] \(outcome.text.prefix(300))")
                 default: break

@@ -1,6 +1,7 @@
 import AgentRuntime
 import ArgumentParser
 import Foundation
+import Logging
 import FuseMount
 import StateStore
 import Storage
@@ -30,6 +31,11 @@ enum Main {
         if let problem = InvalidArgument.find() {
             Output.error("openclaw: argument \(problem.index): \(VFSError(EILSEQ, "argument", problem.text).errnoText) (EILSEQ): not valid UTF-8")
             exit(ExitStatus.failure)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["OPENCLAW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            return handler
         }
         do {
             var command = try OpenClaw.parseAsRoot()

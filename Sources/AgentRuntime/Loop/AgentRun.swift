@@ -38,6 +38,9 @@ public enum AgentRunEvent: Sendable {
     case toolResult(ToolCall, ToolOutcome)
     /// A model turn ended.
     case turnCompleted(turn: Int, usage: TokenUsage)
+    /// The provider rate-limited a credential (named by its label, never its secret); the next
+    /// one is tried.
+    case rateLimited(credential: String)
 }
 
 /// The outcome of a finished run.

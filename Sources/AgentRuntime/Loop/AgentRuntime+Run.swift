@@ -77,6 +77,7 @@ extension AgentRuntime {
                 let store = authProfiles
                 let outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
                     if let id = credential.profileID { try? store.recordRateLimit(profileID: id, model: model.id) }
+                    onEvent(.rateLimited(credential: credential.label))
                 }, onText: { text in onEvent(.text(text)) })
                 if let id = outcome.credential.profileID { try? authProfiles.recordSuccess(profileID: id, provider: provider.id) }
                 let response = outcome.response
