@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The main job on the embedded default state: build openclaw, import the sample workspace into the
-# default agent's workspace (state in $OPENCLAW_STATE_DIR, default ~/.openclaw) and show it.
+# The main job on the embedded default state (state in $OPENCLAW_STATE_DIR, default ~/.openclaw):
+# build openclaw, import the sample workspace into agent main's workspace and show it, then run the
+# agent on it. With OPENAI_API_KEY or ANTHROPIC_API_KEY set, the agent calls that provider;
+# otherwise (or with OPENCLAW_DEMO=local) it calls a scripted local model on 127.0.0.1, so the
+# whole loop (model turns, VFS tools, transcript) runs on a machine without network or keys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 
 swift build -c release --product openclaw
-openclaw="$(swift build -c release --show-bin-path)/openclaw"
+swift build -c release --product openclaw-bench
+bin="$(swift build -c release --show-bin-path)"
+openclaw="$bin/openclaw"
 
 step() { printf '\n$ openclaw %s\n' "$*"; "$openclaw" "$@"; }
 step vfs import examples/sample-workspace /sample
@@ -15,3 +20,26 @@ step vfs ls -R /sample
 step vfs cat /sample/README.md
 step vfs du /sample
 step vfs stat /sample/src/lib/words.txt
+
+message="Look through /sample: find the Markdown files, search for TODO or FIXME markers, and write a short summary to /sample/NOTES-from-agent.md."
+if [[ "${OPENCLAW_DEMO:-}" != local && -n "${ANTHROPIC_API_KEY:-}" ]]; then
+    step models providers set anthropic --api anthropic-messages --base-url https://api.anthropic.com --model "${OPENCLAW_MODEL:-claude-3-5-haiku-latest}" --max-tokens 1024
+    step agent -m "$message" --model "anthropic/${OPENCLAW_MODEL:-claude-3-5-haiku-latest}"
+elif [[ "${OPENCLAW_DEMO:-}" != local && -n "${OPENAI_API_KEY:-}" ]]; then
+    step models providers set openai --api openai-completions --base-url https://api.openai.com/v1 --model "${OPENCLAW_MODEL:-gpt-4o-mini}" --max-tokens 1024
+    step agent -m "$message" --model "openai/${OPENCLAW_MODEL:-gpt-4o-mini}"
+else
+    printf '\nNo OPENAI_API_KEY or ANTHROPIC_API_KEY: the agent talks to a scripted local model (openclaw-bench demo-provider).\n'
+    fifo="$(mktemp -u)"; mkfifo "$fifo"
+    "$bin/openclaw-bench" demo-provider --root /sample > "$fifo" &
+    demo=$!
+    trap 'kill "$demo" 2>/dev/null || true; rm -f "$fifo"' EXIT
+    read -r url < "$fifo"
+    step models providers set demo --api openai-completions --base-url "$url/v1" --model scripted
+    DEMO_API_KEY=local-demo-key step agent -m "$message" --model demo/scripted
+    step models providers rm demo
+fi
+step vfs cat /sample/NOTES-from-agent.md
+step sessions show main --tail 12
+step sessions list
+step doctor

@@ -36,6 +36,7 @@ struct DoctorCommand: ParsableCommand {
                      "items": result.items, "removed": result.removedFiles, "message": result.message as Any? ?? NSNull()] as [String: Any]
                 },
                 "problems": report.problems,
+                "notes": report.notes,
             ])
         } else {
             for database in report.databases {
@@ -50,6 +51,7 @@ struct DoctorCommand: ParsableCommand {
                 Output.line("import \(result.status): \(result.source.kind) \(result.source.path)" + (result.message.map { " (\($0))" } ?? "") +
                             (result.removedFiles.isEmpty ? "" : "; removed \(result.removedFiles.count) file(s)"))
             }
+            for note in report.notes { Output.line("note: \(note)") }
             for problem in report.problems { Output.line("problem: \(problem)") }
             Output.line(report.isHealthy ? "healthy" : "needs attention")
         }

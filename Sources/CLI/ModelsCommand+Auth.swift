@@ -32,8 +32,13 @@ extension ModelsCommand {
         }
 
         func run() throws {
-            if isatty(0) == 1 { Output.error("Paste the \(type == .token ? "token" : "API key"), then Enter:") }
-            let input = isatty(0) == 1 ? (readLine(strippingNewline: true) ?? "") : String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let input: String
+            if isatty(0) == 1 {
+                Output.error("Paste the \(type == .token ? "token" : "API key") (not shown), then Enter:")
+                input = Self.readLineWithoutEcho()
+            } else {
+                input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            }
             let secret = input.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !secret.isEmpty else { throw CLIFailure(message: "no token on standard input", status: ExitStatus.usage) }
             let runtime = try options.runtime()
@@ -44,6 +49,22 @@ extension ModelsCommand {
             let profile = try AuthProfile(id: id, provider: provider, credential: credential)
             try runtime.authProfiles.save(profile)
             Output.line("stored \(type.rawValue) \(Redaction.mask(secret)) as profile \(id) of agent \(runtime.agent)")
+        }
+
+        /// Reads one line from the terminal with echo turned off (restored afterwards).
+        static func readLineWithoutEcho() -> String {
+            var saved = termios()
+            let haveSettings = tcgetattr(0, &saved) == 0
+            if haveSettings {
+                var quiet = saved
+                quiet.c_lflag &= ~tcflag_t(ECHO)
+                tcsetattr(0, TCSAFLUSH, &quiet)
+            }
+            defer {
+                if haveSettings { tcsetattr(0, TCSAFLUSH, &saved) }
+                Output.error("")
+            }
+            return readLine(strippingNewline: true) ?? ""
         }
     }
 
@@ -60,10 +81,10 @@ extension ModelsCommand {
                 switch profile.credential {
                 case .apiKey(let key, let ref):
                     if let key { row["masked"] = Redaction.mask(key) }
-                    if let ref { row["ref"] = ["source": ref.source.rawValue, "id": ref.id] }
+                    if let ref { row["ref"] = "\(ref.source.rawValue):\(ref.id)" }
                 case .token(let token, let ref, _):
                     if let token { row["masked"] = Redaction.mask(token) }
-                    if let ref { row["ref"] = ["source": ref.source.rawValue, "id": ref.id] }
+                    if let ref { row["ref"] = "\(ref.source.rawValue):\(ref.id)" }
                 case .oauth(let access, _, _):
                     row["masked"] = Redaction.mask(access)
                 }

@@ -34,22 +34,24 @@ extension ModelsCommand {
             }
             if let probeProvider { checked = checked.filter { $0.id == probeProvider } }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            var worst: Int32 = 0
+            var missing = false
+            var expiring = false
+            var probeFailed = false
             var providerObjects: [[String: Any]] = []
             var text = "Agent \(runtime.agent), default model \(defaultModel?.description ?? "(none)")\n"
             if checked.isEmpty {
-                text += "No providers in the catalog.\n"
-                worst = 1
+                text += probeProvider.map { "Provider '\($0)' is not among the checked providers.\n" } ?? "No providers in the catalog.\n"
+                missing = true
             }
             for provider in checked {
                 let (usable, skipped) = try runtime.credentials(provider: provider.id, model: defaultModel?.model)
                 var status = "ok"
                 if usable.isEmpty {
                     status = skipped.contains { $0.reason == "expired" } ? "expired" : "missing"
-                    worst = 1
+                    missing = true
                 } else if let expires = usable[0].expiresAtMilliseconds, expires - now < Self.expiringWindowMilliseconds {
                     status = "expiring"
-                    worst = max(worst, 2)
+                    expiring = true
                 }
                 var rows: [[String: Any]] = []
                 text += "\n\(provider.id) (\(provider.api.rawValue), \(provider.baseURL)): \(status)\n"
@@ -80,7 +82,7 @@ extension ModelsCommand {
                     text += "  \(skip.label)\t\(skip.reason)\t\(skip.detail)\n"
                 }
                 if usable.isEmpty { text += "  no credentials: set \(envPrefix(provider.id))_API_KEY or run `openclaw models auth paste-token --provider \(provider.id)`\n" }
-                if probe, !anyWorks { worst = max(worst, 1) }
+                if probe, !anyWorks { probeFailed = true }
                 providerObjects.append(["id": provider.id, "api": provider.api.rawValue, "baseUrl": provider.baseURL, "status": status, "credentials": rows])
             }
             if output.json {
@@ -88,9 +90,10 @@ extension ModelsCommand {
             } else {
                 Output.write(text)
             }
-            if (check || probe), worst != 0 {
-                throw ExitCode(worst)
-            }
+            // Missing or expired outranks expiring, whatever the order of the providers.
+            if check, missing { throw ExitCode(ExitStatus.failure) }
+            if probe, probeFailed || missing { throw ExitCode(ExitStatus.failure) }
+            if check, expiring { throw ExitCode(2) }
         }
 
         private func envPrefix(_ provider: String) -> String {

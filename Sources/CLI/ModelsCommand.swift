@@ -72,6 +72,7 @@ struct ModelsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "openai-completions or anthropic-messages.") var api: String?
         @Option(name: .long, help: ArgumentHelp("The base URL, like https://api.openai.com/v1 or https://api.anthropic.com.", valueName: "url")) var baseUrl: String?
         @Option(name: .long, help: ArgumentHelp("An extra request header (repeatable).", valueName: "name=value")) var header: [String] = []
+        @Option(name: .long, help: ArgumentHelp("Remove a stored header (repeatable).", valueName: "name")) var removeHeader: [String] = []
         @Option(name: .long, help: ArgumentHelp("Request timeout in milliseconds (default 120000).", valueName: "ms")) var timeoutMs: Int?
         @Option(name: .long, help: ArgumentHelp("Retries after 5xx answers or connection failures (default 2).", valueName: "n")) var maxRetries: Int?
         @Option(name: .long, help: ArgumentHelp("A model id (repeatable).", valueName: "id")) var model: [String] = []
@@ -87,6 +88,9 @@ struct ModelsCommand: AsyncParsableCommand {
             guard let api = ModelAPI(rawValue: apiText) else { throw ValidationError("--api must be openai-completions or anthropic-messages") }
             guard let baseURL = baseUrl ?? existing?.baseURL else { throw ValidationError("a new provider needs --base-url") }
             var headers = existing?.headers ?? [:]
+            for name in removeHeader {
+                guard headers.removeValue(forKey: name) != nil else { throw ValidationError("provider \(id) has no header \(name.debugDescription)") }
+            }
             for item in header {
                 guard let equals = item.firstIndex(of: "="), equals != item.startIndex else { throw ValidationError("--header must be name=value, got \(item.debugDescription)") }
                 headers[String(item[..<equals])] = String(item[item.index(after: equals)...])

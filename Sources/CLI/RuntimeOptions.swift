@@ -29,9 +29,14 @@ struct AgentOptions: ParsableArguments {
 }
 
 extension AgentRuntimeError {
-    /// The CLI's exit status for this error: 64 for bad input, 1 otherwise.
+    /// The CLI's exit status for this error: 64 for bad input, 65 for an unusable database, 1
+    /// otherwise.
     var exitStatus: Int32 {
-        code == .invalidArgument ? ExitStatus.usage : ExitStatus.failure
+        switch code {
+        case .invalidArgument: ExitStatus.usage
+        case .unusableDatabase: ExitStatus.unusableState
+        default: ExitStatus.failure
+        }
     }
 }
 

@@ -107,6 +107,9 @@ public final class AuthProfileStore: Sendable {
         guard let profiles = document["profiles"]?.objectValue else {
             throw AgentRuntimeError(.invalidArgument, "an auth profile document needs {version, profiles}")
         }
+        if let version = document["version"]?.intValue, version > Self.storeVersion {
+            throw AgentRuntimeError(.invalidArgument, "the document has version \(version), newer than this build reads (\(Self.storeVersion))")
+        }
         let parsed = try profiles.map { try AuthProfile.parse(id: $0.key, $0.value) }
         try database.immediate { db in
             var stored = try Self.loadProfiles(db)
@@ -126,8 +129,11 @@ public final class AuthProfileStore: Sendable {
     static func loadProfiles(_ db: Database) throws -> [String: AuthProfile] {
         guard let text = try String.fetchOne(db, sql: "SELECT store_json FROM auth_profile_store WHERE store_key = ?", arguments: [storeKey]) else { return [:] }
         let document = try JSONValue.parse(text)
-        guard let version = document["version"]?.intValue, version <= storeVersion else {
-            throw AgentRuntimeError(.storage, "the auth profile store has a newer version than this build reads (\(document["version"]?.description ?? "none")); upgrade openclaw")
+        guard let version = document["version"]?.intValue else {
+            throw AgentRuntimeError(.storage, "the auth profile store has no version")
+        }
+        guard version <= storeVersion else {
+            throw AgentRuntimeError(.storage, "the auth profile store has version \(version), newer than this build reads (\(storeVersion)); upgrade openclaw")
         }
         var result: [String: AuthProfile] = [:]
         for (id, value) in document["profiles"]?.objectValue ?? [:] {

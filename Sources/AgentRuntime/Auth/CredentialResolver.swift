@@ -49,7 +49,7 @@ public struct Credential: Sendable, Equatable {
 public struct SkippedCredential: Sendable, Equatable {
     /// The profile id or `env:NAME`.
     public var label: String
-    /// `excluded_by_auth_order`, `expired`, `secret_unavailable`, `cooldown`.
+    /// `excluded_by_auth_order`, `expired`, `secret_unavailable`, `overridden` (by `OPENCLAW_LIVE_<P>_KEY`).
     public var reason: String
     /// Details for people.
     public var detail: String

@@ -30,8 +30,9 @@ public struct RuntimeEnvironment: Sendable {
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else { continue }
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
+            if let quote = value.first, quote == "\"" || quote == "'",
+               let close = value.dropFirst().firstIndex(of: quote) {
+                value = String(value[value.index(after: value.startIndex)..<close])
             } else if let hash = value.range(of: " #") {
                 value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
             }

@@ -15,7 +15,8 @@ public struct Doctor: Sendable {
         self.state = state
     }
 
-    /// Inspects without changing anything (besides creating the global database if missing).
+    /// Inspects without changing anything: every database is opened read-only and nothing is
+    /// migrated or registered.
     public func inspect() -> DoctorReport {
         var report = DoctorReport()
         report.databases = databases(&report)
@@ -52,10 +53,14 @@ public struct Doctor: Sendable {
 
     private func databases(_ report: inout DoctorReport) -> [DatabaseHealth] {
         var result: [DatabaseHealth] = []
+        var readOnly = state.options
+        readOnly.readOnly = true
         if FileManager.default.fileExists(atPath: state.globalDatabasePath) {
-            result.append(health(role: "global", agent: nil, path: state.globalDatabasePath) { try state.openGlobal(components: [RuntimeSchema.global]) })
+            result.append(health(role: "global", agent: nil, path: state.globalDatabasePath) {
+                try StateDatabase(path: state.globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [], options: readOnly)
+            })
         } else {
-            report.problems.append("no global database at \(state.globalDatabasePath) yet (it is created on first use)")
+            report.notes.append("no global database at \(state.globalDatabasePath) yet (it is created on first use)")
         }
         var seen: Set<String> = []
         let registered = (try? state.registeredAgents()) ?? []
@@ -63,7 +68,9 @@ public struct Doctor: Sendable {
             report.problems.append("agent '\(agent)' is registered with \(path), which does not exist")
         }
         for (agent, path) in state.agentDatabasesOnDisk() where seen.insert(path).inserted {
-            result.append(health(role: "agent", agent: agent.value, path: path) { try state.openAgent(agent, components: AgentRuntime.agentComponents) })
+            result.append(health(role: "agent", agent: agent.value, path: path) {
+                try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: readOnly)
+            })
         }
         return result
     }
@@ -73,6 +80,7 @@ public struct Doctor: Sendable {
                                     journal: "", problems: [])
         do {
             let database = try open()
+            defer { try? database.close() }
             let versions = try database.schemaVersions()
             health.envelopeVersion = versions.envelope
             health.components = versions.components

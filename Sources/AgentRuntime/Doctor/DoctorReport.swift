@@ -56,6 +56,8 @@ public struct DoctorReport: Sendable {
     public var imports: [LegacyImportResult] = []
     /// Problems outside any one database.
     public var problems: [String] = []
+    /// Facts that need no action (a new state root has no databases yet).
+    public var notes: [String] = []
 
     /// Whether nothing needs attention.
     public var isHealthy: Bool {

@@ -34,9 +34,9 @@ struct LegacyImporter {
             }
         }
         let failed = results.contains { $0.status == "failed" }
-        let summary: JSONValue = .object(Dictionary(uniqueKeysWithValues: results.enumerated().map { index, result in
-            ("\(index)", ["path": .string(result.source.path), "kind": .string(result.source.kind), "status": .string(result.status), "items": .int(result.items)])
-        }))
+        let summary: JSONValue = ["imports": .array(results.map { result in
+            ["path": .string(result.source.path), "kind": .string(result.source.kind), "status": .string(result.status), "items": .int(result.items)]
+        })]
         try? global.immediate { db in
             try db.execute(sql: "UPDATE migration_runs SET status = ?, finished_at_ms = ?, summary_json = ? WHERE run_id = ?",
                            arguments: [failed ? "failed" : "succeeded", RuntimeClock.milliseconds(), summary.jsonText, runID])
@@ -206,7 +206,7 @@ struct LegacyImporter {
     static func events(_ file: SourceFile) throws -> [[String: JSONValue]] {
         guard let text = String(data: file.data, encoding: .utf8) else { throw AgentRuntimeError(.invalidArgument, "\(file.path) is not UTF-8") }
         var events: [[String: JSONValue]] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard let object = (try? JSONValue.parse(trimmed))?.objectValue else {

@@ -68,6 +68,8 @@ extension AgentRuntime {
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
+        // Text streamed in the current turn, kept so a failure mid-stream still records it.
+        let streamed = LockedValue("")
         do {
             while true {
                 try Task.checkCancellation()
@@ -78,7 +80,11 @@ extension AgentRuntime {
                 let outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
                     if let id = credential.profileID { try? store.recordRateLimit(profileID: id, model: model.id) }
                     onEvent(.rateLimited(credential: credential.label))
-                }, onText: { text in onEvent(.text(text)) })
+                }, onText: { text in
+                    streamed.withLock { $0 += text }
+                    onEvent(.text(text))
+                })
+                streamed.withLock { $0 = "" }
                 if let id = outcome.credential.profileID { try? authProfiles.recordSuccess(profileID: id, provider: provider.id) }
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
@@ -120,6 +126,8 @@ extension AgentRuntime {
             let failure = AgentRuntimeError.wrap(error)
             var errorFields: [String: JSONValue] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
             if let status = failure.httpStatus { errorFields["httpStatus"] = .int(status) }
+            let partial = streamed.withLock { $0 }
+            if !partial.isEmpty { errorFields["partialText"] = .string(partial) }
             _ = try? sessions.append(sessionID, TranscriptEventDraft(type: "run_end", fields: [
                 "runId": .string(runID), "status": .string(failure.code == .aborted ? "aborted" : "failed"), "turns": .int(turn),
                 "usage": usage.json, "toolCalls": .int(toolCallCount), "error": .object(errorFields),

@@ -20,7 +20,7 @@ struct ModelInvoker: Sendable {
                   onText: @escaping @Sendable (String) -> Void) async throws -> Outcome {
         guard !credentials.isEmpty else {
             let prefix = RuntimeEnvironment.prefix(of: provider.id)
-            throw AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)': set \(prefix)_API_KEY, add it to ~/.openclaw/.env, or run `openclaw models auth paste-token --provider \(provider.id)`")
+            throw AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)': set \(prefix)_API_KEY (in the environment or the .env file of the state directory), or run `openclaw models auth paste-token --provider \(provider.id)`")
         }
         var limited: [Credential] = []
         var lastError: AgentRuntimeError?

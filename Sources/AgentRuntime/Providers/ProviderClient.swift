@@ -50,15 +50,21 @@ struct ProviderClient: Sendable {
         } catch {
             throw Self.classify(error, provider: provider, secrets: [credential.secret])
         }
-        guard response.status.code == 200 else {
-            let body = (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data($0.readableBytesView) } ?? Data()
-            throw Self.httpError(status: Int(response.status.code), body: body, provider: provider, secrets: [credential.secret])
-        }
         let api = provider.api
         let activity = LockedValue(ContinuousClock.now)
         return try await withThrowingTaskGroup(of: ModelResponse?.self) { group in
             group.addTask {
                 do {
+                    guard response.status.code == 200 else {
+                        // The error body, bounded in size and (by the watchdog) in time.
+                        var collected = ByteBuffer()
+                        for try await var buffer in response.body {
+                            activity.withLock { $0 = .now }
+                            if collected.readableBytes < Self.maxErrorBody { collected.writeBuffer(&buffer) }
+                        }
+                        throw Self.httpError(status: Int(response.status.code), body: Data(collected.readableBytesView.prefix(Self.maxErrorBody)),
+                                             provider: provider, secrets: [credential.secret])
+                    }
                     if request.stream {
                         var parser = ServerSentEventParser()
                         var accumulator = StreamAccumulator(api: api)

@@ -13,7 +13,7 @@ struct ServerSentEventParser {
     private var event: String?
     private var data: [String] = []
     private var sawCR = false
-    /// The largest event accepted, so a broken stream cannot grow the buffer without bound.
+    /// The longest line accepted, so a broken stream cannot grow the buffer without bound.
     static let maxEventBytes = 16 << 20
 
     mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [ServerSentEvent] {

@@ -23,7 +23,11 @@ enum WireFormat {
         case (.openAICompletions, _):
             headers.append(("authorization", "Bearer \(credential.secret)"))
         }
-        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) { headers.append((name.lowercased(), value)) }
+        // The provider's own headers replace defaults of the same name.
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
+            headers.removeAll { $0.0 == name.lowercased() }
+            headers.append((name.lowercased(), value))
+        }
         return headers
     }
 
@@ -82,7 +86,8 @@ enum WireFormat {
             case .user(let text):
                 add("user", ["type": "text", "text": .string(text)])
             case .assistant(let text, let calls):
-                if !text.isEmpty || calls.isEmpty { add("assistant", ["type": "text", "text": .string(text)]) }
+                // Anthropic refuses empty text blocks; an empty answer adds nothing.
+                if !text.isEmpty { add("assistant", ["type": "text", "text": .string(text)]) }
                 for call in calls {
                     let input = (try? JSONValue.parse(call.argumentsJSON)).flatMap { $0.objectValue == nil ? nil : $0 } ?? [:]
                     add("assistant", ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])

@@ -17,23 +17,23 @@ public struct SessionKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// as a key of `defaultAgent`.
     /// - throws: ``AgentRuntimeError/Code/invalidArgument`` with the rule.
     public init(_ raw: String, defaultAgent: AgentID = .main) throws {
-        let rule = "use agent:<agentId>:<name> (like agent:main:main), where <name> is 1 to 200 characters without control characters or whitespace"
+        let rule = "use agent:<agentId>:<name> (like agent:main:main), where <name> is 1 to 200 bytes without control characters or whitespace"
         let parts = raw.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         let agent: AgentID
         let rest: Substring
-        if parts.count == 3, parts[0] == "agent" {
+        if parts.count == 3, parts[0].lowercased() == "agent" {
             do { agent = try AgentID(String(parts[1])) } catch {
                 throw AgentRuntimeError(.invalidArgument, "invalid session key \(raw.debugDescription): \(error)")
             }
             rest = parts[2]
-        } else if !raw.hasPrefix("agent:") {
+        } else if !raw.lowercased().hasPrefix("agent:") {
             agent = defaultAgent
             rest = Substring(raw)
         } else {
             throw AgentRuntimeError(.invalidArgument, "invalid session key \(raw.debugDescription): \(rule)")
         }
         guard (1...200).contains(rest.utf8.count),
-              rest.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !($0.properties.isWhitespace) }),
+              rest.unicodeScalars.allSatisfy({ $0.value > 0x20 && !(0x7F...0x9F).contains($0.value) && !($0.properties.isWhitespace) }),
               !rest.hasPrefix(":"), !rest.hasSuffix(":"), !rest.contains("::")
         else {
             throw AgentRuntimeError(.invalidArgument, "invalid session key \(raw.debugDescription): \(rule)")

@@ -180,11 +180,14 @@ public final class SessionStore: Sendable {
             INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [sessionID, seq, id, draft.type, draft.type == "session" ? nil : parent, draft.idempotencyKey, JSONValue.object(event).jsonText, now])
+        // Only events in the conversation tree (the header and events with a parent) become the
+        // tail, so run markers written without a parent never break the chain.
+        let threaded = draft.type == "session" || parent != nil
         try db.execute(sql: """
-            UPDATE session_windows SET last_seq = ?, tail_event_id = ?, updated_at_ms = ?,
+            UPDATE session_windows SET last_seq = ?, tail_event_id = CASE WHEN ? THEN ? ELSE tail_event_id END, updated_at_ms = ?,
               input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
             WHERE session_id = ?
-            """, arguments: [seq, id, now, draft.usage?.inputTokens ?? 0, draft.usage?.outputTokens ?? 0, sessionID])
+            """, arguments: [seq, threaded, id, now, draft.usage?.inputTokens ?? 0, draft.usage?.outputTokens ?? 0, sessionID])
         try db.execute(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?",
                        arguments: [now, window["session_key"] as String, sessionID])
         return AppendedEvent(seq: seq, id: id, deduplicated: false)
@@ -238,6 +241,9 @@ public final class SessionStore: Sendable {
     /// Creates a window with a given id (importers keep legacy session ids).
     func importWindow(_ db: Database, key: SessionKey, sessionID: String) throws {
         let current = try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value])
+        if let current {
+            try db.execute(sql: "UPDATE session_windows SET ended_at_ms = ? WHERE session_id = ?", arguments: [RuntimeClock.milliseconds(), current])
+        }
         try startWindow(db, key: key, previous: current, reason: "import", note: nil, sessionID: sessionID)
     }
 
@@ -264,10 +270,12 @@ public final class SessionStore: Sendable {
             INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [sessionID, seq, id, type, event["parentId"]?.stringValue, idempotencyKey, JSONValue.object(event).jsonText, now])
+        let threaded = event["parentId"] != nil || type == "message"
         try db.execute(sql: """
-            UPDATE session_windows SET last_seq = ?, tail_event_id = ?, updated_at_ms = ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+            UPDATE session_windows SET last_seq = ?, tail_event_id = CASE WHEN ? THEN ? ELSE tail_event_id END, updated_at_ms = ?,
+              input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
             WHERE session_id = ?
-            """, arguments: [seq, id, now, usage?["input"]?.intValue ?? 0, usage?["output"]?.intValue ?? 0, sessionID])
+            """, arguments: [seq, threaded, id, now, usage?["input"]?.intValue ?? 0, usage?["output"]?.intValue ?? 0, sessionID])
     }
 
     /// Whether a session id exists.

@@ -10,7 +10,7 @@ public struct TranscriptEvent: Sendable, Equatable {
     public var seq: Int64
     /// The event's id (the session id for the header).
     public var id: String
-    /// `session`, `message`, `run_start`, `run_end`, `error`, ...
+    /// `session`, `message`, `run_start`, `run_end` (or a type of the caller's)
     public var type: String
     /// The event this one follows in the conversation tree.
     public var parentID: String?
@@ -24,7 +24,8 @@ public struct TranscriptEvent: Sendable, Equatable {
 public struct TranscriptEventDraft: Sendable {
     /// How the new event's `parentId` is chosen.
     public enum Parent: Sendable, Equatable {
-        /// The session's latest event (the default).
+        /// The session's latest event in the conversation tree: the header or the last event that
+        /// has a parent (the default).
         case tail
         /// A given event id.
         case event(String)

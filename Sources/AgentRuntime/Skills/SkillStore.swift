@@ -114,7 +114,8 @@ public final class SkillStore: Sendable {
 
     /// The description: front matter `description:`, else the first line that is not a heading.
     static func description(of text: String) -> String {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
         if lines.first == "---", let end = lines.dropFirst().firstIndex(of: "---") {
             for line in lines[1..<end] where line.hasPrefix("description:") {
                 var value = line.dropFirst("description:".count).trimmingCharacters(in: .whitespaces)

@@ -134,9 +134,12 @@ enum SubagentAttachments {
             object["attachments"] = .array(items.map { item in
                 guard var fields = item.objectValue else { return item }
                 if let content = fields["content"]?.stringValue {
-                    let bytes = Data(content.utf8)
+                    // The digest of the decoded bytes, so it matches the child's manifest.
+                    let bytes = fields["encoding"]?.stringValue == "base64"
+                        ? Data(base64Encoded: content, options: .ignoreUnknownCharacters) ?? Data(content.utf8)
+                        : Data(content.utf8)
                     let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-                    fields["content"] = .string("[redacted: \(bytes.count) characters, sha256 \(digest)]")
+                    fields["content"] = .string("[redacted: \(bytes.count) bytes, sha256 \(digest)]")
                 }
                 return .object(fields)
             })

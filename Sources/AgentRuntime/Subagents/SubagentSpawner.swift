@@ -15,7 +15,7 @@ struct SubagentSpawner: Sendable {
                 "task": ["type": "string", "description": "What the subagent should do"],
                 "label": ["type": "string"],
                 "attachments": [
-                    "type": "array", "maxItems": 50,
+                    "type": "array",
                     "items": [
                         "type": "object", "required": ["name", "content"],
                         "properties": [

@@ -38,6 +38,9 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         case secretUnavailable = "secret_unavailable"
         /// The state databases failed.
         case storage
+        /// A state database cannot be used: corrupt, written by a newer openclaw, or another
+        /// agent's file. Nothing was changed.
+        case unusableDatabase = "unusable_database"
     }
 
     /// The kind of failure.
@@ -61,7 +64,9 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         switch error {
         case let error as AgentRuntimeError: return error
         case let error as VFSError: return AgentRuntimeError(.storage, error.description)
-        case let error as StorageError: return AgentRuntimeError(.storage, error.description)
+        case let error as StorageError:
+            let unusable = error.code == .newerSchema || error.code == .identityMismatch || error.code == .corrupt || error.code == .integrityCheckFailed
+            return AgentRuntimeError(unusable ? .unusableDatabase : .storage, error.description)
         case let error as StateError: return AgentRuntimeError(error.errno == EINVAL ? .invalidArgument : .storage, error.message)
         case is CancellationError: return AgentRuntimeError(.aborted, "the run was aborted")
         default: return AgentRuntimeError(.storage, String(describing: error))

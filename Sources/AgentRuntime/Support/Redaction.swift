@@ -8,7 +8,7 @@ public enum Redaction {
     }
 
     /// Replaces every occurrence of the given secrets, and secret-shaped tokens (`sk-...`,
-    /// `Bearer ...`, long key-like strings after `key`/`token` words), in `text`.
+    /// `pk-...`, `rk-...`, and what follows `Bearer`), in `text`.
     public static func redact(_ text: String, secrets: [String] = []) -> String {
         var result = text
         for secret in secrets where secret.count >= 6 {

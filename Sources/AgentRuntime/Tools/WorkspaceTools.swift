@@ -132,8 +132,13 @@ struct WorkspaceTools: Sendable {
         var output = ""
         var shown = 0
         for index in (offset - 1)..<min(total, offset - 1 + limit) {
-            let line = "\(index + 1)\t\(lines[index])\n"
-            if output.utf8.count + line.utf8.count > Self.maxOutputBytes { break }
+            var line = "\(index + 1)\t\(lines[index])\n"
+            if output.utf8.count + line.utf8.count > Self.maxOutputBytes {
+                guard shown == 0 else { break }
+                // One line longer than the whole budget: show its start, so the next offset moves on.
+                line = "\(index + 1)\t" + String(decoding: Array(lines[index].utf8.prefix(Self.maxOutputBytes - 64)), as: UTF8.self)
+                    + "… [line cut at \(Self.maxOutputBytes - 64) of \(lines[index].utf8.count) bytes]\n"
+            }
             output += line
             shown += 1
         }
@@ -171,7 +176,14 @@ struct WorkspaceTools: Sendable {
 
     private func list(_ arguments: ToolArguments) throws -> ToolOutcome {
         let target = try resolve(try arguments.optionalString("path") ?? "/", tool: "ls")
-        var entries = try target.namespace.list(target.path)
+        var entries: [VFSEntry]
+        do {
+            entries = try target.namespace.list(target.path)
+        } catch let error as VFSError where error.errno == ENOENT && target.shown == "/.openclaw" {
+            // The namespace has no /.openclaw of its own; the skills mount still appears in it.
+            entries = []
+            if (try? fileSystem.namespace(NamespaceName.skills).list("/"))?.isEmpty != false { throw error }
+        }
         var lines: [String] = []
         if target.shown == "/" || target.shown == "/.openclaw" {
             // The skills mount is not an entry of the namespace; show it where it appears.
