@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 /// `openclaw-bench`.
-struct OpenClawBench: ParsableCommand {
+struct OpenClawBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw-bench",
         abstract: "Benchmarks of openclaw against the native filesystem.",
-        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, LargeFileChildCommand.self, DiagnoseCommand.self]
+        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, RuntimeBenchCommand.self, DemoProviderCommand.self, LargeFileChildCommand.self, DiagnoseCommand.self]
     )
 }
 

@@ -43,7 +43,7 @@ extension AgentRuntime {
         let (reference, provider, model) = try resolveModel(context.model)
         let session = try sessions.openSession(context.key)
         let sessionID = session.sessionID
-        let history = Self.history(from: try sessions.events(sessionID))
+        let history = Self.history(from: try sessions.events(sessionID, types: ["message"]))
         let user = try sessions.append(sessionID, TranscriptEventDraft(
             type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(message)]]]],
             idempotencyKey: context.idempotencyKey))
@@ -55,8 +55,7 @@ extension AgentRuntime {
         try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: [
             "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
             "namespace": .string(context.namespace), "credentials": .int(credentials.count),
-        ], parent: .none))
-        try sessions.setModel(context.key, model: reference.description)
+        ], parent: .none), settingModelOf: context.key, to: reference.description)
         onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
 
         let canSpawn = context.depth < configuration.maxSpawnDepth

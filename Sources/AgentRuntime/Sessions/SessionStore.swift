@@ -154,6 +154,16 @@ public final class SessionStore: Sendable {
         try database.immediate { db in try append(db, sessionID, draft) }
     }
 
+    /// Appends one event and records the model the session `key` uses, in one transaction.
+    @discardableResult
+    func append(_ sessionID: String, _ draft: TranscriptEventDraft, settingModelOf key: SessionKey, to model: String) throws -> AppendedEvent {
+        try database.immediate { db in
+            let appended = try append(db, sessionID, draft)
+            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
+            return appended
+        }
+    }
+
     /// Appends in an open transaction (used by importers, which write many events at once).
     func append(_ db: Database, _ sessionID: String, _ draft: TranscriptEventDraft, now: Int64 = RuntimeClock.milliseconds()) throws -> AppendedEvent {
         guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
@@ -193,16 +203,22 @@ public final class SessionStore: Sendable {
         return AppendedEvent(seq: seq, id: id, deduplicated: false)
     }
 
-    /// Events of `sessionID` with `seq > after`, in order, at most `limit`.
-    public func events(_ sessionID: String, after: Int64 = -1, limit: Int? = nil) throws -> [TranscriptEvent] {
+    /// Events of `sessionID` with `seq > after`, in order, at most `limit`; only those of the
+    /// given `types` when set.
+    public func events(_ sessionID: String, after: Int64 = -1, limit: Int? = nil, types: Set<String>? = nil) throws -> [TranscriptEvent] {
         try database.reading { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM session_windows WHERE session_id = ?", arguments: [sessionID]) != nil else {
                 throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
             }
-            return try Row.fetchAll(db, sql: """
-                SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events
-                WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [sessionID, after, limit ?? -1]).map { row in
+            var sql = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND seq > ?"
+            var arguments: StatementArguments = [sessionID, after]
+            if let types {
+                sql += " AND event_type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))"
+                for type in types.sorted() { _ = arguments.append(contentsOf: [type]) }
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            _ = arguments.append(contentsOf: [limit ?? -1])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let text: String = row["event_json"]
                 return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
                                        createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
