@@ -39,11 +39,7 @@ enum Output {
 
     /// Prints a JSON value (objects, arrays, strings, numbers, booleans, null) on one document.
     static func json(_ value: Any) {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
-            error("openclaw: internal error: cannot encode JSON")
-            exit(ExitStatus.internalError)
-        }
-        write(String(decoding: data, as: UTF8.self) + "\n")
+        write(JSONText.render(value) + "\n")
     }
 
     /// Whether standard error is a terminal, for progress lines.
