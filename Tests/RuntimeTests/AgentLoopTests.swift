@@ -195,3 +195,29 @@ import VFS
         #expect(fixture.fake.requests.last?.stream == false)
     }
 }
+
+@Suite struct TranscriptRedactionTests {
+    @Test func secretsNeverReachTheTranscript() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        let stray = "sk-proj-abcdefghijklmnopqrstuvwx"
+        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/.env.local", contents: Data("OPENAI_API_KEY=\(stray)\nTOKEN=\(RuntimeFixture.key)\n".utf8))
+        fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": ".env.local"])], text: nil), .text("Your key is \(stray)."))
+        let result = try await fixture.runtime.run(AgentRunRequest(message: "what is in .env.local? my other key is \(RuntimeFixture.key)"))
+        #expect(result.text.contains(stray), "the caller still gets the answer as the model wrote it")
+        let dump = try fixture.mainEvents().map(\.json.jsonText).joined()
+        #expect(!dump.contains(stray))
+        #expect(!dump.contains(RuntimeFixture.key))
+        #expect(dump.contains("[redacted]"))
+        #expect(dump.contains("****1111"), "a known credential keeps a masked suffix")
+        let sent = String(decoding: try #require(fixture.fake.requests.last).body, as: UTF8.self)
+        #expect(sent.contains(stray), "the model saw the file as it is")
+    }
+
+    @Test func theCheapCheckFindsWhatTheExpressionsWouldRedact() {
+        #expect(Redaction.mayHoldSecret("key sk-abcdefghijklmnop", secrets: []))
+        #expect(Redaction.mayHoldSecret("Authorization: Bearer abcdefghijkl", secrets: []))
+        #expect(Redaction.mayHoldSecret("contains the-secret-value here", secrets: ["the-secret-value"]))
+        #expect(!Redaction.mayHoldSecret("an ordinary sentence without tokens", secrets: ["the-secret-value"]))
+    }
+}

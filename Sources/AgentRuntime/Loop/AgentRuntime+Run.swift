@@ -44,14 +44,23 @@ extension AgentRuntime {
         let session = try sessions.openSession(context.key)
         let sessionID = session.sessionID
         let history = Self.history(from: try sessions.events(sessionID, types: ["message"]))
-        let user = try sessions.append(sessionID, TranscriptEventDraft(
+        let credentials = try self.credentials(provider: provider.id, model: model.id).usable
+        let secrets = credentials.map(\.secret)
+        // Every event is stored with the run's credentials and secret-shaped tokens redacted
+        // (the model still sees what it was sent).
+        @discardableResult
+        func record(_ draft: TranscriptEventDraft) throws -> AppendedEvent {
+            var draft = draft
+            draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
+            return try sessions.append(sessionID, draft)
+        }
+        let user = try record(TranscriptEventDraft(
             type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(message)]]]],
             idempotencyKey: context.idempotencyKey))
         if user.deduplicated {
             throw AgentRuntimeError(.alreadyExists, "a message with idempotency key \(context.idempotencyKey ?? "") was already accepted (event \(user.seq)); not running it again")
         }
         let runID = context.runID
-        let credentials = try self.credentials(provider: provider.id, model: model.id).usable
         try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: [
             "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
             "namespace": .string(context.namespace), "credentials": .int(credentials.count),
@@ -88,11 +97,11 @@ extension AgentRuntime {
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
                 usage = usage + response.usage
-                try appendAssistant(sessionID, response, reference: reference, credential: outcome.credential)
+                try record(Self.assistantEvent(response, reference: reference, credential: outcome.credential))
                 messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
                 onEvent(.turnCompleted(turn: turn, usage: response.usage))
                 if response.toolCalls.isEmpty {
-                    try sessions.append(sessionID, TranscriptEventDraft(type: "run_end", fields: [
+                    try record(TranscriptEventDraft(type: "run_end", fields: [
                         "runId": .string(runID), "status": "completed", "turns": .int(turn), "usage": usage.json, "toolCalls": .int(toolCallCount),
                     ], parent: .none))
                     return AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
@@ -110,7 +119,7 @@ extension AgentRuntime {
                     } else {
                         result = tools.execute(call)
                     }
-                    try sessions.append(sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
+                    try record(TranscriptEventDraft(type: "message", fields: ["message": [
                         "role": "toolResult", "toolCallId": .string(call.id), "toolName": .string(call.name),
                         "content": [["type": "text", "text": .string(result.text)]], "isError": .bool(result.isError), "details": .object(result.details),
                     ]]))
@@ -127,7 +136,7 @@ extension AgentRuntime {
             if let status = failure.httpStatus { errorFields["httpStatus"] = .int(status) }
             let partial = streamed.withLock { $0 }
             if !partial.isEmpty { errorFields["partialText"] = .string(partial) }
-            _ = try? sessions.append(sessionID, TranscriptEventDraft(type: "run_end", fields: [
+            _ = try? record(TranscriptEventDraft(type: "run_end", fields: [
                 "runId": .string(runID), "status": .string(failure.code == .aborted ? "aborted" : "failed"), "turns": .int(turn),
                 "usage": usage.json, "toolCalls": .int(toolCallCount), "error": .object(errorFields),
             ], parent: .none))
@@ -135,7 +144,7 @@ extension AgentRuntime {
         }
     }
 
-    private func appendAssistant(_ sessionID: String, _ response: ModelResponse, reference: ModelReference, credential: Credential) throws {
+    private static func assistantEvent(_ response: ModelResponse, reference: ModelReference, credential: Credential) -> TranscriptEventDraft {
         var content: [JSONValue] = []
         if !response.text.isEmpty { content.append(["type": "text", "text": .string(response.text)]) }
         for call in response.toolCalls {
@@ -144,10 +153,10 @@ extension AgentRuntime {
                 : (try? JSONValue.parse(call.argumentsJSON)) ?? .string(call.argumentsJSON)
             content.append(["type": "toolCall", "id": .string(call.id), "name": .string(call.name), "arguments": arguments])
         }
-        try sessions.append(sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
+        return TranscriptEventDraft(type: "message", fields: ["message": [
             "role": "assistant", "content": .array(content), "provider": .string(reference.provider), "model": .string(reference.model),
             "stopReason": .string(response.stopReason), "usage": response.usage.json, "credential": .string(credential.label),
-        ]], usage: response.usage))
+        ]], usage: response.usage)
     }
 
     /// The conversation so far, from the transcript's message events. A tool call without a

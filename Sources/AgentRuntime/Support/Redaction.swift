@@ -19,6 +19,36 @@ public enum Redaction {
         return result
     }
 
+    /// Every string in `value` redacted as ``redact(_:secrets:)`` does. Strings without a secret
+    /// or a secret-shaped token are returned as they are, after a cheap check.
+    public static func redact(_ value: JSONValue, secrets: [String]) -> JSONValue {
+        switch value {
+        case .string(let text):
+            return mayHoldSecret(text, secrets: secrets) ? .string(redact(text, secrets: secrets)) : value
+        case .array(let items):
+            return .array(items.map { redact($0, secrets: secrets) })
+        case .object(let members):
+            return .object(members.mapValues { redact($0, secrets: secrets) })
+        default:
+            return value
+        }
+    }
+
+    /// A fast test before the regular expressions: a known secret, or a prefix they look for.
+    static func mayHoldSecret(_ text: String, secrets: [String]) -> Bool {
+        if secrets.contains(where: { $0.count >= 6 && text.contains($0) }) { return true }
+        let bytes = text.utf8
+        guard bytes.count >= 12 else { return false }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            // "sk-", "pk-", "rk-" (the byte before '-') and "bearer"/"Bearer" (its 'r' before a space).
+            if byte == UInt8(ascii: "-"), previous == UInt8(ascii: "k") { return true }
+            if byte == UInt8(ascii: " "), previous == UInt8(ascii: "r") || previous == UInt8(ascii: "R") { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// Whether a header name carries a credential.
     public static func isSecretHeader(_ name: String) -> Bool {
         let lowered = name.lowercased()
