@@ -62,7 +62,7 @@ struct AgentCommand: AsyncParsableCommand {
                     Output.error("[\(call.name)] \(Self.summary(call.argumentsJSON))")
                 case .rateLimited(let credential):
                     if !endsWithNewline.value { Output.write("\n"); endsWithNewline.set(true) }
-                    Output.error("[rate limited: \(credential); trying the next credential]")
+                    Output.error("[rate limited: \(credential)]")
                 case .toolResult(let call, let outcome) where outcome.isError:
                     Output.error("[\(call.name) failed] \(outcome.text.prefix(300))")
                 default: break

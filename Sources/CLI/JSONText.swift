@@ -61,27 +61,28 @@ enum JSONText {
 
     private static func writeString(_ text: String, into output: inout String) {
         output += "\""
-        var start = text.unicodeScalars.startIndex
+        // Append unescaped runs as substrings (String indices are shared by the views); mutating
+        // `output.unicodeScalars` would copy the whole output each time.
+        let utf8 = text.utf8
+        var start = utf8.startIndex
         var index = start
-        let scalars = text.unicodeScalars
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? = switch scalar {
-            case "\"": "\\\""
-            case "\\": "\\\\"
-            case "\n": "\\n"
-            case "\r": "\\r"
-            case "\t": "\\t"
-            default: scalar.value < 0x20 ? String(format: "\\u%04x", scalar.value) : nil
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 {
+                output += text[start..<index]
+                switch byte {
+                case 0x22: output += "\\\""
+                case 0x5C: output += "\\\\"
+                case 0x0A: output += "\\n"
+                case 0x0D: output += "\\r"
+                case 0x09: output += "\\t"
+                default: output += String(format: "\\u%04x", byte)
+                }
+                start = utf8.index(after: index)
             }
-            if let escape {
-                output.unicodeScalars.append(contentsOf: scalars[start..<index])
-                output += escape
-                start = scalars.index(after: index)
-            }
-            index = scalars.index(after: index)
+            index = utf8.index(after: index)
         }
-        output.unicodeScalars.append(contentsOf: scalars[start..<index])
+        output += text[start..<index]
         output += "\""
     }
 }

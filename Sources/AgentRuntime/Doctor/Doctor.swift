@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import StateStore
 import Storage
 
@@ -63,7 +64,7 @@ public struct Doctor: Sendable {
             report.notes.append("no global database at \(state.globalDatabasePath) yet (it is created on first use)")
         }
         var seen: Set<String> = []
-        let registered = (try? state.registeredAgents()) ?? []
+        let registered = registeredAgents(readOnly: readOnly)
         for (agent, path) in registered where !FileManager.default.fileExists(atPath: path) {
             report.problems.append("agent '\(agent)' is registered with \(path), which does not exist")
         }
@@ -73,6 +74,16 @@ public struct Doctor: Sendable {
             })
         }
         return result
+    }
+
+    /// The registered agents, read through a read-only open of the global database.
+    private func registeredAgents(readOnly: StateDatabaseOptions) -> [(agent: String, path: String)] {
+        guard FileManager.default.fileExists(atPath: state.globalDatabasePath),
+              let global = try? StateDatabase(path: state.globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [], options: readOnly)
+        else { return [] }
+        defer { try? global.close() }
+        let rows = (try? global.writer.read { db in try Row.fetchAll(db, sql: "SELECT agent_id, path FROM agent_databases ORDER BY agent_id, path") }) ?? []
+        return rows.map { ($0["agent_id"], $0["path"]) }
     }
 
     private func health(role: String, agent: String?, path: String, open: () throws -> StateDatabase) -> DatabaseHealth {

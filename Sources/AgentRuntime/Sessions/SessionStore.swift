@@ -263,8 +263,9 @@ public final class SessionStore: Sendable {
         try startWindow(db, key: key, previous: current, reason: "import", note: nil, sessionID: sessionID)
     }
 
-    /// Appends an imported event as it was written (its `id`, `parentId` and `timestamp` kept;
-    /// missing ones filled in), in an open transaction.
+    /// Appends an imported event as it was written (its `id`, `parentId` and `timestamp` kept; a
+    /// missing `id` or `timestamp` is filled in, a missing `parentId` stays missing), in an open
+    /// transaction.
     func appendImported(_ db: Database, _ sessionID: String, event: [String: JSONValue], now: Int64) throws {
         guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
             throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
