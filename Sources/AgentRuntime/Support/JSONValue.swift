@@ -39,26 +39,6 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    /// Parses a JSON document (any top-level value).
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
-    /// Parses a JSON document from text.
-    public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
-    }
-
-    /// The compact encoding, keys sorted (stable across runs).
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
-
-    /// The compact encoding as text.
-    public var jsonText: String { String(decoding: encoded(), as: UTF8.self) }
-
     public var description: String { jsonText }
 
     /// The member `key` of an object, or `nil`.

@@ -37,14 +37,19 @@ public enum Redaction {
     /// A fast test before the regular expressions: a known secret, or a prefix they look for.
     static func mayHoldSecret(_ text: String, secrets: [String]) -> Bool {
         if secrets.contains(where: { $0.count >= 6 && text.contains($0) }) { return true }
-        let bytes = text.utf8
+        let bytes = Array(text.utf8)
         guard bytes.count >= 12 else { return false }
-        var previous: UInt8 = 0
-        for byte in bytes {
-            // "sk-", "pk-", "rk-" (the byte before '-') and "bearer"/"Bearer" (its 'r' before a space).
-            if byte == UInt8(ascii: "-"), previous == UInt8(ascii: "k") { return true }
-            if byte == UInt8(ascii: " "), previous == UInt8(ascii: "r") || previous == UInt8(ascii: "R") { return true }
-            previous = byte
+        for index in 2..<bytes.count {
+            // "sk-", "pk-", "rk-": the expressions' key prefixes.
+            if bytes[index] == UInt8(ascii: "-"), bytes[index - 1] == UInt8(ascii: "k"),
+               [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "r")].contains(bytes[index - 2]) {
+                return true
+            }
+            // "bearer" in any case, then whitespace.
+            if index >= 6, bytes[index] == 0x20 || bytes[index] == 0x09,
+               bytes[(index - 6)..<index].map({ $0 | 0x20 }) == Array("bearer".utf8) {
+                return true
+            }
         }
         return false
     }

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import AgentRuntime
+
+@Suite struct JSONValueTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONValue.parse(#" { "a" : [1, -2.5, 3e2, 0, -0.0, 1E-3], "b": {"c": null, "d": true, "e": false}, "s": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00" } "#)
+        #expect(value["a"] == [1, .number(-2.5), 300, 0, .number(-0.0), .number(0.001)])
+        #expect(value["b"] == ["c": nil, "d": true, "e": false])
+        #expect(value["s"] == .string("x\"\\/\u{8}\u{c}\n\r\té😀"))
+        #expect(try JSONValue.parse("12345678901234") == .int64(12_345_678_901_234))
+        #expect(try JSONValue.parse("\"\"") == "")
+        #expect(try JSONValue.parse("[]") == [])
+        #expect(try JSONValue.parse("{}") == [:])
+    }
+
+    @Test(arguments: ["", " ", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "tru", "nul", "\"abc", "\"a\u{1}b\"",
+                      "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u12g4\"", "[1] 2", "{1:2}", "NaN", "Infinity"])
+    func rejectsMalformedDocuments(_ text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0x22])) }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(String(repeating: "[", count: 600) + String(repeating: "]", count: 600)) }
+        #expect(throws: Never.self) { try JSONValue.parse(String(repeating: "[", count: 500) + String(repeating: "]", count: 500)) }
+    }
+
+    @Test func writesCompactSortedJSONThatFoundationReadsBack() throws {
+        let value: JSONValue = ["z": 1, "a": ["x/y", .number(0.1), .number(-3), nil, true], "q": .string("quote \" back \\ nl \n ctl \u{1} é")]
+        #expect(value.jsonText == #"{"a":["x/y",0.1,-3,null,true],"q":"quote \" back \\ nl \n ctl \u0001 é","z":1}"#)
+        let foundation = try JSONSerialization.jsonObject(with: value.encoded()) as? [String: Any]
+        #expect(foundation?["q"] as? String == "quote \" back \\ nl \n ctl \u{1} é")
+        #expect(try JSONValue.parse(value.encoded()) == value)
+        #expect(JSONValue.number(.infinity).jsonText == "null")
+    }
+
+    @Test func roundTripsRandomDocuments() throws {
+        var generator = SystemRandomNumberGenerator()
+        func random(_ depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &generator))
+            case 2: return Bool.random() ? .int(Int.random(in: -1_000_000...1_000_000)) : .number(Double.random(in: -1e6...1e6))
+            case 3: return .string(String((0..<Int.random(in: 0...12)).map { _ in Character(Unicode.Scalar(UInt32.random(in: 1...0x2FF)) ?? "a") }))
+            case 4: return .array((0..<Int.random(in: 0...4)).map { _ in random(depth + 1) })
+            default: return .object(Dictionary((0..<Int.random(in: 0...4)).map { ("k\($0)\(Int.random(in: 0...9))", random(depth + 1)) }, uniquingKeysWith: { a, _ in a }))
+            }
+        }
+        for _ in 0..<500 {
+            let value = random(0)
+            #expect(try JSONValue.parse(value.jsonText) == value)
+            let viaFoundation = try JSONSerialization.jsonObject(with: value.encoded(), options: [.fragmentsAllowed])
+            let back = try JSONSerialization.data(withJSONObject: viaFoundation, options: [.fragmentsAllowed])
+            #expect(try JSONValue.parse(back) == value)
+        }
+    }
+}
+
+@Suite struct RedactionCheckTests {
+    @Test func proseWithoutTokensSkipsTheExpressions() {
+        #expect(!Redaction.mayHoldSecret("for her other order, a look-up of the kind we prefer", secrets: []))
+        #expect(Redaction.mayHoldSecret("BEARER\tabcdefghijklmnop", secrets: []))
+        #expect(Redaction.mayHoldSecret("token=rk-live-abcdefghijklmnopq", secrets: []))
+    }
+}
