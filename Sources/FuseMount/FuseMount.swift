@@ -33,6 +33,9 @@ public final class FuseMount: Sendable {
         if case .namespace(let name) = configuration.root {
             _ = try fileSystem.namespaceInfo(name, operation: "mount")
         }
+        // Every read connection open before the first request: reads then survive the database
+        // file being deleted or replaced while mounted (no connection has to be opened later).
+        fileSystem.openAllReaders()
         let view = FuseView(fileSystem: fileSystem, root: configuration.root, startedAt: Int64(Date().timeIntervalSince1970 * 1e9))
         let server = FuseFileSystem(view: view, configuration: configuration, logger: logger)
 
