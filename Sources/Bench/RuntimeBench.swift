@@ -500,20 +500,9 @@ enum LegacyTranscript {
     }
 
     /// ISO 8601 in UTC with milliseconds, as transcript events carry it.
-    static func iso8601(milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let millis = Int32(milliseconds % 1000)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(millis, 3))Z"
-    }
+    static func iso8601(milliseconds: Int64) -> String { RuntimeClock.iso8601(milliseconds: milliseconds) }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    static func now() -> Int64 { RuntimeClock.milliseconds() }
 
     /// The JSON line of `object` (sorted keys, as the runtime stores events), with its newline.
     static func line(_ object: [String: Any]) throws -> Data {

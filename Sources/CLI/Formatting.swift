@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import VFS
 
@@ -67,7 +68,7 @@ enum Formatting {
             "mtime": timestamp(entry.mtimeNanoseconds),
         ]
         if let sha = entry.sha256 { object["sha256"] = sha }
-        object["metadata"] = (try? JSONSerialization.jsonObject(with: Data(entry.metadataJSON.utf8))) ?? [String: Any]()
+        object["metadata"] = (try? JSONValue.parse(entry.metadataJSON))?.foundationObject ?? [String: Any]()
         return object
     }
 

@@ -35,6 +35,17 @@ import Testing
         #expect(JSONValue.number(.infinity).jsonText == "null")
     }
 
+    @Test func convertsFoundationValuesAndPrettyPrints() throws {
+        let optional: Int? = nil
+        let object: [String: Any] = ["b": true, "i": Int64(7), "u": UInt32(3), "d": 1.5, "n": NSNull(), "o": optional as Any,
+                                     "a": [1, "x"] as [Any], "s": "a/b", "nested": ["k": [String: Any]()]]
+        let value = JSONValue(foundationObject: object)
+        #expect(value == ["b": true, "i": 7, "u": 3, "d": .number(1.5), "n": nil, "o": nil, "a": [1, "x"], "s": "a/b", "nested": ["k": [:]]])
+        #expect(value.prettyText.hasPrefix("{\n  \"a\" : [\n    1,\n    \"x\"\n  ],\n  \"b\" : true,"))
+        #expect(try JSONValue.parse(value.prettyText) == value)
+        #expect(JSONValue(foundationObject: NSNumber(value: 2.5)) == .number(2.5))
+    }
+
     @Test func roundTripsRandomDocuments() throws {
         var generator = SystemRandomNumberGenerator()
         func random(_ depth: Int) -> JSONValue {

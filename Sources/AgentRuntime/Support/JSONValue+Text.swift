@@ -30,8 +30,44 @@ extension JSONValue {
     /// The compact encoding as text.
     public var jsonText: String {
         var output = ""
-        JSONWriter.write(self, into: &output)
+        JSONWriter.write(self, into: &output, indent: nil)
         return output
+    }
+
+    /// The encoding indented by two spaces per level (`"key" : value`), keys sorted, for people.
+    public var prettyText: String {
+        var output = ""
+        output.reserveCapacity(4096)
+        JSONWriter.write(self, into: &output, indent: 0)
+        return output
+    }
+
+    /// Converts Foundation values (`[String: Any]`, `[Any]`, `String`, Swift integers and floating
+    /// point numbers, `Bool`, `NSNumber`, `NSNull`, optionals) to a JSON value. Anything else
+    /// becomes its description, as a string.
+    public init(foundationObject value: Any) {
+        let type = type(of: value)
+        if type == String.self, let text = value as? String {
+            self = .string(text)
+        } else if type == Bool.self, let flag = value as? Bool {
+            self = .bool(flag)
+        } else if let integer = value as? any BinaryInteger, type != Bool.self {
+            self = .number(Double(integer))
+        } else if type == Double.self || type == Float.self, let number = value as? any BinaryFloatingPoint {
+            self = .number(Double(number))
+        } else if value is NSNull {
+            self = .null
+        } else if let object = value as? [String: Any] {
+            self = .object(object.mapValues { JSONValue(foundationObject: $0) })
+        } else if let array = value as? [Any] {
+            self = .array(array.map { JSONValue(foundationObject: $0) })
+        } else if let number = value as? NSNumber {
+            self = .number(number.doubleValue)
+        } else if Mirror(reflecting: value).displayStyle == .optional {
+            self = Mirror(reflecting: value).children.first.map { JSONValue(foundationObject: $0.value) } ?? .null
+        } else {
+            self = .string(String(describing: value))
+        }
     }
 }
 
@@ -273,7 +309,9 @@ private struct JSONReader {
 }
 
 private enum JSONWriter {
-    static func write(_ value: JSONValue, into output: inout String) {
+    /// Writes `value`; `indent` is the current level's indentation when pretty-printing, `nil`
+    /// for the compact form.
+    static func write(_ value: JSONValue, into output: inout String, indent: Int?) {
         switch value {
         case .null: output += "null"
         case .bool(let flag): output += flag ? "true" : "false"
@@ -287,21 +325,46 @@ private enum JSONWriter {
             }
         case .string(let text): writeString(text, into: &output)
         case .array(let items):
-            output += "["
+            guard let indent, !items.isEmpty else {
+                output += "["
+                for (index, item) in items.enumerated() {
+                    if index > 0 { output += "," }
+                    write(item, into: &output, indent: nil)
+                }
+                output += "]"
+                return
+            }
+            let inner = String(repeating: " ", count: indent + 2)
+            output += "[\n"
             for (index, item) in items.enumerated() {
-                if index > 0 { output += "," }
-                write(item, into: &output)
+                output += inner
+                write(item, into: &output, indent: indent + 2)
+                output += index == items.count - 1 ? "\n" : ",\n"
             }
-            output += "]"
+            output += String(repeating: " ", count: indent) + "]"
         case .object(let members):
-            output += "{"
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
-                writeString(key, into: &output)
-                output += ":"
-                write(members[key] ?? .null, into: &output)
+            let keys = members.keys.sorted()
+            guard let indent, !keys.isEmpty else {
+                output += "{"
+                for (index, key) in keys.enumerated() {
+                    if index > 0 { output += "," }
+                    writeString(key, into: &output)
+                    output += ":"
+                    write(members[key] ?? .null, into: &output, indent: nil)
+                }
+                output += "}"
+                return
             }
-            output += "}"
+            let inner = String(repeating: " ", count: indent + 2)
+            output += "{\n"
+            for (index, key) in keys.enumerated() {
+                output += inner
+                writeString(key, into: &output)
+                output += " : "
+                write(members[key] ?? .null, into: &output, indent: indent + 2)
+                output += index == keys.count - 1 ? "\n" : ",\n"
+            }
+            output += String(repeating: " ", count: indent) + "}"
         }
     }
 

@@ -3,12 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-/// Wall-clock milliseconds since 1970, the unit of every `*_at_ms` column.
-enum RuntimeClock {
-    static func milliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+/// Wall-clock milliseconds since 1970 (the unit of every `*_at_ms` column), the timestamps and the
+/// ids of transcript events.
+public enum RuntimeClock {
+    /// Milliseconds since 1970.
+    public static func milliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// ISO 8601 in UTC with milliseconds (`2026-11-25T17:04:24.123Z`), as transcript events carry it.
-    static func iso8601(milliseconds: Int64) -> String {
+    public static func iso8601(milliseconds: Int64) -> String {
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -22,5 +24,5 @@ enum RuntimeClock {
     }
 
     /// A new lowercase UUID.
-    static func uuid() -> String { UUID().uuidString.lowercased() }
+    public static func uuid() -> String { UUID().uuidString.lowercased() }
 }
