@@ -451,7 +451,7 @@ final class FuseBenchRun {
 }
 
 /// Everything a `fuse` run produced.
-struct FuseBenchReport: Codable {
+struct FuseBenchReport: Codable, JSONReport {
     var command: String
     var date: String
     var machine: MachineInfo
@@ -464,11 +464,7 @@ struct FuseBenchReport: Codable {
     var totalSeconds: Double
 
     func text() -> String {
-        var lines: [String] = []
-        lines.append("openclaw-bench fuse: \(date)")
-        lines.append("command: \(command)")
-        lines.append("source:  \(machine.sourceRevision) (git HEAD of the package at run time)")
-        lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
+        var lines = ReportText.header("fuse", date: date, command: command, machine: machine)
         lines.append("disk:    \(machine.filesystem)   (native tree, state database and mount point in the same directory)")
         lines.append("mount:   \(mount.procMounts) (mounted in \(String(format: "%.2f", mount.mountSeconds)) s, pid \(mount.mountPID.map(String.init) ?? "?"))")
         lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode) (\(machine.journalReason))")
@@ -480,33 +476,12 @@ struct FuseBenchReport: Codable {
                      + "\(configuration.repetitions) timed runs after 1 untimed run of each side, native and FUSE runs alternating; "
                      + "cold figures the median of \(configuration.coldRepetitions) runs, each after dropping the caches.")
         lines.append("ratios:  time rows FUSE/native time (<= 1.3 meets the walk goal); throughput rows FUSE/native throughput (>= 0.6 meets the read goal).")
-        lines.append("")
-        lines.append("| # | workload | FUSE | native | ratio | goal | met |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for (index, row) in rows.enumerated() {
-            lines.append("| \(index + 1) | \(row.workload) | \(row.fuse) | \(row.native) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
-        }
-        lines.append("")
-        let goals = rows.filter { $0.met != nil }
-        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
-        var allNotes = notes
+        var reportNotes = notes
         if mount.mountPeakKiB >= 0 {
-            allNotes.append("the mount process at the end of the run: peak RSS \(Format.mebibytes(kib: mount.mountPeakKiB)), RSS \(Format.mebibytes(kib: mount.mountRSSKiB)).")
+            reportNotes.append("the mount process at the end of the run: peak RSS \(Format.mebibytes(kib: mount.mountPeakKiB)), RSS \(Format.mebibytes(kib: mount.mountRSSKiB)).")
         }
-        allNotes += rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
-        if !allNotes.isEmpty {
-            lines.append("")
-            lines.append("notes:")
-            for note in allNotes { lines.append("- " + note) }
-        }
-        lines.append("")
-        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        lines += ReportText.table(rows, columns: ("FUSE", "native"), cells: { ($0.fuse, $0.native) }, notes: reportNotes, totalSeconds: totalSeconds)
         return lines.joined(separator: "\n")
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }

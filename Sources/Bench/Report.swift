@@ -27,11 +27,61 @@ struct ResultRow: Codable, TableRow {
 
 }
 
-/// What the two results tables (`vfs`, `fuse`) render the same way.
+/// What the results tables (`vfs`, `fuse`, `runtime`) render the same way.
 protocol TableRow {
+    var workload: String { get }
     var ratio: Double? { get }
     var ratioMeaning: String { get }
+    var goal: String { get }
     var met: Bool? { get }
+    var notes: [String] { get }
+}
+
+/// A report printed as JSON with `--json`.
+protocol JSONReport: Encodable {}
+
+extension JSONReport {
+    /// The report as indented JSON, keys sorted.
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// The parts every report prints alike.
+enum ReportText {
+    /// Title, command, source revision and machine.
+    static func header(_ benchmark: String, date: String, command: String, machine: MachineInfo) -> [String] {
+        [
+            "openclaw-bench \(benchmark): \(date)",
+            "command: \(command)",
+            "source:  \(machine.sourceRevision) (git HEAD of the package at run time)",
+            "machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)",
+        ]
+    }
+
+    /// The Markdown table (`columns` name the two measured sides; `cells` gives their figures),
+    /// the goals met, the notes (`notes` first, then each row's, numbered) and the run time.
+    static func table<Row: TableRow>(_ rows: [Row], columns: (String, String), cells: (Row) -> (String, String), notes: [String], totalSeconds: Double) -> [String] {
+        var lines = ["", "| # | workload | \(columns.0) | \(columns.1) | ratio | goal | met |", "|---|---|---|---|---|---|---|"]
+        for (index, row) in rows.enumerated() {
+            let (first, second) = cells(row)
+            lines.append("| \(index + 1) | \(row.workload) | \(first) | \(second) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
+        }
+        lines.append("")
+        let goals = rows.filter { $0.met != nil }
+        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
+        let allNotes = notes + rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
+        if !allNotes.isEmpty {
+            lines.append("")
+            lines.append("notes:")
+            for note in allNotes { lines.append("- " + note) }
+        }
+        lines.append("")
+        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        return lines
+    }
 }
 
 extension TableRow {
@@ -91,7 +141,7 @@ struct MachineInfo: Codable {
 }
 
 /// Everything a run produced.
-struct BenchReport: Codable {
+struct BenchReport: Codable, JSONReport {
     var command: String
     var date: String
     var machine: MachineInfo
@@ -102,11 +152,7 @@ struct BenchReport: Codable {
 
     /// The human-readable report: a header, the Markdown table, the notes.
     func text() -> String {
-        var lines: [String] = []
-        lines.append("openclaw-bench vfs: \(date)")
-        lines.append("command: \(command)")
-        lines.append("source:  \(machine.sourceRevision) (git HEAD of the package at run time)")
-        lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
+        var lines = ReportText.header("vfs", date: date, command: command, machine: machine)
         lines.append("disk:    \(machine.filesystem)   (state database and native files in the same directory)")
         lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode), synchronous=\(machine.synchronous) (\(machine.journalReason))")
         lines.append("load:    \(machine.loadAverage)")
@@ -114,29 +160,8 @@ struct BenchReport: Codable {
                      + "(\(configuration.largeRepetitions) for the \(configuration.largeMiB) MiB file); VFS and native run the same work in this process.")
         lines.append("ratios:  time rows are native/VFS time and throughput rows VFS/native throughput: > 1 means the VFS is faster. "
                      + "Scaling rows are big/small time: 1.00 means no slowdown.")
-        lines.append("")
-        lines.append("| # | workload | VFS | native | ratio | goal | met |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for (index, row) in rows.enumerated() {
-            lines.append("| \(index + 1) | \(row.workload) | \(row.vfs) | \(row.native) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
-        }
-        lines.append("")
-        let goals = rows.filter { $0.met != nil }
-        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
-        let rowNotes = rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
-        if !rowNotes.isEmpty || !notes.isEmpty {
-            lines.append("")
-            lines.append("notes:")
-            for note in notes + rowNotes { lines.append("- " + note) }
-        }
-        lines.append("")
-        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        lines += ReportText.table(rows, columns: ("VFS", "native"), cells: { ($0.vfs, $0.native) }, notes: notes, totalSeconds: totalSeconds)
         return lines.joined(separator: "\n")
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }

@@ -131,7 +131,7 @@ struct RuntimeResultRow: Codable, TableRow {
 }
 
 /// Everything a `runtime` run produced.
-struct RuntimeBenchReport: Codable {
+struct RuntimeBenchReport: Codable, JSONReport {
     var command: String
     var date: String
     var machine: MachineInfo
@@ -141,11 +141,7 @@ struct RuntimeBenchReport: Codable {
     var totalSeconds: Double
 
     func text() -> String {
-        var lines: [String] = []
-        lines.append("openclaw-bench runtime: \(date)")
-        lines.append("command: \(command)")
-        lines.append("source:  \(machine.sourceRevision) (git HEAD of the package at run time)")
-        lines.append("machine: \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.memory) RAM, kernel \(machine.kernel)")
+        var lines = ReportText.header("runtime", date: date, command: command, machine: machine)
         lines.append("disk:    \(machine.filesystem)   (state directories and legacy files in the same directory)")
         lines.append("sqlite:  \(machine.sqliteVersion), journal_mode=\(machine.journalMode), synchronous=\(machine.synchronous) (\(machine.journalReason))")
         lines.append("load:    \(machine.loadAverage)")
@@ -153,31 +149,10 @@ struct RuntimeBenchReport: Codable {
                      + "openclaw and the alternative do the same work in this process (turn rows: the two sides alternate).")
         lines.append("ratios:  throughput rows openclaw/alternative rate, time rows alternative/openclaw time: > 1 means openclaw is faster. "
                      + "Turn rows are run/direct time; the overhead per turn is the difference.")
-        lines.append("")
-        lines.append("| # | workload | openclaw | alternative | ratio | goal | met |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for (index, row) in rows.enumerated() {
-            lines.append("| \(index + 1) | \(row.workload) | \(row.openclaw) | \(row.alternative) | \(row.ratioText) | \(row.goal) | \(row.metText) |")
-        }
-        lines.append("")
-        let goals = rows.filter { $0.met != nil }
-        lines.append("goals met: \(goals.filter { $0.met == true }.count) of \(goals.count)")
-        let rowNotes = rows.enumerated().flatMap { index, row in row.notes.map { "[\(index + 1)] \($0)" } }
-        if !rowNotes.isEmpty || !notes.isEmpty {
-            lines.append("")
-            lines.append("notes:")
-            for note in notes + rowNotes { lines.append("- " + note) }
-        }
-        lines.append("")
-        lines.append(String(format: "total run time: %.0f s", totalSeconds))
+        lines += ReportText.table(rows, columns: ("openclaw", "alternative"), cells: { ($0.openclaw, $0.alternative) }, notes: notes, totalSeconds: totalSeconds)
         return lines.joined(separator: "\n")
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }
 
 /// One run of `openclaw-bench runtime`: its directories, the results.
