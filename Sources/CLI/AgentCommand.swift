@@ -106,7 +106,8 @@ final class LockedFlag: @unchecked Sendable {
     func set(_ value: Bool) { lock.withLock { stored = value } }
 }
 
-/// Calls `action` on SIGINT or SIGTERM instead of dying, so a run can record its abort.
+/// Calls `action` on the first SIGINT or SIGTERM instead of dying, so a run can record its abort;
+/// a second signal has its default effect.
 final class InterruptHandler: @unchecked Sendable {
     // @unchecked: the sources are created in init and only cancelled afterwards.
     private var sources: [any DispatchSourceSignal] = []
@@ -115,7 +116,11 @@ final class InterruptHandler: @unchecked Sendable {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: action)
+            // The first signal aborts the run (recorded); a second one ends the process at once.
+            source.setEventHandler {
+                action()
+                signal(signalNumber, SIG_DFL)
+            }
             source.resume()
             sources.append(source)
         }

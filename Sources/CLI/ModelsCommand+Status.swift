@@ -81,7 +81,7 @@ extension ModelsCommand {
                     rows.append(["label": skip.label, "status": skip.reason, "detail": skip.detail])
                     text += "  \(skip.label)\t\(skip.reason)\t\(skip.detail)\n"
                 }
-                if usable.isEmpty { text += "  no credentials: set \(envPrefix(provider.id))_API_KEY or run `openclaw models auth paste-token --provider \(provider.id)`\n" }
+                if usable.isEmpty { text += "  no credentials: set \(RuntimeEnvironment.prefix(of: provider.id))_API_KEY or run `openclaw models auth paste-token --provider \(provider.id) --type api_key`\n" }
                 if probe, !anyWorks { probeFailed = true }
                 providerObjects.append(["id": provider.id, "api": provider.api.rawValue, "baseUrl": provider.baseURL, "status": status, "credentials": rows])
             }
@@ -96,8 +96,5 @@ extension ModelsCommand {
             if check, expiring { throw ExitCode(2) }
         }
 
-        private func envPrefix(_ provider: String) -> String {
-            provider == "google" ? "GEMINI" : String(provider.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
-        }
     }
 }

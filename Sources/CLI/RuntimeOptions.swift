@@ -44,11 +44,7 @@ extension AgentRuntimeError {
 enum RuntimeFormatting {
     /// `2026-11-25 17:04:24` (UTC) from milliseconds.
     static func time(_ milliseconds: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        String(RuntimeClock.iso8601(milliseconds: milliseconds).prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
 
     static func session(_ summary: SessionSummary, agentDatabase: String) -> [String: Any] {

@@ -2,6 +2,7 @@ import AgentRuntime
 import ArgumentParser
 import Foundation
 import StateStore
+import Storage
 
 /// `openclaw sessions`: sessions and transcripts.
 struct SessionsCommand: ParsableCommand {
@@ -14,7 +15,9 @@ struct SessionsCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List sessions, most recently active first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List sessions, most recently active first.",
+            discussion: "Databases are opened read-only. With --all-agents an agent whose database cannot be read is reported on standard error (and under \"skipped\" in JSON) and the others are listed; --limit then applies to the merged list.")
 
         @OptionGroup var options: AgentOptions
         @Flag(name: .long, help: "Sessions of every agent.") var allAgents = false
@@ -29,12 +32,21 @@ struct SessionsCommand: ParsableCommand {
             let state = options.stateOptions.directory()
             let agents = allAgents ? state.agentDatabasesOnDisk().map(\.agent) : [try options.agentID()]
             var rows: [(SessionSummary, String)] = []
+            var skipped: [[String: Any]] = []
             for agent in agents {
-                let runtime = try AgentRuntime.open(state: state, agent: agent)
-                rows += try runtime.sessions.list(limit: limit).map { ($0, runtime.agentDatabase.path) }
+                do {
+                    rows += try Self.sessions(of: agent, in: state, limit: limit)
+                } catch {
+                    guard allAgents else { throw error }
+                    let message = (error as? AgentRuntimeError)?.message ?? "\(error)"
+                    Output.error("openclaw: skipped agent \(agent): \(message)")
+                    skipped.append(["agentId": agent.value, "error": message])
+                }
             }
+            rows.sort { ($0.0.updatedAtMilliseconds, $1.0.key.value) > ($1.0.updatedAtMilliseconds, $0.0.key.value) }
+            if let limit { rows = Array(rows.prefix(limit)) }
             if output.json {
-                Output.json(["sessions": rows.map { RuntimeFormatting.session($0.0, agentDatabase: $0.1) }, "count": rows.count])
+                Output.json(["sessions": rows.map { RuntimeFormatting.session($0.0, agentDatabase: $0.1) }, "count": rows.count, "skipped": skipped])
                 return
             }
             if rows.isEmpty {
@@ -46,6 +58,23 @@ struct SessionsCommand: ParsableCommand {
                 text += "\(summary.key.value)\t\(summary.sessionID)\t\(summary.frontier.eventCount) events\t\(RuntimeFormatting.time(summary.updatedAtMilliseconds))\t\(summary.model ?? "-")\n"
             }
             Output.write(text)
+        }
+
+        /// The sessions of one agent, read through a read-only open of its database (nothing is
+        /// created, migrated or registered). An agent without a database or without sessions has none.
+        static func sessions(of agent: AgentID, in state: StateDirectory, limit: Int?) throws -> [(SessionSummary, String)] {
+            let path = state.agentDatabasePath(agent)
+            guard FileManager.default.fileExists(atPath: path) else { return [] }
+            var options = state.options
+            options.readOnly = true
+            do {
+                let database = try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: options)
+                defer { try? database.close() }
+                guard try database.schemaVersions().components[RuntimeSchema.agent.name] != nil else { return [] }
+                return try SessionStore(database: database, agent: agent).list(limit: limit).map { ($0, path) }
+            } catch {
+                throw AgentRuntimeError.wrap(error)
+            }
         }
     }
 

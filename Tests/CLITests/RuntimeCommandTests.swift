@@ -148,10 +148,30 @@ import Glibc
             #expect(run.status == 1)
             #expect(run.stderr.contains("FAKE_API_KEY"), "\(run.stderr)")
             #expect(fixture.fake.requests.isEmpty)
+            // A run that cannot start writes no message to replay later.
             let events = try RuntimeFixture.events(try await fixture.json(["sessions", "show", "main", "--json"]))
-            #expect(events.last?.type == "run_end")
-            #expect(events.last?.event["status"] as? String == "failed")
-            #expect((events.last?.event["error"] as? [String: Any])?["code"] as? String == "missing_credentials")
+            #expect(events.map(\.type) == ["session"])
+        }
+    }
+
+    @Test func listingAllAgentsSkipsAnUnreadableDatabaseAndMergesTheRest() async throws {
+        try await RuntimeFixture.with(.openAICompletions) { fixture in
+            fixture.fake.enqueue(.text("one"), .text("two"))
+            #expect(try await fixture.run(["agent", "-m", "a"], environment: RuntimeFixture.keyEnvironment).status == 0)
+            #expect(try await fixture.run(["agent", "-m", "b", "--agent", "ops", "--session", "work"], environment: RuntimeFixture.keyEnvironment).status == 0)
+            try FileManager.default.createDirectory(atPath: fixture.state + "/agents/bad/agent", withIntermediateDirectories: true)
+            try Data("not a database, not at all".utf8).write(to: URL(fileURLWithPath: fixture.state + "/agents/bad/agent/openclaw-agent.sqlite"))
+            let listed = try await fixture.run(["sessions", "list", "--all-agents", "--json"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(listed.stderr.contains("skipped agent bad"))
+            let document = try #require(try listed.json() as? [String: Any])
+            let keys = (document["sessions"] as? [[String: Any]])?.compactMap { $0["key"] as? String }
+            #expect(keys == ["agent:ops:work", "agent:main:main"], "merged, most recent first")
+            #expect((document["skipped"] as? [[String: Any]])?.first?["agentId"] as? String == "bad")
+            let limited = try await fixture.json(["sessions", "list", "--all-agents", "--limit", "1", "--json"])
+            #expect((limited["sessions"] as? [[String: Any]])?.count == 1, "the limit applies to the merged list")
+            let bad = try await fixture.run(["sessions", "list", "--agent", "bad"])
+            #expect(bad.status == 65, "one unusable database alone is an error: \(bad.stderr)")
         }
     }
 
@@ -442,7 +462,12 @@ import Glibc
     @Test func doctorOnAFreshStateReportsSoundDatabases() async throws {
         let directory = TemporaryDirectory()
         let cli = CLIRunner(state: directory.path + "/state")
-        #expect(try await RuntimeFixture.run(cli, ["sessions", "list"]).status == 0)
+        // A brand-new state root is healthy too (doctor creates nothing), with a note.
+        let empty = try await RuntimeFixture.run(cli, ["doctor", "--json"])
+        #expect(empty.status == 0, "\(empty.stdout)\(empty.stderr)")
+        #expect((try empty.json() as? [String: Any])?["notes"] as? [String] != [])
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/state/state/openclaw.sqlite"))
+        #expect(try await RuntimeFixture.run(cli, ["models", "list"]).status == 0, "any runtime command creates the databases")
         let doctor = try await RuntimeFixture.run(cli, ["doctor", "--json"])
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
         let report = try #require(try doctor.json() as? [String: Any])

@@ -88,3 +88,35 @@ import Testing
         #expect(report.databases[0].components["runtime-global"] == 1)
     }
 }
+
+@Suite struct DoctorMergeTests {
+    @Test func anImportNeverReplacesNewerStateOrDropsEvents() throws {
+        let directory = TemporaryDirectory()
+        let state = StateDirectory(root: directory.path)
+        let runtime = try AgentRuntime.open(state: state, agent: .main, environment: RuntimeEnvironment(variables: [:]))
+        let current = try runtime.sessions.openSession(.main(.main))
+        try runtime.authProfiles.save(try AuthProfile(id: "openai:default", provider: "openai", credential: .apiKey(key: "sk-pasted-aaaaaaaaaaaa", keyRef: nil)))
+        try directory.write("agents/main/agent/auth.json", #"{"openai":{"apiKey":"sk-legacy-aaaaaaaaaaaa"},"mistral":{"apiKey":"m-legacy-aaaaaaaa"}}"#)
+        try directory.write("agents/main/sessions/sessions.json", #"{"main":{"sessionId":"old-1","updatedAt":1}}"#)
+        try directory.write("agents/main/sessions/old-1.jsonl", #"{"type":"message","id":"o1","message":{"role":"user","content":[{"type":"text","text":"old"}]}}"# + "\n")
+        let report = Doctor(state: state).fix()
+        #expect(report.isHealthy, "\(report.imports)")
+        #expect(try runtime.sessions.session(.main(.main))?.sessionID == current.sessionID, "the key in use keeps its current session")
+        #expect(try runtime.sessions.windows(.main(.main)).map(\.sessionID).contains("old-1"))
+        #expect(try runtime.sessions.events("old-1").count == 2)
+        let profiles = try runtime.authProfiles.profiles()
+        #expect(profiles.first { $0.id == "openai:default" }?.credential == .apiKey(key: "sk-pasted-aaaaaaaaaaaa", keyRef: nil), "the pasted key wins")
+        #expect(profiles.contains { $0.id == "mistral:default" })
+        #expect(report.imports.contains { $0.message?.contains("kept the stored profile(s) openai:default") == true })
+
+        // The same session id written again by the old tool with a new event: kept, not deleted.
+        try directory.write("agents/main/sessions/old-1.jsonl", """
+            {"type":"message","id":"o1","message":{"role":"user","content":[{"type":"text","text":"old"}]}}
+            {"type":"message","id":"o2","message":{"role":"user","content":[{"type":"text","text":"newer"}]}}
+
+            """)
+        let again = Doctor(state: state).fix()
+        #expect(again.imports.map(\.status) == ["failed"])
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/agents/main/sessions/old-1.jsonl"))
+    }
+}

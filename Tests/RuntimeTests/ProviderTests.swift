@@ -76,6 +76,7 @@ import Testing
         #expect(fixture.fake.requestCount == 2)
         do {
             _ = try await invoker.complete(Self.request, provider: provider, credentials: [credential("key-one-aaaaaaaa"), credential("key-two-aaaaaaaa")]) { _ in }
+            Issue.record("expected every key to be rate-limited")
         } catch let error as AgentRuntimeError {
             #expect(error.code == .rateLimited)
             #expect(error.httpStatus == 429)

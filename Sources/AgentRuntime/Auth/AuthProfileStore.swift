@@ -137,7 +137,12 @@ public final class AuthProfileStore: Sendable {
         }
         var result: [String: AuthProfile] = [:]
         for (id, value) in document["profiles"]?.objectValue ?? [:] {
-            result[id] = try AuthProfile.parse(id: id, value)
+            do {
+                result[id] = try AuthProfile.parse(id: id, value)
+            } catch let error as AgentRuntimeError {
+                // Stored data, not the caller's input: a storage problem, not a usage error.
+                throw AgentRuntimeError(.storage, "the stored auth profile store is invalid: \(error.message); fix it with `openclaw models auth rm \(id)`")
+            }
         }
         return result
     }

@@ -43,7 +43,7 @@ public struct RuntimeEnvironment: Sendable {
 
     /// The environment-variable prefix of a provider: uppercase, other characters as `_`;
     /// Google's is `GEMINI`.
-    static func prefix(of provider: String) -> String {
+    public static func prefix(of provider: String) -> String {
         if provider == "google" { return "GEMINI" }
         return String(provider.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }

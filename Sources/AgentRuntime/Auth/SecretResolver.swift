@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Resolves ``SecretRef``s: environment variables, files and programs.
 struct SecretResolver: Sendable {
@@ -53,7 +56,8 @@ struct SecretResolver: Sendable {
         }
         let waitSeconds = Double(execTimeout.components.seconds)
         if collected.wait(timeout: .now() + waitSeconds) == .timedOut || ContinuousClock.now > deadline {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw AgentRuntimeError(.secretUnavailable, "secret program \(program) did not finish within \(execTimeout)")
         }
         data = box.data

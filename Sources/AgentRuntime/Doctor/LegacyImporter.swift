@@ -96,14 +96,19 @@ struct LegacyImporter {
             if try alreadyImported(file) {
                 return LegacyImportResult(source: source, status: "already_imported", items: 0, removedFiles: try remove([file]), message: nil)
             }
-            let profiles = try source.kind == "auth.json" ? Self.flatProfiles(file.data, path: file.path) : Self.canonicalProfiles(file.data, path: file.path)
+            let legacy = try source.kind == "auth.json" ? Self.flatProfiles(file.data, path: file.path) : Self.canonicalProfiles(file.data, path: file.path)
+            // A profile stored since (a pasted token) wins over the legacy file's.
+            let existing = Dictionary(uniqueKeysWithValues: try runtime.authProfiles.profiles().map { ($0.id, $0) })
+            let profiles = legacy.filter { existing[$0.id] == nil }
+            let kept = legacy.filter { existing[$0.id] != nil && existing[$0.id] != $0 }.map(\.id)
             try runtime.agentDatabase.immediate { db in try runtime.authProfiles.merge(db, profiles) }
             let stored = try runtime.authProfiles.profiles()
             for profile in profiles where !stored.contains(profile) {
                 throw AgentRuntimeError(.storage, "verification failed: profile \(profile.id) was not stored as imported")
             }
             try record([file], kind: source.kind, agent: agent.value, runID: runID, items: profiles.count)
-            return LegacyImportResult(source: source, status: "imported", items: profiles.count, removedFiles: try remove([file]), message: nil)
+            return LegacyImportResult(source: source, status: "imported", items: profiles.count, removedFiles: try remove([file]),
+                                      message: kept.isEmpty ? nil : "kept the stored profile(s) \(kept.joined(separator: ", ")) over the legacy file's")
         default:
             return try importSessions(source, runtime: runtime, runID: runID)
         }
@@ -177,36 +182,49 @@ struct LegacyImporter {
             return LegacyImportResult(source: source, status: "already_imported", items: 0, removedFiles: try remove(files), message: nil)
         }
         let sessions = runtime.sessions
-        var imported = 0
         var eventCount = 0
-        try runtime.agentDatabase.immediate { db in
+        var notes: [String] = []
+        let inserted: [(sessionID: String, events: Int)] = try runtime.agentDatabase.immediate { db in
+            var inserted: [(String, Int)] = []
             for item in plan {
-                if try sessions.hasSession(db, id: item.sessionID) { continue }
+                if try sessions.hasSession(db, id: item.sessionID) {
+                    // Imported before (or the same id in use): every event of the file must be
+                    // there, or the file is kept rather than removed with events never imported.
+                    let stored = Set(try String.fetchAll(db, sql: "SELECT event_id FROM transcript_events WHERE session_id = ?", arguments: [item.sessionID]))
+                    let missing = item.events.filter { event in event["id"]?.stringValue.map { !stored.contains($0) } ?? true }
+                    guard missing.isEmpty else {
+                        throw AgentRuntimeError(.invalidArgument, "session \(item.sessionID) exists already without \(missing.count) event(s) of \(source.path)'s transcript; nothing was imported and the files are kept")
+                    }
+                    continue
+                }
                 let now = RuntimeClock.milliseconds()
-                try sessions.importWindow(db, key: item.key, sessionID: item.sessionID)
+                let current = try sessions.importWindow(db, key: item.key, sessionID: item.sessionID)
                 for event in item.events { try sessions.appendImported(db, item.sessionID, event: event, now: now) }
-                if let updated = item.updatedAt { try sessions.setUpdatedAt(db, item.key, milliseconds: updated) }
-                imported += 1
+                if current, let updated = item.updatedAt { try sessions.setUpdatedAt(db, item.key, milliseconds: updated) }
+                if !current { notes.append("\(item.key) was in use: \(item.sessionID) is kept as an earlier session of it") }
+                inserted.append((item.sessionID, item.events.count))
                 eventCount += item.events.count
             }
+            return inserted
         }
-        // Verify: every planned session holds its header plus every event of its transcript.
-        for item in plan {
+        let imported = inserted.count
+        // Verify: every session inserted now holds exactly its header and its transcript's events.
+        for item in inserted {
             let frontier = try sessions.frontier(item.sessionID)
-            guard frontier.eventCount >= Int64(item.events.count + 1) else {
-                throw AgentRuntimeError(.storage, "verification failed: session \(item.sessionID) has \(frontier.eventCount) events, expected \(item.events.count + 1)")
+            guard frontier.eventCount == Int64(item.events + 1) else {
+                throw AgentRuntimeError(.storage, "verification failed: session \(item.sessionID) has \(frontier.eventCount) events, expected \(item.events + 1)")
             }
         }
         try record(files, kind: "sessions", agent: runtime.agent.value, runID: runID, items: imported)
         return LegacyImportResult(source: source, status: "imported", items: imported, removedFiles: try remove(files),
-                                  message: "\(imported) session(s), \(eventCount) event(s)")
+                                  message: (["\(imported) session(s), \(eventCount) event(s)"] + notes).joined(separator: "; "))
     }
 
     /// The events of a JSONL transcript, without its header line.
     static func events(_ file: SourceFile) throws -> [[String: JSONValue]] {
         guard let text = String(data: file.data, encoding: .utf8) else { throw AgentRuntimeError(.invalidArgument, "\(file.path) is not UTF-8") }
         var events: [[String: JSONValue]] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.split(text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard let object = (try? JSONValue.parse(trimmed))?.objectValue else {

@@ -37,6 +37,8 @@ extension AgentRuntime {
         var stream: Bool
         var idempotencyKey: String?
         var runID = RuntimeClock.uuid()
+        /// Credentials already resolved by the parent run (a subagent reuses them).
+        var credentials: [Credential]?
     }
 
     func runLoop(_ context: RunContext, message: String, onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async throws -> AgentRunResult {
@@ -44,10 +46,14 @@ extension AgentRuntime {
         let session = try sessions.openSession(context.key)
         let sessionID = session.sessionID
         let history = Self.history(from: try sessions.events(sessionID, types: ["message"]))
-        let credentials = try self.credentials(provider: provider.id, model: model.id).usable
-        let secrets = credentials.map(\.secret)
-        // Every event is stored with the run's credentials and secret-shaped tokens redacted
-        // (the model still sees what it was sent).
+        let credentials = try context.credentials ?? self.credentials(provider: provider.id, model: model.id).usable
+        // Nothing is written for a run that cannot start: no user message to replay later.
+        guard !credentials.isEmpty else { throw ModelInvoker.missingCredentials(provider) }
+        var context = context
+        context.credentials = credentials
+        let secrets = try knownSecrets(credentials)
+        // Every event is stored with every known secret and secret-shaped tokens redacted (the
+        // model still sees what it was sent).
         @discardableResult
         func record(_ draft: TranscriptEventDraft) throws -> AppendedEvent {
             var draft = draft
@@ -58,7 +64,18 @@ extension AgentRuntime {
             type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(message)]]]],
             idempotencyKey: context.idempotencyKey))
         if user.deduplicated {
-            throw AgentRuntimeError(.alreadyExists, "a message with idempotency key \(context.idempotencyKey ?? "") was already accepted (event \(user.seq)); not running it again")
+            // A repeated request: refused if that message was answered; run again (without a
+            // second copy of the message) if its run failed, was aborted or was killed.
+            // The runs of that message end before the next user message; the last one counts.
+            var end: TranscriptEvent?
+            for event in try sessions.events(sessionID, after: user.seq, types: ["message", "run_end"]) {
+                if event.type == "message", event.json["message"]?["role"] == "user" { break }
+                if event.type == "run_end" { end = event }
+            }
+            if end == nil || end?.json["status"] == "completed" {
+                let state = end == nil ? "is still running or was interrupted before it started" : "was answered"
+                throw AgentRuntimeError(.alreadyExists, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) \(state); not running it again")
+            }
         }
         let runID = context.runID
         try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: [
@@ -72,7 +89,11 @@ extension AgentRuntime {
         let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: (try? skills.list()) ?? [],
                                         canSpawn: canSpawn, attachmentNote: context.attachmentNote)
         let definitions = WorkspaceTools.definitions + (canSpawn ? [SubagentSpawner.definition] : [])
-        var messages = history + [.user(message)]
+        // On a rerun the message is already in the history, where it was first written.
+        var messages = user.deduplicated ? history : history + [.user(message)]
+        // The profile that last worked, recorded once per run rather than per turn.
+        var workedProfile: String?
+        defer { if let workedProfile { try? authProfiles.recordSuccess(profileID: workedProfile, provider: provider.id) } }
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
@@ -93,7 +114,7 @@ extension AgentRuntime {
                     onEvent(.text(text))
                 })
                 streamed.withLock { $0 = "" }
-                if let id = outcome.credential.profileID { try? authProfiles.recordSuccess(profileID: id, provider: provider.id) }
+                if let id = outcome.credential.profileID { workedProfile = id }
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
                 usage = usage + response.usage
@@ -144,6 +165,27 @@ extension AgentRuntime {
         }
     }
 
+    /// Every secret this agent knows: the run's credentials, every stored profile's inline secret
+    /// and every environment value whose name says key, token or secret. Transcripts never hold them.
+    func knownSecrets(_ credentials: [Credential]) throws -> [String] {
+        var secrets = Set(credentials.map(\.secret))
+        for profile in try authProfiles.profiles() {
+            switch profile.credential {
+            case .apiKey(let key?, _): secrets.insert(key)
+            case .token(let token?, _, _): secrets.insert(token)
+            case .oauth(let access, let refresh, _):
+                secrets.insert(access)
+                if let refresh { secrets.insert(refresh) }
+            default: break
+            }
+        }
+        for (name, value) in environment.variables where value.count >= 8 {
+            let upper = name.uppercased()
+            if upper.contains("KEY") || upper.contains("TOKEN") || upper.contains("SECRET") || upper.contains("PASSWORD") { secrets.insert(value) }
+        }
+        return secrets.sorted { $0.count > $1.count }
+    }
+
     private static func assistantEvent(_ response: ModelResponse, reference: ModelReference, credential: Credential) -> TranscriptEventDraft {
         var content: [JSONValue] = []
         if !response.text.isEmpty { content.append(["type": "text", "text": .string(response.text)]) }
@@ -186,7 +228,9 @@ extension AgentRuntime {
                     let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
                     return ToolCall(id: id, name: name, argumentsJSON: arguments)
                 }
-                messages.append(.assistant(text: text, toolCalls: calls))
+                // An empty answer (a content filter, a length cut) carries nothing and some
+                // providers refuse it in a history.
+                if !text.isEmpty || !calls.isEmpty { messages.append(.assistant(text: text, toolCalls: calls)) }
                 pending = calls.map { ($0.id, $0.name) }
             case "toolResult":
                 guard let id = message["toolCallId"]?.stringValue, let index = pending.firstIndex(where: { $0.id == id }) else { continue }

@@ -11,28 +11,27 @@ struct ModelInvoker: Sendable {
     struct Outcome: Sendable {
         var response: ModelResponse
         var credential: Credential
-        /// Credentials that were rate-limited before this one worked.
-        var rateLimited: [Credential]
+    }
+
+    /// The error for a provider without any usable credential, saying how to add one.
+    static func missingCredentials(_ provider: ModelProviderConfiguration) -> AgentRuntimeError {
+        let prefix = RuntimeEnvironment.prefix(of: provider.id)
+        return AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)': set \(prefix)_API_KEY (in the environment or the .env file of the state directory), or run `openclaw models auth paste-token --provider \(provider.id) --type api_key`")
     }
 
     func complete(_ request: ModelRequest, provider: ModelProviderConfiguration, credentials: [Credential],
                   onRateLimit: @Sendable (Credential) -> Void = { _ in },
                   onText: @escaping @Sendable (String) -> Void) async throws -> Outcome {
-        guard !credentials.isEmpty else {
-            let prefix = RuntimeEnvironment.prefix(of: provider.id)
-            throw AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)': set \(prefix)_API_KEY (in the environment or the .env file of the state directory), or run `openclaw models auth paste-token --provider \(provider.id)`")
-        }
-        var limited: [Credential] = []
+        guard !credentials.isEmpty else { throw Self.missingCredentials(provider) }
         var lastError: AgentRuntimeError?
         for credential in credentials {
             try Task.checkCancellation()
             do {
                 let response = try await client.send(request, provider: provider, credential: credential, onText: onText)
-                return Outcome(response: response, credential: credential, rateLimited: limited)
+                return Outcome(response: response, credential: credential)
             } catch let error as AgentRuntimeError where error.code == .rateLimited {
                 logger.info("rate limited; trying the next credential", metadata: ["provider": .string(provider.id), "credential": .string(credential.label)])
                 onRateLimit(credential)
-                limited.append(credential)
                 lastError = error
             }
         }

@@ -60,7 +60,8 @@ struct ProviderClient: Sendable {
                         var collected = ByteBuffer()
                         for try await var buffer in response.body {
                             activity.withLock { $0 = .now }
-                            if collected.readableBytes < Self.maxErrorBody { collected.writeBuffer(&buffer) }
+                            collected.writeBuffer(&buffer)
+                            if collected.readableBytes >= Self.maxErrorBody { break }
                         }
                         throw Self.httpError(status: Int(response.status.code), body: Data(collected.readableBytesView.prefix(Self.maxErrorBody)),
                                              provider: provider, secrets: [credential.secret])
@@ -107,17 +108,28 @@ struct ProviderClient: Sendable {
         }
     }
 
-    /// Words in an error that mean "rate limited" (the documented list).
+    /// Words in an error that mean "rate limited" (the documented list), matched as whole words.
     static let rateLimitMarkers = [
         "rate_limit", "rate limit", "ratelimit", "429", "quota exceeded", "quota", "resource exhausted", "resource_exhausted",
         "too many requests", "too many concurrent requests", "throttlingexception", "throttled", "concurrency limit reached",
     ]
 
-    /// Whether an error message or status means a rate limit.
+    /// Whether an error message or status means a rate limit: HTTP 429, or a marker standing as a
+    /// word of its own (so `max_tokens 42900` or `quotas.md` do not count).
     static func isRateLimit(status: Int?, message: String) -> Bool {
         if status == 429 { return true }
-        let lowered = message.lowercased()
-        return rateLimitMarkers.contains { lowered.contains($0) }
+        let lowered = Array(message.lowercased().utf8)
+        func isWordByte(_ byte: UInt8) -> Bool { (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) }
+        for marker in rateLimitMarkers.map({ Array($0.utf8) }) where marker.count <= lowered.count {
+            for start in 0...(lowered.count - marker.count) where lowered[start] == marker[0] {
+                guard Array(lowered[start..<(start + marker.count)]) == marker else { continue }
+                let before = start == 0 || !isWordByte(lowered[start - 1])
+                let end = start + marker.count
+                let after = end == lowered.count || !isWordByte(lowered[end])
+                if before && after { return true }
+            }
+        }
+        return false
     }
 
     static func httpError(status: Int, body: Data, provider: ModelProviderConfiguration, secrets: [String]) -> AgentRuntimeError {
@@ -129,7 +141,11 @@ struct ProviderClient: Sendable {
     }
 
     static func classify(_ error: any Error, provider: ModelProviderConfiguration, secrets: [String]) -> AgentRuntimeError {
-        if let error = error as? AgentRuntimeError { return error }
+        if var error = error as? AgentRuntimeError {
+            // Mid-stream errors quote the provider; a proxy may echo the credential.
+            error.message = Redaction.redact(error.message, secrets: secrets)
+            return error
+        }
         if error is CancellationError || Task.isCancelled { return AgentRuntimeError(.aborted, "the run was aborted") }
         if let error = error as? HTTPClientError {
             switch error {

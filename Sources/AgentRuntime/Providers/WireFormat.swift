@@ -47,7 +47,7 @@ enum WireFormat {
             case .user(let text):
                 messages.append(["role": "user", "content": .string(text)])
             case .assistant(let text, let calls):
-                var object: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty ? .null : .string(text)]
+                var object: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
                 if !calls.isEmpty {
                     object["tool_calls"] = .array(calls.map { call in
                         ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.argumentsJSON)]]

@@ -139,13 +139,6 @@ public final class SessionStore: Sendable {
         }
     }
 
-    /// Records the model used by the session.
-    public func setModel(_ key: SessionKey, model: String) throws {
-        try database.immediate { db in
-            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
-        }
-    }
-
     // MARK: Transcripts
 
     /// Appends one event to session `sessionID` in its own transaction.
@@ -254,13 +247,23 @@ public final class SessionStore: Sendable {
         _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: header, parent: .none), now: now)
     }
 
-    /// Creates a window with a given id (importers keep legacy session ids).
-    func importWindow(_ db: Database, key: SessionKey, sessionID: String) throws {
-        let current = try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value])
-        if let current {
-            try db.execute(sql: "UPDATE session_windows SET ended_at_ms = ? WHERE session_id = ?", arguments: [RuntimeClock.milliseconds(), current])
+    /// Creates a window with a given id (importers keep legacy session ids). It becomes the key's
+    /// current session only when the key has none; under a key in use it is kept as an ended,
+    /// earlier window. Returns whether it became current.
+    @discardableResult
+    func importWindow(_ db: Database, key: SessionKey, sessionID: String) throws -> Bool {
+        if try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value]) == nil {
+            try startWindow(db, key: key, previous: nil, reason: "import", note: nil, sessionID: sessionID)
+            return true
         }
-        try startWindow(db, key: key, previous: current, reason: "import", note: nil, sessionID: sessionID)
+        let now = RuntimeClock.milliseconds()
+        try db.execute(sql: """
+            INSERT INTO session_windows (session_id, session_key, reason, created_at_ms, ended_at_ms, updated_at_ms) VALUES (?, ?, 'import', ?, ?, ?)
+            """, arguments: [sessionID, key.value, now, now, now])
+        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: [
+            "version": 1, "agentId": .string(agent.value), "sessionKey": .string(key.value), "reason": "import",
+        ], parent: .none), now: now)
+        return false
     }
 
     /// Appends an imported event as it was written (its `id`, `parentId` and `timestamp` kept; a

@@ -21,8 +21,13 @@ public struct SubagentRunRecord: Sendable, Equatable {
 struct SubagentRunLog: Sendable {
     let database: StateDatabase
 
+    /// Secrets never written to the table (task, label and error are redacted).
+    var secrets: [String] = []
+
     func start(runID: String, agent: String, parentKey: SessionKey, parentSessionID: String, childKey: SessionKey,
                namespace: String, task: String, label: String?, attachments: [PreparedAttachment]) throws {
+        let task = Redaction.redact(task, secrets: secrets)
+        let label = label.map { Redaction.redact($0, secrets: secrets) }
         try database.immediate { db in
             try db.execute(sql: """
                 INSERT INTO subagent_runs (run_id, agent_id, parent_session_key, parent_session_id, child_session_key, namespace, task, label,
@@ -34,6 +39,7 @@ struct SubagentRunLog: Sendable {
     }
 
     func finish(runID: String, childSessionID: String?, status: String, error: String?) throws {
+        let error = error.map { Redaction.redact($0, secrets: secrets) }
         try database.immediate { db in
             try db.execute(sql: """
                 UPDATE subagent_runs SET status = ?, child_session_id = COALESCE(?, child_session_id), error = ?, ended_at_ms = ? WHERE run_id = ?

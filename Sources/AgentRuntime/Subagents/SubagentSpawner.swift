@@ -54,8 +54,10 @@ struct SubagentSpawner: Sendable {
         var details: [String: JSONValue] = ["runId": .string(runID), "childSessionKey": .string(childKey.value), "namespace": .string(namespace),
                                             "attachments": .int(attachments.count)]
         var note: String?
+        var runLog = runtime.runLog
+        runLog.secrets = (try? runtime.knownSecrets(parent.credentials ?? [])) ?? []
         do {
-            try runtime.runLog.start(runID: runID, agent: runtime.agent.value, parentKey: parent.key, parentSessionID: parentSessionID, childKey: childKey,
+            try runLog.start(runID: runID, agent: runtime.agent.value, parentKey: parent.key, parentSessionID: parentSessionID, childKey: childKey,
                                      namespace: namespace, task: task, label: label, attachments: attachments)
             let directory = try seed(attachments, namespace: namespace)
             if let directory {
@@ -65,20 +67,21 @@ struct SubagentSpawner: Sendable {
                 _ = try runtime.fileSystem.createNamespace(namespace)
             }
         } catch {
-            try? runtime.runLog.finish(runID: runID, childSessionID: nil, status: "failed", error: AgentRuntimeError.wrap(error).message)
+            try? runLog.finish(runID: runID, childSessionID: nil, status: "failed", error: AgentRuntimeError.wrap(error).message)
             details["status"] = "error"
             return .failure("sessions_spawn: \(AgentRuntimeError.wrap(error).message)", details)
         }
 
         let context = AgentRuntime.RunContext(key: childKey, namespace: namespace, depth: parent.depth + 1, attachmentNote: note,
-                                              model: parent.model, maxTurns: parent.maxTurns, stream: false, idempotencyKey: nil, runID: runID)
+                                              model: parent.model, maxTurns: parent.maxTurns, stream: false, idempotencyKey: nil, runID: runID,
+                                              credentials: parent.credentials)
         do {
             let result = try await runtime.runLoop(context, message: task) { event in
                 // The child's own text is not the parent's answer; pass on only tool activity.
                 if case .text = event { return }
                 onEvent(event)
             }
-            try? runtime.runLog.finish(runID: runID, childSessionID: result.sessionID, status: "completed", error: nil)
+            try? runLog.finish(runID: runID, childSessionID: result.sessionID, status: "completed", error: nil)
             details["status"] = "ok"
             details["childSessionId"] = .string(result.sessionID)
             details["turns"] = .int(result.turns)
@@ -86,7 +89,7 @@ struct SubagentSpawner: Sendable {
         } catch {
             let failure = AgentRuntimeError.wrap(error)
             let childSession = try? runtime.sessions.session(childKey)?.sessionID
-            try? runtime.runLog.finish(runID: runID, childSessionID: childSession, status: failure.code == .aborted ? "aborted" : "failed", error: failure.message)
+            try? runLog.finish(runID: runID, childSessionID: childSession, status: failure.code == .aborted ? "aborted" : "failed", error: failure.message)
             details["status"] = "error"
             return .failure("sessions_spawn: the subagent failed: \(failure.message)", details)
         }

@@ -60,7 +60,7 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
     public var description: String { message }
 
     /// Wraps storage, state and VFS failures; passes runtime errors through.
-    static func wrap(_ error: any Error) -> AgentRuntimeError {
+    public static func wrap(_ error: any Error) -> AgentRuntimeError {
         switch error {
         case let error as AgentRuntimeError: return error
         case let error as VFSError: return AgentRuntimeError(.storage, error.description)

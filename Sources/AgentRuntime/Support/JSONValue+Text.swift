@@ -62,7 +62,9 @@ extension JSONValue {
         } else if let array = value as? [Any] {
             self = .array(array.map { JSONValue(foundationObject: $0) })
         } else if let number = value as? NSNumber {
-            self = .number(number.doubleValue)
+            // JSONSerialization's Booleans are NSNumbers of type "c".
+            self = String(cString: number.objCType) == "c" && (number.intValue == 0 || number.intValue == 1)
+                ? .bool(number.boolValue) : .number(number.doubleValue)
         } else if Mirror(reflecting: value).displayStyle == .optional {
             self = Mirror(reflecting: value).children.first.map { JSONValue(foundationObject: $0.value) } ?? .null
         } else {
@@ -303,7 +305,7 @@ private struct JSONReader {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if integral, let integer = Int64(text) { return Double(integer) }
-        guard let number = Double(text) else { throw fail("invalid number") }
+        guard let number = Double(text), number.isFinite else { throw fail("number out of range") }
         return number
     }
 }

@@ -37,17 +37,19 @@ public enum Redaction {
     /// A fast test before the regular expressions: a known secret, or a prefix they look for.
     static func mayHoldSecret(_ text: String, secrets: [String]) -> Bool {
         if secrets.contains(where: { $0.count >= 6 && text.contains($0) }) { return true }
-        let bytes = Array(text.utf8)
+        let bytes = text.utf8
         guard bytes.count >= 12 else { return false }
-        for index in 2..<bytes.count {
-            // "sk-", "pk-", "rk-": the expressions' key prefixes.
-            if bytes[index] == UInt8(ascii: "-"), bytes[index - 1] == UInt8(ascii: "k"),
-               [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "r")].contains(bytes[index - 2]) {
+        // A window of the last seven bytes, lowercased, checked at each byte: "sk-", "pk-", "rk-"
+        // (the expressions' key prefixes) and "bearer" followed by any whitespace.
+        var window: [UInt8] = [0, 0, 0, 0, 0, 0, 0]
+        let bearer: [UInt8] = Array("bearer".utf8)
+        for byte in bytes {
+            window.removeFirst()
+            window.append(byte | (byte >= 65 && byte <= 90 ? 0x20 : 0))
+            if byte == UInt8(ascii: "-"), window[5] == UInt8(ascii: "k"), [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "r")].contains(window[4]) {
                 return true
             }
-            // "bearer" in any case, then whitespace.
-            if index >= 6, bytes[index] == 0x20 || bytes[index] == 0x09,
-               bytes[(index - 6)..<index].map({ $0 | 0x20 }) == Array("bearer".utf8) {
+            if [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(byte), window[0..<6].elementsEqual(bearer) {
                 return true
             }
         }

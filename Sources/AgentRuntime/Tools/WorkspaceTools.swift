@@ -25,6 +25,10 @@ struct WorkspaceTools: Sendable {
     static let maxGrepLineCharacters = 300
     static let maxGrepFileBytes: Int64 = 8 << 20
     static let maxFindResults = 1000
+    /// The largest file `read` and `edit` load (larger ones: EFBIG, read them in the workspace by other means).
+    static let maxTextFileBytes: Int64 = 8 << 20
+    /// How long one `grep` may search.
+    static let grepTimeLimit: Duration = .seconds(10)
 
     static let definitions: [ToolDefinition] = [
         ToolDefinition(name: "read", description: "Read a UTF-8 text file. Lines are numbered from 1; use offset and limit for large files.", parameters: [
@@ -55,8 +59,6 @@ struct WorkspaceTools: Sendable {
                            "ignoreCase": ["type": "boolean"], "maxResults": ["type": "integer", "description": "Default 100, at most 1000"]],
         ]),
     ]
-
-    static let names: Set<String> = Set(definitions.map(\.name))
 
     /// Runs one call. Never throws: failures are tool results.
     func execute(_ call: ToolCall) -> ToolOutcome {
@@ -110,6 +112,10 @@ struct WorkspaceTools: Sendable {
     }
 
     private func text(of target: Target, tool: String) throws -> String {
+        let size = try target.namespace.stat(target.path).size
+        guard size <= Self.maxTextFileBytes else {
+            throw VFSError(EFBIG, tool, target.shown, detail: "\(size) bytes; \(tool) loads files up to \(Self.maxTextFileBytes) bytes")
+        }
         let data = try target.namespace.readFile(target.path)
         guard let text = String(validating: data, as: UTF8.self) else {
             throw VFSError(EILSEQ, tool, target.shown, detail: "binary file (\(data.count) bytes); only UTF-8 text can be read")
@@ -124,8 +130,8 @@ struct WorkspaceTools: Sendable {
         let offset = try arguments.optionalInt("offset", range: 1...Int(Int32.max)) ?? 1
         let limit = try arguments.optionalInt("limit", range: 1...Self.maxReadLines) ?? Self.maxReadLines
         let content = try text(of: target, tool: "read")
-        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
-        let total = content.hasSuffix("\n") ? lines.count - 1 : lines.count
+        let lines = TextLines.split(content)
+        let total = lines.count
         guard offset <= max(total, 1) else {
             return .failure("read \(target.shown): offset \(offset) is past the end (the file has \(total) lines)")
         }
@@ -170,7 +176,7 @@ struct WorkspaceTools: Sendable {
         var updated = content
         updated.replaceSubrange(range, with: new)
         let entry = try target.namespace.writeFile(target.path, contents: Data(updated.utf8))
-        let line = content[..<range.lowerBound].count { $0 == "\n" } + 1
+        let line = TextLines.lineNumber(of: range.lowerBound, in: content)
         return .success("edited \(target.shown) at line \(line)", ["path": .string(target.shown), "line": .int(line), "bytes": .int64(entry.size)])
     }
 
@@ -243,6 +249,8 @@ struct WorkspaceTools: Sendable {
         var bytes = 0
         var truncated = false
         var skipped = 0
+        var stopped = false
+        let deadline = ContinuousClock.now + Self.grepTimeLimit
         var files: [VFSEntry] = []
         try target.namespace.walk(target.path) { entry in
             guard entry.kind == .file else { return }
@@ -256,8 +264,13 @@ struct WorkspaceTools: Sendable {
                 guard let text = String(validating: data, as: UTF8.self) else { skipped += 1; continue }
                 let shown = target.readOnly ? Self.skillsMount + entry.path : entry.path
                 var number = 0
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                for line in TextLines.split(text) {
                     number += 1
+                    if number % 256 == 0, Task.isCancelled || ContinuousClock.now > deadline {
+                        stopped = true
+                        truncated = true
+                        break
+                    }
                     guard line.contains(regex) else { continue }
                     let clipped = line.count > Self.maxGrepLineCharacters ? line.prefix(Self.maxGrepLineCharacters) + "…" : line
                     let result = "\(shown):\(number): \(clipped)"
@@ -271,7 +284,11 @@ struct WorkspaceTools: Sendable {
             }
         }
         var text = results.isEmpty ? "no matches for \(pattern.debugDescription)" : results.joined(separator: "\n")
-        if truncated { text += "\n[output truncated at \(results.count) matches; narrow the search]" }
+        if stopped {
+            text += "\n[search stopped after \(Self.grepTimeLimit) (or the run was aborted); narrow the path or the pattern]"
+        } else if truncated {
+            text += "\n[output truncated at \(results.count) matches; narrow the search]"
+        }
         if skipped > 0 { text += "\n[\(skipped) binary or large file(s) skipped]" }
         return .success(text, ["pattern": .string(pattern), "matches": .int(results.count), "files": .int(files.count)])
     }

@@ -1,0 +1,116 @@
+import FakeProvider
+import Foundation
+import StateStore
+import Testing
+import VFS
+@testable import AgentRuntime
+
+/// Behaviour added after the review of the runtime: retries under an idempotency key, runs that
+/// cannot start, CRLF text, secrets in provider errors and files, rate-limit words.
+@Suite struct ReviewFixTests {
+    @Test func aFailedRunCanBeRetriedUnderItsIdempotencyKeyOnce() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.setKeyRule(RuntimeFixture.key, .unauthorized)
+        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1")) }
+        fixture.fake.setKeyRule(RuntimeFixture.key, nil)
+        fixture.fake.enqueue(.text("done"))
+        let retried = try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1"))
+        #expect(retried.text == "done")
+        let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
+        #expect(users.count == 1, "the retry does not write the message again")
+        let sent = try sentMessages(try #require(fixture.fake.requests.last)).filter { $0["role"] == "user" }
+        #expect(sent.count == 1, "nor send it twice")
+        do {
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1"))
+            Issue.record("an answered message must not run again")
+        } catch let error as AgentRuntimeError {
+            #expect(error.code == .alreadyExists)
+            #expect(error.message.contains("was answered"))
+        }
+    }
+
+    @Test func aRunWithoutCredentialsWritesNoMessage() async throws {
+        let fixture = try await RuntimeFixture(environment: [:])
+        defer { Task { await fixture.stop() } }
+        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "summarize")) }
+        #expect(try fixture.mainEvents().map(\.type) == ["session"])
+    }
+
+    @Test func crlfFilesHaveLines() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/dos.txt", contents: Data("alpha\r\nbeta needle\r\ngamma\r\n".utf8))
+        fixture.fake.enqueue(.toolCalls([
+            fakeCall("r", "read", ["path": "dos.txt", "offset": 2, "limit": 1]),
+            fakeCall("g", "grep", ["pattern": "needle"]),
+            fakeCall("e", "edit", ["path": "dos.txt", "oldText": "gamma", "newText": "delta"]),
+        ], text: nil), .text("ok"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "look"))
+        let results = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "toolResult" }
+            .map { $0.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
+        #expect(results[0] == "2\tbeta needle\n[1 more lines; continue with offset 3]\n")
+        #expect(results[1] == "/dos.txt:2: beta needle")
+        #expect(results[2] == "edited /dos.txt at line 3")
+    }
+
+    @Test func secretsInProviderErrorsAndOtherKeysAreRedacted() async throws {
+        let other = "zz-other-provider-secret-1234"
+        let fixture = try await RuntimeFixture(environment: ["FAKE_API_KEY": RuntimeFixture.key, "OTHER_API_KEY": other], maxRetries: 0)
+        defer { Task { await fixture.stop() } }
+        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/keys.txt", contents: Data("other=\(other)\n".utf8))
+        fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "keys.txt"])], text: nil),
+                             .error(status: 400, type: "invalid_request_error", message: "bad request for key \(RuntimeFixture.key)"))
+        do {
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "read keys.txt"))
+            Issue.record("expected the provider's error")
+        } catch let error as AgentRuntimeError {
+            #expect(error.code == .provider)
+            #expect(!error.message.contains(RuntimeFixture.key), "the echoed key is masked in the error")
+            #expect(error.message.contains("****1111"))
+        }
+        let dump = try fixture.mainEvents().map(\.json.jsonText).joined()
+        #expect(!dump.contains(other), "another provider's key read from a file is not stored")
+        #expect(!dump.contains(RuntimeFixture.key))
+        #expect(dump.contains("bad request for key ****1111"))
+    }
+
+    @Test func rateLimitMarkersMustBeWholeWords() {
+        #expect(!ProviderClient.isRateLimit(status: 400, message: "max_tokens is too large: 42900"))
+        #expect(!ProviderClient.isRateLimit(status: 400, message: "see quotas.md"))
+        #expect(ProviderClient.isRateLimit(status: 400, message: "Error 429: slow down"))
+        #expect(ProviderClient.isRateLimit(status: 403, message: "You exceeded your current quota"))
+        #expect(ProviderClient.isRateLimit(status: 500, message: "rate_limit_error: too busy"))
+    }
+
+    @Test func thePreCheckNeverMissesWhatTheExpressionsRedact() {
+        let pieces = ["sk-", "pk-", "rk-ant-", "Bearer ", "bearer\n", "BEARER\t", "key ", "k-", "bear ", "-", "abcdefghijklmnopqrstuvwxyz0123", " x "]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 1...6, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            if Redaction.redact(text, secrets: []) != text {
+                #expect(Redaction.mayHoldSecret(text, secrets: []), "\(text.debugDescription)")
+            }
+        }
+    }
+
+    @Test func anEmptyAnswerIsLeftOutOfTheHistory() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.enqueue(.text(""), .text("second"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "one"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "two"))
+        let messages = try sentMessages(try #require(fixture.fake.requests.last))
+        #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "user"])
+    }
+
+    @Test func readRefusesFilesOverItsLimit() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/big.txt", contents: Data(count: Int(WorkspaceTools.maxTextFileBytes) + 1))
+        fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "big.txt"])], text: nil), .text("ok"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "read it"))
+        let result = try #require(try fixture.mainEvents().first { $0.json["message"]?["role"] == "toolResult" })
+        #expect(result.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("EFBIG") == true)
+    }
+}
