@@ -66,7 +66,7 @@ public final class AgentRuntime: Sendable {
                             configuration: RuntimeConfiguration = .init()) throws -> AgentRuntime {
         do {
             let global = try state.openGlobal(components: [RuntimeSchema.global])
-            let database = try state.openAgent(agent, components: agentComponents)
+            let database = try state.openAgent(agent, components: agentComponents, global: global)
             return AgentRuntime(state: state, agent: agent, agentDatabase: database, globalDatabase: global,
                                 environment: environment ?? RuntimeEnvironment.load(stateRoot: state.root), configuration: configuration)
         } catch {

@@ -39,14 +39,16 @@ public final class StateDirectory: Sendable {
 
     /// Opens an agent's database with the given schema components (the VFS's, the runtime's...),
     /// creating it if needed and registering it in the global `agent_databases` table.
-    public func openAgent(_ agent: AgentID, components: [SchemaComponent]) throws -> StateDatabase {
+    /// - parameter global: the global database, when the caller has it open already (it is opened
+    ///   otherwise, for the registration).
+    public func openAgent(_ agent: AgentID, components: [SchemaComponent], global: StateDatabase? = nil) throws -> StateDatabase {
         let path = agentDatabasePath(agent)
         let existed = FileManager.default.fileExists(atPath: path)
         if options.readOnly, !existed {
             throw StateError(ENOENT, "agent '\(agent)' has no database at \(path)")
         }
         let database = try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: components, options: options)
-        if !options.readOnly { try register(agent, database: database) }
+        if !options.readOnly { try register(agent, database: database, global: global) }
         return database
     }
 
@@ -56,8 +58,8 @@ public final class StateDirectory: Sendable {
 
     /// Records the agent database in `agent_databases`, refreshing its size and last-seen time
     /// when the row is missing or older than ``registrationRefreshMilliseconds``.
-    private func register(_ agent: AgentID, database: StateDatabase) throws {
-        let global = try openGlobal()
+    private func register(_ agent: AgentID, database: StateDatabase, global: StateDatabase?) throws {
+        let global = try global ?? openGlobal()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let lastSeen = try global.writer.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_seen_at_ms FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path])

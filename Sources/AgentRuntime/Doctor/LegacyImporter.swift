@@ -52,7 +52,7 @@ struct LegacyImporter {
 
     private func read(_ path: String) throws -> SourceFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw AgentRuntimeError(.notFound, "cannot read \(path)") }
-        return SourceFile(path: path, data: data, sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        return SourceFile(path: path, data: data, sha256: SHA256.hex(data))
     }
 
     private func alreadyImported(_ file: SourceFile) throws -> Bool {

@@ -179,18 +179,11 @@ public final class SessionStore: Sendable {
         event["timestamp"] = .string(RuntimeClock.iso8601(milliseconds: now))
         if let parent, draft.type != "session" { event["parentId"] = .string(parent) }
         if let key = draft.idempotencyKey { event["idempotencyKey"] = .string(key) }
-        try db.execute(sql: """
-            INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sessionID, seq, id, draft.type, draft.type == "session" ? nil : parent, draft.idempotencyKey, JSONValue.object(event).jsonText, now])
         // Only events in the conversation tree (the header and events with a parent) become the
         // tail, so run markers written without a parent never break the chain.
-        let threaded = draft.type == "session" || parent != nil
-        try db.execute(sql: """
-            UPDATE session_windows SET last_seq = ?, tail_event_id = CASE WHEN ? THEN ? ELSE tail_event_id END, updated_at_ms = ?,
-              input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
-            WHERE session_id = ?
-            """, arguments: [seq, threaded, id, now, draft.usage?.inputTokens ?? 0, draft.usage?.outputTokens ?? 0, sessionID])
+        try insert(db, sessionID, seq: seq, id: id, type: draft.type, parent: draft.type == "session" ? nil : parent,
+                   idempotencyKey: draft.idempotencyKey, json: JSONValue.object(event).jsonText, usage: draft.usage ?? TokenUsage(),
+                   threaded: draft.type == "session" || parent != nil, now: now)
         try db.execute(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?",
                        arguments: [now, window["session_key"] as String, sessionID])
         return AppendedEvent(seq: seq, id: id, deduplicated: false)
@@ -286,16 +279,24 @@ public final class SessionStore: Sendable {
             idempotencyKey = nil
         }
         let usage = event["message"]?["usage"]
+        try insert(db, sessionID, seq: seq, id: id, type: type, parent: event["parentId"]?.stringValue, idempotencyKey: idempotencyKey,
+                   json: JSONValue.object(event).jsonText,
+                   usage: TokenUsage(inputTokens: usage?["input"]?.intValue ?? 0, outputTokens: usage?["output"]?.intValue ?? 0),
+                   threaded: event["parentId"] != nil || type == "message", now: now)
+    }
+
+    /// Writes one event row and moves its window's frontier (and, for a threaded event, its tail).
+    private func insert(_ db: Database, _ sessionID: String, seq: Int64, id: String, type: String, parent: String?, idempotencyKey: String?,
+                        json: String, usage: TokenUsage, threaded: Bool, now: Int64) throws {
         try db.execute(sql: """
             INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sessionID, seq, id, type, event["parentId"]?.stringValue, idempotencyKey, JSONValue.object(event).jsonText, now])
-        let threaded = event["parentId"] != nil || type == "message"
+            """, arguments: [sessionID, seq, id, type, parent, idempotencyKey, json, now])
         try db.execute(sql: """
             UPDATE session_windows SET last_seq = ?, tail_event_id = CASE WHEN ? THEN ? ELSE tail_event_id END, updated_at_ms = ?,
               input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
             WHERE session_id = ?
-            """, arguments: [seq, threaded, id, now, usage?["input"]?.intValue ?? 0, usage?["output"]?.intValue ?? 0, sessionID])
+            """, arguments: [seq, threaded, id, now, usage.inputTokens, usage.outputTokens, sessionID])
     }
 
     /// Whether a session id exists.

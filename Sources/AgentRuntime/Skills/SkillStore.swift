@@ -77,7 +77,7 @@ public final class SkillStore: Sendable {
                     files += 1
                     bytes += entry.size
                 }
-                let record = SkillRecord(slug: slug, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), description: description,
+                let record = SkillRecord(slug: slug, sha256: hasher.finalize().hex, description: description,
                                          fileCount: files, sizeBytes: bytes, uploadedAtMilliseconds: RuntimeClock.milliseconds())
                 try db.execute(sql: """
                     INSERT INTO skills (slug, sha256, description, file_count, size_bytes, uploaded_at_ms) VALUES (?, ?, ?, ?, ?, ?)

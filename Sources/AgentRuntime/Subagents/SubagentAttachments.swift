@@ -82,7 +82,7 @@ enum SubagentAttachments {
                 }
                 mimeType = text
             }
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hex(data)
             result.append(PreparedAttachment(name: name, content: data, sha256: digest, mimeType: mimeType))
         }
         return result
@@ -138,7 +138,7 @@ enum SubagentAttachments {
                     let bytes = fields["encoding"]?.stringValue == "base64"
                         ? Data(base64Encoded: content, options: .ignoreUnknownCharacters) ?? Data(content.utf8)
                         : Data(content.utf8)
-                    let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                    let digest = SHA256.hex(bytes)
                     fields["content"] = .string("[redacted: \(bytes.count) bytes, sha256 \(digest)]")
                 }
                 return .object(fields)
