@@ -30,7 +30,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most model turns (default 16).", valueName: "n"))
     var maxTurns: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Refuse to run the same message twice: a repeated key fails.", valueName: "key"))
+    @Option(name: .long, help: ArgumentHelp("A key for this message: repeating it is refused once the message was answered, and runs it again if its run failed or was aborted.", valueName: "key"))
     var idempotencyKey: String?
 
     @Flag(name: .long, help: "Ask the provider for one complete answer instead of a stream.")

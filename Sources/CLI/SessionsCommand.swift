@@ -21,7 +21,7 @@ struct SessionsCommand: ParsableCommand {
 
         @OptionGroup var options: AgentOptions
         @Flag(name: .long, help: "Sessions of every agent.") var allAgents = false
-        @Option(name: .long, help: ArgumentHelp("At most this many sessions per agent.", valueName: "n")) var limit: Int?
+        @Option(name: .long, help: ArgumentHelp("At most this many sessions (of all listed agents, most recent first).", valueName: "n")) var limit: Int?
         @OptionGroup var output: JSONFlag
 
         func validate() throws {

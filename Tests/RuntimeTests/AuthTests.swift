@@ -142,3 +142,26 @@ import Testing
         #expect(!text.contains("abcdefghijklmnop"))
     }
 }
+
+@Suite struct BrokenStoreTests {
+    @Test func anInvalidStoredProfileIsAStorageErrorThatRemoveCanClear() throws {
+        let directory = TemporaryDirectory()
+        let database = try StateDirectory(root: directory.path).openAgent(.main, components: AgentRuntime.agentComponents)
+        let store = AuthProfileStore(database: database)
+        try store.save(try AuthProfile(id: "openai:ok", provider: "openai", credential: .apiKey(key: "sk-ok-aaaaaaaaaaaa", keyRef: nil)))
+        try database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE auth_profile_store SET store_json = json_set(store_json, '$.profiles."openai:bad"', json('{"type":"weird","provider":"openai"}'))
+                """)
+        }
+        do {
+            _ = try store.profiles()
+            Issue.record("expected the broken store to be refused")
+        } catch let error as AgentRuntimeError {
+            #expect(error.code == .storage)
+            #expect(error.message.contains("openclaw models auth rm openai:bad"))
+        }
+        try store.remove("openai:bad")
+        #expect(try store.profiles().map(\.id) == ["openai:ok"])
+    }
+}

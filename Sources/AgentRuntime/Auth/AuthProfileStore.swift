@@ -91,12 +91,17 @@ public final class AuthProfileStore: Sendable {
         }
     }
 
-    /// Removes a profile; `notFound` if it is not stored.
+    /// Removes a profile; `notFound` if it is not stored. It works on the stored document as it
+    /// is, so it also removes a profile that no longer parses.
     public func remove(_ id: String) throws {
         try database.immediate { db in
-            var profiles = try Self.loadProfiles(db)
-            guard profiles.removeValue(forKey: id) != nil else { throw AgentRuntimeError(.notFound, "no auth profile '\(id)'") }
-            try Self.storeProfiles(db, profiles)
+            guard let text = try String.fetchOne(db, sql: "SELECT store_json FROM auth_profile_store WHERE store_key = ?", arguments: [Self.storeKey]),
+                  case .object(var document) = try JSONValue.parse(text), case .object(var profiles)? = document["profiles"],
+                  profiles.removeValue(forKey: id) != nil
+            else { throw AgentRuntimeError(.notFound, "no auth profile '\(id)'") }
+            document["profiles"] = .object(profiles)
+            try db.execute(sql: "UPDATE auth_profile_store SET store_json = ?, updated_at_ms = ? WHERE store_key = ?",
+                           arguments: [JSONValue.object(document).jsonText, RuntimeClock.milliseconds(), Self.storeKey])
         }
     }
 
