@@ -286,6 +286,19 @@ import Glibc
         }
     }
 
+    @Test func modelsStatusProbeReportsNoModelForAProviderWithoutModels() async throws {
+        let directory = TemporaryDirectory()
+        let cli = CLIRunner(state: directory.path + "/state")
+        #expect(try await RuntimeFixture.run(cli, ["models", "providers", "set", "bare", "--api", "openai-completions", "--base-url", "http://127.0.0.1:9/v1"]).status == 0)
+        let status = try await RuntimeFixture.run(cli, ["models", "status", "--probe", "--json"], environment: ["BARE_API_KEY": "sk-bare-aaaaaaaaaaaa"])
+        #expect(status.status == 1, "no credential could be shown to work: \(status.stderr)")
+        let document = try #require(try status.json() as? [String: Any])
+        let credentials = try RuntimeFixture.credentials(document)
+        let probe = try #require(credentials.first?["probe"] as? [String: Any])
+        #expect(probe["status"] as? String == "no_model")
+        #expect(!status.stdout.contains("sk-bare-aaaaaaaaaaaa"))
+    }
+
     @Test func modelsStatusProbeReportsOkAndAuthentication() async throws {
         try await RuntimeFixture.with(.openAICompletions) { fixture in
             let working = try await fixture.run(["models", "status", "--probe", "--json"], environment: RuntimeFixture.keyEnvironment)
