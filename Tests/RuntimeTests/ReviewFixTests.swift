@@ -114,3 +114,31 @@ import VFS
         #expect(result.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("EFBIG") == true)
     }
 }
+
+@Suite struct HistoryBudgetTests {
+    @Test func oldExchangesGoWholeWhenTheHistoryOutgrowsTheContextWindow() async throws {
+        let fixture = try await RuntimeFixture()
+        defer { Task { await fixture.stop() } }
+        try fixture.runtime.catalog.setProvider(try ModelProviderConfiguration(
+            id: "fake", api: .openAICompletions, baseURL: fixture.fake.baseURL + "/v1",
+            models: [try ModelDescriptor(id: "m1", contextWindow: 3000, maxTokens: 256)]))
+        let long = String(repeating: "word ", count: 1000)  // about 1250 estimated tokens
+        fixture.fake.enqueue(.toolCalls([fakeCall("c1", "ls", [:])], text: nil), .text("first answer"), .text("second"), .text("third"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "one " + long))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "two " + long))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "three"))
+        let sent = try sentMessages(try #require(fixture.fake.requests.last))
+        let roles = sent.map { $0["role"]?.stringValue ?? "" }
+        #expect(roles == ["system", "user", "assistant", "user"], "the first exchange (with its tool call and result) went as a whole")
+        #expect(sent[1]["content"]?.stringValue?.hasPrefix("two ") == true)
+        let start = try #require(try fixture.mainEvents().last { $0.type == "run_start" })
+        #expect(start.json["historyDropped"] == 4)
+    }
+
+    @Test func withoutAContextWindowNothingIsDropped() {
+        let messages: [ChatMessage] = [.user(String(repeating: "x", count: 100_000)), .assistant(text: "a", toolCalls: []), .user("b")]
+        #expect(HistoryBudget.fit(messages, contextWindow: nil, reserved: 0).dropped == 0)
+        #expect(HistoryBudget.fit(messages, contextWindow: 100, reserved: 0).messages == [.user("b")])
+        #expect(HistoryBudget.fit([.user("only")], contextWindow: 1, reserved: 10).messages == [.user("only")], "the newest message always stays")
+    }
+}

@@ -78,19 +78,26 @@ extension AgentRuntime {
             }
         }
         let runID = context.runID
-        try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: [
-            "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
-            "namespace": .string(context.namespace), "credentials": .int(credentials.count),
-        ], parent: .none), settingModelOf: context.key, to: reference.description)
-        onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
-
         let canSpawn = context.depth < configuration.maxSpawnDepth
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
         let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: (try? skills.list()) ?? [],
                                         canSpawn: canSpawn, attachmentNote: context.attachmentNote)
         let definitions = WorkspaceTools.definitions + (canSpawn ? [SubagentSpawner.definition] : [])
+        let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
         // On a rerun the message is already in the history, where it was first written.
-        var messages = user.deduplicated ? history : history + [.user(message)]
+        let conversation = user.deduplicated ? history : history + [.user(message)]
+        // The oldest exchanges go when the history would not fit the model's context window.
+        let fitted = HistoryBudget.fit(conversation, contextWindow: model.contextWindow, reserved: maxTokens + HistoryBudget.estimate(system, definitions))
+        var messages = fitted.messages
+        var runStart: [String: JSONValue] = [
+            "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
+            "namespace": .string(context.namespace), "credentials": .int(credentials.count),
+        ]
+        if fitted.dropped > 0 { runStart["historyDropped"] = .int(fitted.dropped) }
+        try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: runStart, parent: .none),
+                            settingModelOf: context.key, to: reference.description)
+        onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
+
         // The profile that last worked, recorded once per run rather than per turn.
         var workedProfile: String?
         defer { if let workedProfile { try? authProfiles.recordSuccess(profileID: workedProfile, provider: provider.id) } }
@@ -104,7 +111,7 @@ extension AgentRuntime {
                 try Task.checkCancellation()
                 turn += 1
                 let request = ModelRequest(model: model.id, system: system, messages: messages, tools: definitions,
-                                           maxTokens: model.maxTokens ?? configuration.defaultMaxTokens, stream: context.stream)
+                                           maxTokens: maxTokens, stream: context.stream)
                 let store = authProfiles
                 let outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
                     if let id = credential.profileID { try? store.recordRateLimit(profileID: id, model: model.id) }
