@@ -131,7 +131,17 @@ import Testing
         #expect(try store.order(provider: "p") == nil)
         let state = try store.state()
         #expect(state.usage["p:b"]?.errorCount == 1)
-        #expect((state.usage["p:b"]?.cooldownUntilMilliseconds ?? 0) > RuntimeClock.milliseconds() + 50_000)
+        #expect((state.usage["p:b"]?.cooldowns["m"] ?? 0) > RuntimeClock.milliseconds() + 50_000)
+        // Cooldowns are per model: a limit on another model does not replace this one.
+        try store.recordRateLimit(profileID: "p:b", model: "other")
+        let both = try store.state().usage["p:b"]
+        #expect(both?.isCoolingDown(model: "m", now: RuntimeClock.milliseconds()) == true)
+        #expect(both?.isCoolingDown(model: "other", now: RuntimeClock.milliseconds()) == true)
+        #expect(both?.isCoolingDown(model: "third", now: RuntimeClock.milliseconds()) == false)
+        try store.recordSuccess(profileID: "p:b", provider: "p", model: "m")
+        let after = try store.state().usage["p:b"]
+        #expect(after?.isCoolingDown(model: "m", now: RuntimeClock.milliseconds()) == false)
+        #expect(after?.isCoolingDown(model: "other", now: RuntimeClock.milliseconds()) == true)
     }
 
     @Test func masksShowOnlyASuffix() {

@@ -8,15 +8,16 @@ public struct ProfileUsage: Sendable, Equatable {
     public var lastUsedAtMilliseconds: Int64?
     /// Consecutive rate-limit failures.
     public var errorCount: Int
-    /// The profile is skipped (tried last) until then.
-    public var cooldownUntilMilliseconds: Int64?
-    /// The model the cooldown applies to; `nil` for the whole provider.
-    public var cooldownModel: String?
+    /// Until when the profile is tried last, per model id (`*` for every model of the provider):
+    /// a profile cooling down for one model is still first for a sibling model.
+    public var cooldowns: [String: Int64] = [:]
+
+    /// The key of a provider-wide cooldown.
+    public static let allModels = "*"
 
     /// Whether the profile is cooling down for `model` at `now`.
     public func isCoolingDown(model: String?, now: Int64) -> Bool {
-        guard let until = cooldownUntilMilliseconds, until > now else { return false }
-        return cooldownModel == nil || cooldownModel == model
+        [model ?? Self.allModels, Self.allModels].contains { (cooldowns[$0] ?? 0) > now }
     }
 }
 
@@ -36,8 +37,7 @@ public struct AuthState: Sendable, Equatable {
             "usageStats": .object(usage.mapValues { usage in
                 var object: [String: JSONValue] = ["errorCount": .int(usage.errorCount)]
                 if let last = usage.lastUsedAtMilliseconds { object["lastUsed"] = .int64(last) }
-                if let until = usage.cooldownUntilMilliseconds { object["cooldownUntil"] = .int64(until) }
-                if let model = usage.cooldownModel { object["cooldownModel"] = .string(model) }
+                if !usage.cooldowns.isEmpty { object["cooldowns"] = .object(usage.cooldowns.mapValues(JSONValue.int64)) }
                 return .object(object)
             }),
         ])
@@ -50,8 +50,11 @@ public struct AuthState: Sendable, Equatable {
         }
         state.lastGood = value["lastGood"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         for (id, stats) in value["usageStats"]?.objectValue ?? [:] {
-            state.usage[id] = ProfileUsage(lastUsedAtMilliseconds: stats["lastUsed"]?.intValue.map(Int64.init), errorCount: stats["errorCount"]?.intValue ?? 0,
-                                           cooldownUntilMilliseconds: stats["cooldownUntil"]?.intValue.map(Int64.init), cooldownModel: stats["cooldownModel"]?.stringValue)
+            var usage = ProfileUsage(lastUsedAtMilliseconds: stats["lastUsed"]?.intValue.map(Int64.init), errorCount: stats["errorCount"]?.intValue ?? 0)
+            for (model, until) in stats["cooldowns"]?.objectValue ?? [:] {
+                if let until = until.intValue { usage.cooldowns[model] = Int64(until) }
+            }
+            state.usage[id] = usage
         }
         return state
     }
@@ -192,27 +195,29 @@ public final class AuthProfileStore: Sendable {
         try updateState { _, state in state.order[provider] = nil }
     }
 
-    /// Records that `profileID` worked for `provider`.
-    public func recordSuccess(profileID: String, provider: String) throws {
+    /// Records that `profileID` worked for `provider` (and `model`, whose cooldown ends).
+    public func recordSuccess(profileID: String, provider: String, model: String? = nil) throws {
         try updateState { _, state in
             state.lastGood[provider] = profileID
             var usage = state.usage[profileID] ?? ProfileUsage(errorCount: 0)
             usage.lastUsedAtMilliseconds = RuntimeClock.milliseconds()
             usage.errorCount = 0
-            usage.cooldownUntilMilliseconds = nil
-            usage.cooldownModel = nil
+            usage.cooldowns[model ?? ProfileUsage.allModels] = nil
+            usage.cooldowns[ProfileUsage.allModels] = nil
+            let now = RuntimeClock.milliseconds()
+            usage.cooldowns = usage.cooldowns.filter { $0.value > now }
             state.usage[profileID] = usage
         }
     }
 
-    /// Records a rate limit on `profileID` for `model`: it cools down 1, 5, 25 minutes, then an hour.
+    /// Records a rate limit on `profileID` for `model` (`nil`: every model): it cools down 1, 5, 25
+    /// minutes, then an hour, for that model only.
     public func recordRateLimit(profileID: String, model: String?) throws {
         try updateState { _, state in
             var usage = state.usage[profileID] ?? ProfileUsage(errorCount: 0)
             usage.errorCount += 1
             let step = Self.cooldownSteps[min(usage.errorCount, Self.cooldownSteps.count) - 1]
-            usage.cooldownUntilMilliseconds = RuntimeClock.milliseconds() + step
-            usage.cooldownModel = model
+            usage.cooldowns[model ?? ProfileUsage.allModels] = RuntimeClock.milliseconds() + step
             state.usage[profileID] = usage
         }
     }

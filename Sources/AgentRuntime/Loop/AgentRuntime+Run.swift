@@ -100,7 +100,7 @@ extension AgentRuntime {
 
         // The profile that last worked, recorded once per run rather than per turn.
         var workedProfile: String?
-        defer { if let workedProfile { try? authProfiles.recordSuccess(profileID: workedProfile, provider: provider.id) } }
+        defer { if let workedProfile { try? authProfiles.recordSuccess(profileID: workedProfile, provider: provider.id, model: model.id) } }
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
