@@ -68,7 +68,7 @@ enum Formatting {
             "mtime": timestamp(entry.mtimeNanoseconds),
         ]
         if let sha = entry.sha256 { object["sha256"] = sha }
-        object["metadata"] = (try? JSONValue.parse(entry.metadataJSON))?.foundationObject ?? [String: Any]()
+        object["metadata"] = (try? JSONValue.parse(entry.metadataJSON)) ?? JSONValue.object([:])
         return object
     }
 

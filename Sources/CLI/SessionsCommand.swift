@@ -2,7 +2,6 @@ import AgentRuntime
 import ArgumentParser
 import Foundation
 import StateStore
-import Storage
 
 /// `openclaw sessions`: sessions and transcripts.
 struct SessionsCommand: ParsableCommand {
@@ -65,10 +64,8 @@ struct SessionsCommand: ParsableCommand {
         static func sessions(of agent: AgentID, in state: StateDirectory, limit: Int?) throws -> [(SessionSummary, String)] {
             let path = state.agentDatabasePath(agent)
             guard FileManager.default.fileExists(atPath: path) else { return [] }
-            var options = state.options
-            options.readOnly = true
             do {
-                let database = try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: options)
+                let database = try state.openForInspection(agent)
                 defer { try? database.close() }
                 guard try database.schemaVersions().components[RuntimeSchema.agent.name] != nil else { return [] }
                 return try SessionStore(database: database, agent: agent).list(limit: limit).map { ($0, path) }
@@ -104,7 +101,7 @@ struct SessionsCommand: ParsableCommand {
             if output.json {
                 Output.json([
                     "sessionKey": try options.sessionKey(key).value, "frontier": RuntimeFormatting.frontier(frontier),
-                    "events": events.map { ["seq": $0.seq, "event": $0.json.foundationObject] as [String: Any] },
+                    "events": events.map { ["seq": $0.seq, "event": $0.json] as [String: Any] },
                     "nextAfter": events.last?.seq ?? start,
                 ])
                 return

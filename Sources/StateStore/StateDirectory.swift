@@ -52,6 +52,21 @@ public final class StateDirectory: Sendable {
         return database
     }
 
+    /// Opens an existing database to look at it: read-only, no schema component checked or
+    /// migrated, nothing created or registered. `agent` is `nil` for the global database.
+    /// - throws: ``StateError`` with `ENOENT` when the file does not exist; `StorageError` when it is
+    ///   unusable (corrupt, newer, another agent's).
+    public func openForInspection(_ agent: AgentID?) throws -> StateDatabase {
+        let path = agent.map(agentDatabasePath) ?? globalDatabasePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StateError(ENOENT, agent.map { "agent '\($0)' has no database at \(path)" } ?? "no global database at \(path)")
+        }
+        var readOnly = options
+        readOnly.readOnly = true
+        let identity = agent.map { DatabaseIdentity(role: "agent", agentID: $0.value) } ?? DatabaseIdentity(role: "global")
+        return try StateDatabase(path: path, identity: identity, components: [], options: readOnly)
+    }
+
     /// How stale `agent_databases.last_seen_at_ms` may get before an open refreshes it, so
     /// that most opens only read the global database.
     static let registrationRefreshMilliseconds: Int64 = 3_600_000

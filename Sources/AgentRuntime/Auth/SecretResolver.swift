@@ -44,23 +44,20 @@ struct SecretResolver: Sendable {
         do { try process.run() } catch {
             throw AgentRuntimeError(.secretUnavailable, "cannot run secret program \(program): \((error as NSError).localizedDescription)")
         }
-        let deadline = ContinuousClock.now + execTimeout
+        // Read until EOF (the program closed its output) or the time limit.
         let reader = output.fileHandleForReading
-        var data = Data()
-        // Read until EOF (the program closed its output) or the deadline.
         let collected = DispatchSemaphore(value: 0)
         let box = DataBox()
         DispatchQueue.global().async {
             box.data = reader.readDataToEndOfFile()
             collected.signal()
         }
-        let waitSeconds = Double(execTimeout.components.seconds)
-        if collected.wait(timeout: .now() + waitSeconds) == .timedOut || ContinuousClock.now > deadline {
+        if collected.wait(timeout: .now() + .milliseconds(Int(execTimeout / .milliseconds(1)))) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             throw AgentRuntimeError(.secretUnavailable, "secret program \(program) did not finish within \(execTimeout)")
         }
-        data = box.data
+        let data = box.data
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw AgentRuntimeError(.secretUnavailable, "secret program \(program) exited with status \(process.terminationStatus)")

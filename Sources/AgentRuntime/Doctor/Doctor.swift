@@ -54,33 +54,25 @@ public struct Doctor: Sendable {
 
     private func databases(_ report: inout DoctorReport) -> [DatabaseHealth] {
         var result: [DatabaseHealth] = []
-        var readOnly = state.options
-        readOnly.readOnly = true
         if FileManager.default.fileExists(atPath: state.globalDatabasePath) {
-            result.append(health(role: "global", agent: nil, path: state.globalDatabasePath) {
-                try StateDatabase(path: state.globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [], options: readOnly)
-            })
+            result.append(health(role: "global", agent: nil, path: state.globalDatabasePath) { try state.openForInspection(nil) })
         } else {
             report.notes.append("no global database at \(state.globalDatabasePath) yet (it is created on first use)")
         }
         var seen: Set<String> = []
-        let registered = registeredAgents(readOnly: readOnly)
+        let registered = registeredAgents()
         for (agent, path) in registered where !FileManager.default.fileExists(atPath: path) {
             report.problems.append("agent '\(agent)' is registered with \(path), which does not exist")
         }
         for (agent, path) in state.agentDatabasesOnDisk() where seen.insert(path).inserted {
-            result.append(health(role: "agent", agent: agent.value, path: path) {
-                try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: readOnly)
-            })
+            result.append(health(role: "agent", agent: agent.value, path: path) { try state.openForInspection(agent) })
         }
         return result
     }
 
     /// The registered agents, read through a read-only open of the global database.
-    private func registeredAgents(readOnly: StateDatabaseOptions) -> [(agent: String, path: String)] {
-        guard FileManager.default.fileExists(atPath: state.globalDatabasePath),
-              let global = try? StateDatabase(path: state.globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [], options: readOnly)
-        else { return [] }
+    private func registeredAgents() -> [(agent: String, path: String)] {
+        guard let global = try? state.openForInspection(nil) else { return [] }
         defer { try? global.close() }
         let rows = (try? global.writer.read { db in try Row.fetchAll(db, sql: "SELECT agent_id, path FROM agent_databases ORDER BY agent_id, path") }) ?? []
         return rows.map { ($0["agent_id"], $0["path"]) }

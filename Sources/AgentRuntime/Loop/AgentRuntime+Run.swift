@@ -39,6 +39,8 @@ extension AgentRuntime {
         var runID = RuntimeClock.uuid()
         /// Credentials already resolved by the parent run (a subagent reuses them).
         var credentials: [Credential]?
+        /// The secrets the parent run redacts (a subagent reuses them).
+        var secrets: [String]?
     }
 
     func runLoop(_ context: RunContext, message: String, onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async throws -> AgentRunResult {
@@ -46,12 +48,20 @@ extension AgentRuntime {
         let session = try sessions.openSession(context.key)
         let sessionID = session.sessionID
         let history = Self.history(from: try sessions.events(sessionID, types: ["message"]))
-        let credentials = try context.credentials ?? self.credentials(provider: provider.id, model: model.id).usable
+        // Credentials and the secrets to redact are resolved once per run (profiles read once); a
+        // subagent inherits its parent's.
+        var context = context
+        if context.credentials == nil || context.secrets == nil {
+            let profiles = try authProfiles.profiles()
+            let credentials = CredentialResolver(environment: environment)
+                .candidates(provider: provider.id, model: model.id, profiles: profiles, state: try authProfiles.state()).usable
+            context.credentials = credentials
+            context.secrets = knownSecrets(credentials, profiles: profiles)
+        }
+        let credentials = context.credentials ?? []
+        let secrets = context.secrets ?? []
         // Nothing is written for a run that cannot start: no user message to replay later.
         guard !credentials.isEmpty else { throw ModelInvoker.missingCredentials(provider) }
-        var context = context
-        context.credentials = credentials
-        let secrets = try knownSecrets(credentials)
         // Every event is stored with every known secret and secret-shaped tokens redacted (the
         // model still sees what it was sent).
         @discardableResult
@@ -174,9 +184,9 @@ extension AgentRuntime {
 
     /// Every secret this agent knows: the run's credentials, every stored profile's inline secret
     /// and every environment value whose name says key, token or secret. Transcripts never hold them.
-    func knownSecrets(_ credentials: [Credential]) throws -> [String] {
+    func knownSecrets(_ credentials: [Credential], profiles: [AuthProfile]) -> [String] {
         var secrets = Set(credentials.map(\.secret))
-        for profile in try authProfiles.profiles() {
+        for profile in profiles {
             switch profile.credential {
             case .apiKey(let key?, _): secrets.insert(key)
             case .token(let token?, _, _): secrets.insert(token)

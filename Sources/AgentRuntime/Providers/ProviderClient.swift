@@ -114,13 +114,15 @@ struct ProviderClient: Sendable {
         "too many requests", "too many concurrent requests", "throttlingexception", "throttled", "concurrency limit reached",
     ]
 
+    private static let rateLimitMarkerBytes = rateLimitMarkers.map { Array($0.utf8) }
+
     /// Whether an error message or status means a rate limit: HTTP 429, or a marker standing as a
     /// word of its own (so `max_tokens 42900` or `quotas.md` do not count).
     static func isRateLimit(status: Int?, message: String) -> Bool {
         if status == 429 { return true }
         let lowered = Array(message.lowercased().utf8)
         func isWordByte(_ byte: UInt8) -> Bool { (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) }
-        for marker in rateLimitMarkers.map({ Array($0.utf8) }) where marker.count <= lowered.count {
+        for marker in rateLimitMarkerBytes where marker.count <= lowered.count {
             for start in 0...(lowered.count - marker.count) where lowered[start] == marker[0] {
                 guard Array(lowered[start..<(start + marker.count)]) == marker else { continue }
                 let before = start == 0 || !isWordByte(lowered[start - 1])

@@ -55,7 +55,7 @@ struct SubagentSpawner: Sendable {
                                             "attachments": .int(attachments.count)]
         var note: String?
         var runLog = runtime.runLog
-        runLog.secrets = (try? runtime.knownSecrets(parent.credentials ?? [])) ?? []
+        runLog.secrets = parent.secrets ?? []
         do {
             try runLog.start(runID: runID, agent: runtime.agent.value, parentKey: parent.key, parentSessionID: parentSessionID, childKey: childKey,
                                      namespace: namespace, task: task, label: label, attachments: attachments)
@@ -74,7 +74,7 @@ struct SubagentSpawner: Sendable {
 
         let context = AgentRuntime.RunContext(key: childKey, namespace: namespace, depth: parent.depth + 1, attachmentNote: note,
                                               model: parent.model, maxTurns: parent.maxTurns, stream: false, idempotencyKey: nil, runID: runID,
-                                              credentials: parent.credentials)
+                                              credentials: parent.credentials, secrets: parent.secrets)
         do {
             let result = try await runtime.runLoop(context, message: task) { event in
                 // The child's own text is not the parent's answer; pass on only tool activity.

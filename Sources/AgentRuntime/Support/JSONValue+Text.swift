@@ -43,11 +43,13 @@ extension JSONValue {
     }
 
     /// Converts Foundation values (`[String: Any]`, `[Any]`, `String`, Swift integers and floating
-    /// point numbers, `Bool`, `NSNumber`, `NSNull`, optionals) to a JSON value. Anything else
-    /// becomes its description, as a string.
+    /// point numbers, `Bool`, `NSNumber`, `NSNull`, optionals, and `JSONValue`s themselves, which
+    /// are taken as they are) to a JSON value. Anything else becomes its description, as a string.
     public init(foundationObject value: Any) {
         let type = type(of: value)
-        if type == String.self, let text = value as? String {
+        if let json = value as? JSONValue {
+            self = json
+        } else if type == String.self, let text = value as? String {
             self = .string(text)
         } else if type == Bool.self, let flag = value as? Bool {
             self = .bool(flag)

@@ -37,21 +37,26 @@ public enum Redaction {
     /// A fast test before the regular expressions: a known secret, or a prefix they look for.
     static func mayHoldSecret(_ text: String, secrets: [String]) -> Bool {
         if secrets.contains(where: { $0.count >= 6 && text.contains($0) }) { return true }
-        let bytes = text.utf8
-        guard bytes.count >= 12 else { return false }
-        // A window of the last seven bytes, lowercased, checked at each byte: "sk-", "pk-", "rk-"
-        // (the expressions' key prefixes) and "bearer" followed by any whitespace.
-        var window: [UInt8] = [0, 0, 0, 0, 0, 0, 0]
-        let bearer: [UInt8] = Array("bearer".utf8)
-        for byte in bytes {
-            window.removeFirst()
-            window.append(byte | (byte >= 65 && byte <= 90 ? 0x20 : 0))
-            if byte == UInt8(ascii: "-"), window[5] == UInt8(ascii: "k"), [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "r")].contains(window[4]) {
-                return true
+        guard text.utf8.count >= 12 else { return false }
+        // The last six bytes, lowercased, packed in an integer: "sk-", "pk-", "rk-" (the
+        // expressions' key prefixes) and "bearer" followed by any whitespace, without allocating.
+        let bearer: UInt64 = 0x62_65_61_72_65_72  // "bearer"
+        var recent: UInt64 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"):
+                let k = recent & 0xFF
+                let first = (recent >> 8) & 0xFF
+                if k == UInt64(UInt8(ascii: "k")), first == UInt64(UInt8(ascii: "s")) || first == UInt64(UInt8(ascii: "p")) || first == UInt64(UInt8(ascii: "r")) {
+                    return true
+                }
+            case 0x09...0x0D, 0x20:
+                if recent & 0xFFFF_FFFF_FFFF == bearer { return true }
+            default:
+                break
             }
-            if [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(byte), window[0..<6].elementsEqual(bearer) {
-                return true
-            }
+            let lowered = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+            recent = (recent << 8) | UInt64(lowered)
         }
         return false
     }
