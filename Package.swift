@@ -25,12 +25,19 @@ let package = Package(
     targets: [
         // Small C wrappers for system calls Glibc's module does not export (statfs).
         .target(name: "CSystemShims"),
+        // xxHash (libxxhash-dev), through pkg-config: the checksums of stored contents.
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
         // SQLite connection policy, schema envelope and backups. Knows nothing of agents or files.
         .target(
             name: "Storage",
             dependencies: [
                 "CSystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -39,6 +46,7 @@ let package = Package(
             name: "VFS",
             dependencies: [
                 "Storage",
+                "CXXHash",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -2,7 +2,7 @@
 # Installs what building and testing openclaw needs, when it is missing. Sourced by run.sh and test.sh.
 set -euo pipefail
 
-packages=(libsqlite3-dev pkg-config sqlite3 tar libfuse3-dev fuse3)
+packages=(libsqlite3-dev pkg-config sqlite3 tar libfuse3-dev fuse3 libxxhash-dev e2fsprogs util-linux)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

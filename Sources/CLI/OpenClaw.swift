@@ -46,9 +46,14 @@ enum Main {
             }
         } catch let error as VFSError {
             Output.error("openclaw: \(error)")
+            if error.isDamage {
+                Output.error("openclaw: \(ExitStatus.damageHint)")
+                exit(ExitStatus.unusableState)
+            }
             exit(ExitStatus.failure)
         } catch let error as StorageError {
             Output.error("openclaw: \(error)")
+            if error.code == .corrupt || error.code == .integrityCheckFailed { Output.error("openclaw: \(ExitStatus.damageHint)") }
             exit(error.code == .cannotOpen || error.code == .io || error.code == .backupFailed ? ExitStatus.failure : ExitStatus.unusableState)
         } catch let error as StateError {
             Output.error("openclaw: \(error)")
@@ -80,6 +85,9 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let unusableState: Int32 = 65
     static let internalError: Int32 = 70
+
+    /// What to do about damaged stored data, printed after the error (exit 65).
+    static let damageHint = "the database is damaged: `openclaw doctor` names every damaged file; move the file away or restore it from a backup (`openclaw backup create` archives verified copies)"
 }
 
 /// A failure already explained by its message.

@@ -11,6 +11,8 @@ public struct StateBackupReport: Sendable, Codable {
         public var bytes: Int64
         /// The result of `PRAGMA integrity_check` on the copy (`ok`).
         public var integrity: String
+        /// The damaged files found in the copy, archived anyway because the caller allowed it.
+        public var damaged: [String] = []
     }
 
     /// The archive file.
@@ -38,7 +40,13 @@ extension StateDirectory {
     /// by `PRAGMA integrity_check`, plus ``backupManifestName``. Members keep their paths relative
     /// to the root (directories 0700, files 0600), so `tar -xf FILE -C ROOT` restores them. The
     /// archive appears only when complete.
-    public func createBackup(output: String, progress: ((String) -> Void)? = nil) throws -> StateBackupReport {
+    ///
+    /// `verify` reads each copy (opened read-only) and returns its damaged files, described for
+    /// people; the VFS's checksums are the modules' own business, so the caller supplies it. Any
+    /// damage fails the backup, writing nothing, unless `allowDamaged` (the damage is then listed
+    /// in the report and the manifest).
+    public func createBackup(output: String, allowDamaged: Bool = false, verify: ((StateDatabase) throws -> [String])? = nil,
+                             progress: ((String) -> Void)? = nil) throws -> StateBackupReport {
         let output = URL(fileURLWithPath: output).standardizedFileURL.path
         if FileManager.default.fileExists(atPath: output) {
             throw StateError(EEXIST, "\(output) already exists; choose another --output")
@@ -50,13 +58,14 @@ extension StateDirectory {
         try FilePermissions.createPrivateDirectory(staging)
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
-        var sources: [(name: String, database: () throws -> StateDatabase)] = []
-        sources.append(("state/openclaw.sqlite", { try self.openGlobal() }))
+        var sources: [(name: String, identity: DatabaseIdentity, database: () throws -> StateDatabase)] = []
+        sources.append(("state/openclaw.sqlite", DatabaseIdentity(role: "global"), { try self.openGlobal() }))
         var seen = Set<String>()
         let agents = ((try? registeredAgents()) ?? []).filter { FileManager.default.fileExists(atPath: $0.path) } + agentDatabasesOnDisk()
         for (agent, path) in agents where seen.insert(path).inserted && path == agentDatabasePath(agent) {
-            sources.append(("agents/\(agent.value)/agent/openclaw-agent.sqlite", {
-                try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: [], options: self.options)
+            let identity = DatabaseIdentity(role: "agent", agentID: agent.value)
+            sources.append(("agents/\(agent.value)/agent/openclaw-agent.sqlite", identity, {
+                try StateDatabase(path: path, identity: identity, components: [], options: self.options)
             }))
         }
 
@@ -66,8 +75,24 @@ extension StateDirectory {
             progress?("backing up \(source.name) (\(index + 1)/\(sources.count))")
             let copy = staging + "/\(index).sqlite"
             let result = try source.database().backup(to: copy)
-            members.append(.init(name: source.name, bytes: result.bytes, integrity: "ok"))
+            var damaged: [String] = []
+            if let verify {
+                progress?("verifying \(source.name) (\(index + 1)/\(sources.count))")
+                var readOnly = options
+                readOnly.readOnly = true
+                readOnly.journalPolicy = .rollback
+                let database = try StateDatabase(path: copy, identity: source.identity, components: [], options: readOnly)
+                defer { try? database.close() }
+                damaged = try verify(database)
+            }
+            members.append(.init(name: source.name, bytes: result.bytes, integrity: "ok", damaged: damaged))
             copies.append((source.name, copy))
+        }
+        let damage = members.flatMap { member in member.damaged.map { "\(member.name): \($0)" } }
+        if !damage.isEmpty, !allowDamaged {
+            throw StorageError(.integrityCheckFailed, path: root,
+                               message: "\(damage.count) damaged file(s), nothing archived (--allow-damaged archives them anyway):\n  " + damage.joined(separator: "\n  "),
+                               errno: EIO)
         }
         let report = StateBackupReport(output: output, createdAt: ISO8601DateFormatter().string(from: Date()), databases: members)
         let encoder = JSONEncoder()

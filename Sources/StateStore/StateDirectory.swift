@@ -19,8 +19,22 @@ public final class StateDirectory: Sendable {
     public init(root: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, options: StateDatabaseOptions = .init()) {
         let chosen = root ?? environment["OPENCLAW_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".openclaw")
-        self.root = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
+        let root = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
+        self.root = root
+        var options = options
+        if options.spaceReserve == nil { options.spaceReserve = SpaceReserve.inDirectory(root, environment: environment) }
         self.options = options
+    }
+
+    /// The reserve of disk space kept in the root (see ``SpaceReserve``), if enabled.
+    public var spaceReserve: SpaceReserve? { options.spaceReserve }
+
+    /// Takes the space reserve when it is missing and the disk has room, before a database is
+    /// opened for writing.
+    private func holdSpaceReserve() {
+        guard !options.readOnly, let reserve = options.spaceReserve, !reserve.isHeld,
+              FileManager.default.fileExists(atPath: root) else { return }
+        reserve.replenish()
     }
 
     /// The global database's path.
@@ -34,7 +48,8 @@ public final class StateDirectory: Sendable {
     /// Opens the global database with this module's tables and the `components` of other modules
     /// (the runtime's model catalog, ...).
     public func openGlobal(components: [SchemaComponent] = []) throws -> StateDatabase {
-        try StateDatabase(path: globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [StateSchema.component] + components, options: options)
+        holdSpaceReserve()
+        return try StateDatabase(path: globalDatabasePath, identity: DatabaseIdentity(role: "global"), components: [StateSchema.component] + components, options: options)
     }
 
     /// Opens an agent's database with the given schema components (the VFS's, the runtime's...),

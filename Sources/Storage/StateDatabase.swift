@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One SQLite state database file, opened with openclaw's connection policy and schema envelope.
 ///
@@ -25,6 +26,8 @@ public final class StateDatabase: Sendable {
     public let journalReason: String
     /// The serialized writer and its read connections.
     public let writer: any DatabaseWriter
+    /// The reserve of disk space that operations freeing space may release.
+    public let spaceReserve: SpaceReserve?
 
     /// Opens (creating if needed) the database at `path` and brings `components` up to date.
     ///
@@ -32,18 +35,19 @@ public final class StateDatabase: Sendable {
     public init(path: String, identity: DatabaseIdentity, components: [SchemaComponent], options: StateDatabaseOptions = .init()) throws {
         self.path = path
         self.identity = identity
+        self.spaceReserve = options.spaceReserve
         let directory = (path as NSString).deletingLastPathComponent
-        if options.readOnly {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw StorageError(.cannotOpen, path: path, message: "does not exist", errno: ENOENT)
-            }
-        } else {
-            try FilePermissions.createPrivateDirectory(directory.isEmpty ? "." : directory)
-            try FilePermissions.ensurePrivateFile(path)
-        }
         let detected = options.journalPolicy.map { ($0, "requested") } ?? JournalPolicy.detect(forDirectory: directory.isEmpty ? "." : directory)
         self.journal = detected.0
         self.journalReason = detected.1
+        if FileManager.default.fileExists(atPath: path) {
+            try Self.refuseEmptyFile(path)
+        } else if options.readOnly {
+            throw StorageError(.cannotOpen, path: path, message: "does not exist", errno: ENOENT)
+        } else {
+            try FilePermissions.createPrivateDirectory(directory.isEmpty ? "." : directory)
+            try Self.create(path: path, identity: identity, components: components, journal: detected.0, options: options)
+        }
         do {
             writer = try Self.makeWriter(path: path, journal: detected.0, options: options)
         } catch let error as DatabaseError {
@@ -53,6 +57,45 @@ public final class StateDatabase: Sendable {
             try SchemaEnvelope(identity: identity, components: components, path: path).prepare(writer, readOnly: options.readOnly)
         } catch let error as DatabaseError {
             throw Self.storageError(error, path: path)
+        }
+    }
+
+    /// A database file of zero bytes with no WAL holds nothing SQLite wrote: it was truncated or
+    /// replaced, and opening it would silently start an empty database in its place. (New files
+    /// are created whole, under a temporary name, so a crash never leaves one.)
+    private static func refuseEmptyFile(_ path: String) throws {
+        func size(_ file: String) -> Int64? {
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value
+        }
+        if size(path) == 0, (size(path + "-wal") ?? 0) == 0 {
+            throw StorageError(.corrupt, path: path, message: "is empty (0 bytes): the database was truncated or replaced", errno: EIO)
+        }
+    }
+
+    /// Creates the database under a temporary name, with its schema, and renames it into place:
+    /// the file appears whole or not at all.
+    private static func create(path: String, identity: DatabaseIdentity, components: [SchemaComponent], journal: JournalPolicy,
+                               options: StateDatabaseOptions) throws {
+        let temporary = path + ".creating-\(getpid())"
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        defer { for suffix in ["-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
+        try FilePermissions.ensurePrivateFile(temporary)
+        do {
+            let writer = try makeWriter(path: temporary, journal: journal, options: options)
+            try SchemaEnvelope(identity: identity, components: components, path: path).prepare(writer, readOnly: false)
+            try writer.close()
+        } catch let error as DatabaseError {
+            unlink(temporary)
+            throw storageError(error, path: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        // link, not rename: a process that created it first keeps its file.
+        defer { unlink(temporary) }
+        if link(temporary, path) != 0, errno != EEXIST {
+            let code = errno
+            throw StorageError(.cannotOpen, path: path, message: "cannot create the database: \(String(cString: strerror(code)))", errno: code)
         }
     }
 
@@ -77,6 +120,12 @@ public final class StateDatabase: Sendable {
             if journal == .rollback, !db.configuration.readonly {
                 // A file that was WAL (for example moved onto NFS) is converted back.
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            }
+            if journal == .wal {
+                // Keep the -wal and -shm files when the last connection closes (the WAL emptied):
+                // the next open, a read on a full disk among them, then needs no new blocks.
+                var persist: Int32 = 1
+                _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
             }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA cache_size = -\(cacheSize)")
@@ -103,17 +152,17 @@ public final class StateDatabase: Sendable {
 
     /// Maps an SQLite error raised while opening into a ``StorageError``.
     static func storageError(_ error: DatabaseError, path: String) -> StorageError {
-        switch error.resultCode {
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return StorageError(.corrupt, path: path, message: "is not a usable SQLite database (\(error.message ?? "corrupt")); move it away or restore it from a backup (openclaw backup)", errno: EIO)
-        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
-            return StorageError(.cannotOpen, path: path, message: "cannot open database (\(error.message ?? "cannot open")); check the file's permissions", errno: EACCES)
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return StorageError(.cannotOpen, path: path, message: "database is locked by another process past the busy timeout (OPENCLAW_SQLITE_BUSY_TIMEOUT_MS)", errno: EBUSY)
-        case .SQLITE_FULL:
-            return StorageError(.io, path: path, message: "disk is full", errno: ENOSPC)
+        let failure = SQLiteFailure(error, databasePath: path)
+        if failure.isDamage {
+            return StorageError(.corrupt, path: path, message: "is not a usable SQLite database (\(error.message ?? "corrupt"))", errno: EIO)
+        }
+        switch failure.errno {
+        case EACCES, EROFS:
+            return StorageError(.cannotOpen, path: path, message: "\(failure.message); check the file's permissions", errno: failure.errno)
+        case EBUSY:
+            return StorageError(.cannotOpen, path: path, message: "\(failure.message) (OPENCLAW_SQLITE_BUSY_TIMEOUT_MS)", errno: EBUSY)
         default:
-            return StorageError(.io, path: path, message: error.message ?? "\(error)", errno: EIO)
+            return StorageError(.io, path: path, message: failure.message, errno: failure.errno)
         }
     }
 

@@ -25,6 +25,9 @@ public struct StateDatabaseOptions: Sendable {
     /// at checkpoints (`NORMAL`, the default, which survives process crashes). Defaults to
     /// `OPENCLAW_SQLITE_SYNCHRONOUS=full`. Rollback journals always use FULL.
     public var syncEveryCommit: Bool
+    /// The state root's reserve of disk space, given up by the operations that free space when
+    /// the disk is full (see ``SpaceReserve``).
+    public var spaceReserve: SpaceReserve?
 
     public init(
         busyTimeout: TimeInterval? = nil,

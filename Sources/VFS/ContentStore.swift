@@ -8,11 +8,28 @@ struct ContentRef {
     var size: Int64
     var chunkSize: Int64
     var sha256Bytes: Data?
-    /// The whole content, when stored inline.
+    /// The whole content, when stored inline, verified against its checksum.
     var inline: Data?
 
     /// The hash in lowercase hex, computed only when asked for.
     var sha256: String? { sha256Bytes?.lowercaseHex }
+
+    /// A content row as read; inline bytes are checked against `inlineChecksum` (`EIO` on a
+    /// mismatch), so no caller ever holds unverified bytes.
+    init(id: Int64, size: Int64, chunkSize: Int64, sha256Bytes: Data?, inline: Data?, inlineChecksum: Int64?, _ operation: String, _ path: String) throws {
+        if let inline {
+            guard let inlineChecksum, ContentChecksum.of(inline) == inlineChecksum, Int64(inline.count) == size else {
+                throw ContentStore.damaged(operation, path, inlineChecksum == nil
+                    ? "content \(id) has no checksum"
+                    : "content \(id) (\(inline.count) bytes stored inline) does not match its checksum")
+            }
+        }
+        self.id = id
+        self.size = size
+        self.chunkSize = chunkSize
+        self.sha256Bytes = sha256Bytes
+        self.inline = inline
+    }
 }
 
 /// Reads and writes `vfs_contents` and `vfs_chunks`.
@@ -22,11 +39,21 @@ struct ContentRef {
 /// therefore never sees two versions mixed.
 enum ContentStore {
     static func open(_ db: Database, _ id: Int64, _ operation: String, _ path: String) throws -> ContentRef {
-        let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data FROM vfs_contents WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else {
-            throw VFSError(EIO, operation, path, detail: "content \(id) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            throw missing(id, operation, path)
         }
-        return ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3])
+        return try ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3], inlineChecksum: row[4], operation, path)
+    }
+
+    /// `EIO` for damaged stored bytes, naming what is damaged.
+    static func damaged(_ operation: String, _ path: String, _ what: String) -> VFSError {
+        VFSError(EIO, operation, path, detail: "\(what): the stored bytes are damaged", isDamage: true)
+    }
+
+    /// `EIO` for an entry whose content row is gone.
+    static func missing(_ id: Int64, _ operation: String, _ path: String) -> VFSError {
+        damaged(operation, path, "content \(id) is missing")
     }
 
     /// Calls `body` with the bytes of `[start, end)`, chunk by chunk, reading only those chunks.
@@ -37,14 +64,15 @@ enum ContentStore {
     /// Calls `body` with the bytes of `[start, end)` of a chunked content, borrowed from SQLite
     /// without a copy, in one statement that reads only the chunks of that range.
     ///
-    /// A missing chunk is `ESTALE` when the whole content is gone (freed since it was opened) and
-    /// `EIO` otherwise (damage).
+    /// Every chunk is checked against its checksum, whole, before any of its bytes reach `body`:
+    /// a mismatch is `EIO` naming the chunk. A missing chunk is `ESTALE` when the whole content
+    /// is gone (freed since it was opened) and `EIO` otherwise (damage).
     static func forEachSlice(_ db: Database, contentID: Int64, chunkSize: Int64, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard start < end else { return }
         let first = start / chunkSize
         let last = (end - 1) / chunkSize
         let statement = try db.cachedStatement(sql: """
-            SELECT chunk_index, data FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
+            SELECT chunk_index, data, checksum FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
             """)
         let rows = try Row.fetchCursor(statement, arguments: [contentID, first, last])
         var expected = first
@@ -54,20 +82,25 @@ enum ContentStore {
             let chunkStart = index * chunkSize
             let lower = Int(max(start, chunkStart) - chunkStart)
             let upper = Int(min(end, chunkStart + chunkSize) - chunkStart)
-            let complete: Bool = try row.withUnsafeData(atIndex: 1) { data in
-                guard let data, data.count >= upper else { return false }
-                try data.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper])) }
-                return true
+            let checksum: Int64? = row[2]
+            let problem: String? = try row.withUnsafeData(atIndex: 1) { data in
+                guard let data, data.count >= upper else { return "is short" }
+                return try data.withUnsafeBytes { raw in
+                    guard let checksum else { return "has no checksum" }
+                    guard ContentChecksum.of(raw) == checksum else { return "does not match its checksum" }
+                    try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper]))
+                    return nil
+                }
             }
-            guard complete else {
-                throw VFSError(EIO, operation, path, detail: "chunk \(index) of content \(contentID) is short: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            if let problem {
+                throw damaged(operation, path, "chunk \(index) (bytes \(chunkStart)-\(chunkStart + chunkSize - 1)) of content \(contentID) \(problem)")
             }
             expected += 1
         }
         guard expected == last + 1 else {
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM vfs_contents WHERE id = ?", arguments: [contentID]) ?? false
             if !exists { throw VFSError(ESTALE, operation, path, detail: "the file was rewritten or removed since it was opened") }
-            throw VFSError(EIO, operation, path, detail: "chunk \(expected) of content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            throw damaged(operation, path, "chunk \(expected) of content \(contentID) is missing")
         }
     }
 
@@ -75,8 +108,8 @@ enum ContentStore {
     static func insert(_ db: Database, _ bytes: UnsafeRawBufferPointer, limits: VFSLimits) throws -> (id: Int64, sha256: String) {
         let digest = Data(SHA256.hash(data: bytes))
         if bytes.count <= limits.inlineLimit {
-            let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, inline_data) VALUES (?, ?, ?, ?)")
-            try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize), Data(bytes)])
+            let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, inline_data, inline_checksum) VALUES (?, ?, ?, ?, ?)")
+            try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize), Data(bytes), ContentChecksum.of(bytes)])
             return (db.lastInsertedRowID, digest.lowercaseHex)
         }
         let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size) VALUES (?, ?, ?)")
@@ -88,12 +121,13 @@ enum ContentStore {
 
     /// Inserts `bytes` as consecutive chunks starting at `firstIndex`.
     static func insertChunks(_ db: Database, _ id: Int64, _ bytes: UnsafeRawBufferPointer, firstIndex: Int64, chunkSize: Int) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO vfs_chunks (content_id, chunk_index, data) VALUES (?, ?, ?)")
+        let statement = try db.cachedStatement(sql: "INSERT INTO vfs_chunks (content_id, chunk_index, data, checksum) VALUES (?, ?, ?, ?)")
         var offset = 0
         var index = firstIndex
         while offset < bytes.count {
             let upper = min(offset + chunkSize, bytes.count)
-            try statement.execute(arguments: [id, index, Data(bytes[offset..<upper])])
+            let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<upper])
+            try statement.execute(arguments: [id, index, Data(chunk), ContentChecksum.of(chunk)])
             offset = upper
             index += 1
         }

@@ -20,12 +20,16 @@ public struct VFSError: Error, Sendable, Hashable, CustomStringConvertible {
     public var path: String
     /// More about the cause when the errno alone does not say it (for example a quota).
     public var detail: String?
+    /// Whether the stored data is damaged (a checksum mismatch, a missing chunk, a corrupt
+    /// database page), as opposed to a request that cannot be served: the remedy is a backup.
+    public var isDamage: Bool
 
-    public init(_ errno: Int32, _ operation: String, _ path: String, detail: String? = nil) {
+    public init(_ errno: Int32, _ operation: String, _ path: String, detail: String? = nil, isDamage: Bool = false) {
         self.errno = errno
         self.operation = operation
         self.path = path
         self.detail = detail
+        self.isDamage = isDamage
     }
 
     /// The symbolic name of ``errno``, such as `ENOENT`.

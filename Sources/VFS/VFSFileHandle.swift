@@ -39,7 +39,7 @@ extension VFSNamespace {
             // The entry and its content in one statement.
             let statement = try db.cachedStatement(sql: """
                 SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json,
-                       c.size, c.chunk_size, c.sha256, c.inline_data
+                       c.size, c.chunk_size, c.sha256, c.inline_data, c.inline_checksum
                 FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
                 WHERE e.namespace = ? AND e.path = ?
                 """)
@@ -49,11 +49,12 @@ extension VFSNamespace {
             let entry = EntryRow(row: row)
             guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", path.string) }
             guard let size = row[8] as Int64?, let chunkSize = row[9] as Int64? else {
-                throw VFSError(EIO, "open", path.string, detail: "content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+                throw ContentStore.missing(contentID, "open", path.string)
             }
-            let sha: Data? = row[10]
-            return VFSFileHandle(path: path.string, size: size, sha256: sha?.lowercaseHex, contentID: contentID,
-                                 attributes: entry.entry(), chunkSize: chunkSize, inline: row[11])
+            let content = try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: row[10], inline: row[11],
+                                         inlineChecksum: row[12], "open", path.string)
+            return VFSFileHandle(path: path.string, size: size, sha256: content.sha256, contentID: contentID,
+                                 attributes: entry.entry(), chunkSize: chunkSize, inline: content.inline)
         }
     }
 }

@@ -163,7 +163,7 @@ extension VFSNamespace {
         }
         // The hot path of a read: the entry and its content row in one indexed lookup.
         let statement = try db.cachedStatement(sql: """
-            SELECT e.kind, e.content_id, c.size, c.chunk_size, c.sha256, c.inline_data
+            SELECT e.kind, e.content_id, c.size, c.chunk_size, c.sha256, c.inline_data, c.inline_checksum
             FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
             WHERE e.namespace = ? AND e.path = ?
             """)
@@ -172,8 +172,9 @@ extension VFSNamespace {
         }
         guard let contentID = found[1] as Int64?, (found[0] as String) == "file" else { throw VFSError(EISDIR, operation, path.string) }
         guard let size = found[2] as Int64?, let chunkSize = found[3] as Int64? else {
-            throw VFSError(EIO, operation, path.string, detail: "content \(contentID) is missing: the database is damaged; run PRAGMA integrity_check and restore a backup")
+            throw ContentStore.missing(contentID, operation, path.string)
         }
-        return ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: found[4], inline: found[5])
+        return try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: found[4], inline: found[5],
+                              inlineChecksum: found[6], operation, path.string)
     }
 }

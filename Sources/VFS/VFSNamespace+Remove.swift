@@ -7,11 +7,22 @@ extension VFSNamespace {
     /// A file is unlinked. A directory is removed when empty, or with everything beneath it when
     /// `recursive` is set (one range delete); otherwise `ENOTEMPTY`. The root cannot be removed
     /// (`EBUSY`); remove the namespace instead.
+    ///
+    /// It works on a full disk: a removal that finds no room for its WAL releases the state's
+    /// space reserve and runs again. When space is short (the reserve released, or the disk
+    /// nearly full) the freed pages go back to the filesystem at once (``VirtualFileSystem/reclaimSpace()``);
+    /// otherwise they stay in the file for the next writes.
     @discardableResult
     public func remove(_ path: String, recursive: Bool = false) throws -> Int {
         let path = try VFSPath(path, operation: "rm")
         if path.isRoot { throw VFSError(EBUSY, "rm", path.string, detail: "the namespace root cannot be removed; remove the namespace instead") }
-        return try fileSystem.write("rm", path.string) { db in
+        let removed = try fileSystem.freeingSpace { try removeEntries(path, recursive: recursive) }
+        if fileSystem.isShortOfSpace { _ = try? fileSystem.reclaimSpace() }
+        return removed
+    }
+
+    private func removeEntries(_ path: VFSPath, recursive: Bool) throws -> Int {
+        try fileSystem.write("rm", path.string) { db in
             let row = try EntryStore.require(db, name, path, "rm")
             let now = Clock.nanoseconds()
             var removed = 0

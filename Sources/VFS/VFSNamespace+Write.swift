@@ -104,7 +104,8 @@ extension VFSNamespace {
             }
         } catch {
             if let id = contentID {
-                _ = try? fileSystem.write("write", path.string) { db in try ContentStore.discard(db, id) }
+                _ = try? fileSystem.freeingSpace { try fileSystem.write("write", path.string) { db in try ContentStore.discard(db, id) } }
+                if (error as? VFSError)?.errno == ENOSPC { fileSystem.recoverFromFullDisk() }
             }
             throw error
         }

@@ -11,7 +11,12 @@ extension VirtualFileSystem {
     ///   reference-counted by triggers; small contents inline.
     /// - `vfs_chunks`: fixed-size chunks of larger contents.
     /// - `vfs_changes`: a bounded log of changed subtrees, for watchers such as a FUSE mount.
-    public static let schema = SchemaComponent(name: "vfs", version: 1) { db, fromVersion in
+    ///
+    /// Version 2 gives every chunk (`vfs_chunks.checksum`) and every inline content
+    /// (`vfs_contents.inline_checksum`) an XXH3-64 checksum, verified on every read. Existing
+    /// contents gain theirs in the migration: one pass that reads each chunk and rewrites its
+    /// row once.
+    public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
             let now = Clock.nanoseconds()
@@ -21,7 +26,23 @@ extension VirtualFileSystem {
                     arguments: [name, now, now])
             }
         }
+        if fromVersion < 2 {
+            try db.execute(sql: schemaVersion2)
+            db.add(function: ContentChecksum.sqlFunction)
+            defer { db.remove(function: ContentChecksum.sqlFunction) }
+            try db.execute(sql: """
+                UPDATE vfs_chunks SET checksum = openclaw_xxh3(data);
+                UPDATE vfs_contents SET inline_checksum = openclaw_xxh3(inline_data) WHERE inline_data IS NOT NULL;
+                """)
+        }
     }
+
+    /// Checksums: XXH3-64 of each chunk's `data` and of each content's `inline_data`, as signed
+    /// 64-bit integers. Appended columns, so new and migrated databases have the same layout.
+    static let schemaVersion2 = """
+        ALTER TABLE vfs_chunks ADD COLUMN checksum INTEGER;
+        ALTER TABLE vfs_contents ADD COLUMN inline_checksum INTEGER;
+        """
 
     static let schemaVersion1 = """
         CREATE TABLE vfs_namespaces (

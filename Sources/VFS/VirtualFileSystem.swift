@@ -48,7 +48,7 @@ public final class VirtualFileSystem: Sendable {
     func write<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
         if let active = activeConnection.current {
             if active.isWrite {
-                return try Self.mapping(operation, path) {
+                return try mapping(operation, path) {
                     var result: T?
                     try active.database.inSavepoint {
                         result = try body(active.database)
@@ -62,7 +62,16 @@ public final class VirtualFileSystem: Sendable {
                 throw VFSError(EDEADLK, operation, path, detail: "cannot write from inside a read callback on a single-connection database")
             }
         }
-        return try Self.mapping(operation, path) {
+        do {
+            return try writeTransaction(operation, path, body)
+        } catch let error as VFSError where error.errno == ENOSPC {
+            recoverFromFullDisk()
+            throw error
+        }
+    }
+
+    private func writeTransaction<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
+        try mapping(operation, path) {
             try writer.writeWithoutTransaction { db in
                 try activeConnection.with(db, isWrite: true) {
                     var result: T?
@@ -81,9 +90,9 @@ public final class VirtualFileSystem: Sendable {
     /// Nested in another read or write on this thread, `body` runs on that connection.
     func read<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
         if let active = activeConnection.current {
-            return try Self.mapping(operation, path) { try body(active.database) }
+            return try mapping(operation, path) { try body(active.database) }
         }
-        return try Self.mapping(operation, path) {
+        return try mapping(operation, path) {
             try writer.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
         }
     }
@@ -94,12 +103,12 @@ public final class VirtualFileSystem: Sendable {
     /// run further statements to name the precise errno; they need no snapshot.
     func readOnce<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
         if let active = activeConnection.current {
-            return try Self.mapping(operation, path) { try body(active.database) }
+            return try mapping(operation, path) { try body(active.database) }
         }
-        return try Self.mapping(operation, path) { try writer.unsafeReentrantRead(body) }
+        return try mapping(operation, path) { try writer.unsafeReentrantRead(body) }
     }
 
-    private static func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
+    private func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError {
@@ -107,23 +116,10 @@ public final class VirtualFileSystem: Sendable {
         }
     }
 
-    /// Maps an SQLite error to the errno a filesystem would give.
-    static func map(_ error: DatabaseError, _ operation: String, _ path: String) -> VFSError {
-        let detail = error.message ?? "\(error.resultCode)"
-        switch error.resultCode {
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return VFSError(EBUSY, operation, path, detail: "database is locked by another writer past the busy timeout")
-        case .SQLITE_FULL:
-            return VFSError(ENOSPC, operation, path, detail: detail)
-        case .SQLITE_READONLY:
-            return VFSError(EROFS, operation, path, detail: detail)
-        case .SQLITE_PERM, .SQLITE_AUTH:
-            return VFSError(EACCES, operation, path, detail: detail)
-        case .SQLITE_TOOBIG:
-            return VFSError(EFBIG, operation, path, detail: detail)
-        default:
-            return VFSError(EIO, operation, path, detail: "database error: \(detail)")
-        }
+    /// Maps an SQLite error to the errno a filesystem would give (``SQLiteFailure``'s table).
+    func map(_ error: DatabaseError, _ operation: String, _ path: String) -> VFSError {
+        let failure = SQLiteFailure(error, databasePath: database.path)
+        return VFSError(failure.errno, operation, path, detail: failure.message, isDamage: failure.isDamage)
     }
 }
 

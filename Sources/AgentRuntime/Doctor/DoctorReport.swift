@@ -1,4 +1,5 @@
 import Foundation
+import VFS
 
 /// The health of one database file.
 public struct DatabaseHealth: Sendable {
@@ -20,6 +21,25 @@ public struct DatabaseHealth: Sendable {
     public var journal: String
     /// What is wrong, for people.
     public var problems: [String]
+    /// The contents checked against their checksums (`nil` with `--quick`, or for a database
+    /// without a VFS).
+    public var contents: ContentVerification? = nil
+    /// Free bytes on the filesystem holding the file, and its size.
+    public var diskFreeBytes: Int64? = nil
+    public var diskBytes: Int64? = nil
+    /// Pages on the freelist (space inside the file the filesystem cannot use), in bytes.
+    public var freelistBytes: Int64 = 0
+    /// Whether the file gives free pages back in steps (`auto_vacuum = INCREMENTAL`).
+    public var incrementalVacuum: Bool = true
+    /// Uploads staged and never published (killed writers), for databases with a VFS.
+    public var stagedUploads: StagedUploads? = nil
+    /// Entry rows no VFS operation could have written.
+    public var tampered: [TamperedEntry] = []
+    /// What `--fix` did to this file, for people.
+    public var repairs: [String] = []
+    /// Whether stored data is damaged: a failed integrity check, a damaged content, an
+    /// unreadable file.
+    public var isDamaged: Bool = false
 }
 
 /// A file from before the database-first layout.
@@ -58,6 +78,9 @@ public struct DoctorReport: Sendable {
     public var problems: [String] = []
     /// Facts that need no action (a new state root has no databases yet).
     public var notes: [String] = []
+
+    /// Whether some stored data is damaged (the CLI exits 65).
+    public var hasDamage: Bool { databases.contains(where: \.isDamaged) }
 
     /// Whether nothing needs attention.
     public var isHealthy: Bool {
