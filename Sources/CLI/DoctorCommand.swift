@@ -93,7 +93,8 @@ struct DoctorCommand: ParsableCommand {
             ] as [String: Any]
         }
         if let staged = database.stagedUploads {
-            object["stagedUploads"] = ["count": staged.count, "bytes": staged.bytes, "longestIdleNs": staged.longestIdleNanoseconds]
+            object["stagedUploads"] = ["count": staged.count, "bytes": staged.bytes, "longestIdleNs": staged.longestIdleNanoseconds,
+                                       "killed": staged.killed, "killedBytes": staged.killedBytes]
         }
         return object
     }

@@ -62,6 +62,8 @@ extension VFSCommand {
             // The mount only reads: no write lock, no schema change, so writers keep working.
             let database = try state.openAgent(agentID, components: [VirtualFileSystem.schema])
             let fileSystem = VirtualFileSystem(database: database)
+            // A damaged database is refused now, not request by request once mounted.
+            try fileSystem.probe()
             let configuration = FuseMountConfiguration(
                 mountPoint: mountPoint, root: namespace.map { .namespace($0) } ?? .allNamespaces,
                 sourceName: "openclaw:\(agentID)" + (namespace.map { "/\($0)" } ?? ""), allowOther: allowOther)

@@ -16,6 +16,9 @@ extension VFSCommand {
 
         func run() throws {
             let namespace = try options.selectedNamespace()
+            // On a full disk every removal's pages go back to the filesystem once all are removed.
+            let shortOfSpace = namespace.fileSystem.isShortOfSpace
+            defer { if shortOfSpace { _ = try? namespace.fileSystem.reclaimSpace() } }
             for path in paths { try namespace.makeDirectory(path, intermediates: parents) }
         }
     }
@@ -34,6 +37,9 @@ extension VFSCommand {
 
         func run() throws {
             let namespace = try options.selectedNamespace()
+            // On a full disk every removal's pages go back to the filesystem once all are removed.
+            let shortOfSpace = namespace.fileSystem.isShortOfSpace
+            defer { if shortOfSpace { _ = try? namespace.fileSystem.reclaimSpace() } }
             for path in paths {
                 do {
                     let canonical = try VFSPath(path, operation: "rm")

@@ -3,8 +3,8 @@ import Foundation
 
 /// Free space on the filesystem holding a path.
 public enum DiskSpace {
-    /// The bytes this process may still allocate beside `path` (a file or directory; root may use
-    /// the blocks reserved for it), or `nil` when the filesystem cannot be asked.
+    /// The bytes that can surely still be allocated beside `path` (a file or directory): the
+    /// unprivileged figure, even for root, or `nil` when the filesystem cannot be asked.
     public static func available(at path: String) -> Int64? {
         let value = openclaw_available_bytes(existingAncestor(of: path))
         return value < 0 ? nil : Int64(value)

@@ -27,7 +27,7 @@ public struct SQLiteFailure: Sendable, Hashable {
         case .SQLITE_IOERR where DiskSpace.isNearlyFull(at: databasePath),
              .SQLITE_CANTOPEN where DiskSpace.isNearlyFull(at: databasePath):
             errno = ENOSPC
-            message = "the disk is full (\(sqlite))"
+            message = "the disk is full (SQLite: \(sqlite))"
         case .SQLITE_READONLY:
             errno = EROFS
             message = sqlite

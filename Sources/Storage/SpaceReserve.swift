@@ -39,10 +39,18 @@ public struct SpaceReserve: Sendable, Hashable {
         return lstat(path, &info) == 0 && Int64(info.st_blocks) * 512 >= bytes
     }
 
-    /// Deletes the reserve, giving its blocks to the filesystem. Returns whether it was held.
+    /// Deletes the reserve, giving its blocks to the filesystem, and commits the filesystem's
+    /// journal: ext4 hands freed blocks out again only once the transaction that freed them has
+    /// committed (up to 5 s later); the directory's fsync commits it. Returns whether it was held.
     @discardableResult
     public func release() -> Bool {
-        unlink(path) == 0
+        guard unlink(path) == 0 else { return false }
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+        return true
     }
 
     /// Takes the reserve again when the filesystem has room for it twice over, so that taking it

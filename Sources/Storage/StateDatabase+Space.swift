@@ -68,6 +68,17 @@ extension StateDatabase {
             }
             pages = try freePages()
         }
+        // No automatic checkpoint between steps: it would copy into the file pages that the
+        // next step frees, growing the file on a disk that has no room for it.
+        if journal == .wal {
+            _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        }
+        defer {
+            if journal == .wal {
+                let pages = autoCheckpointPages
+                _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
+            }
+        }
         var stepPages = Int.max
         while pages.freelistPages > 0, pages.incrementalVacuum {
             let room = max(Int64(pages.pageSize), (DiskSpace.available(at: directory) ?? 0) / 2)
@@ -75,14 +86,16 @@ extension StateDatabase {
             do {
                 let count = stepPages
                 try mappingOpenErrors {
-                    try writer.writeWithoutTransaction { db in
-                        try db.execute(sql: "PRAGMA incremental_vacuum(\(count))")
-                        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                    }
+                    try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum(\(count))") }
                 }
             } catch let error as StorageError where error.errno == ENOSPC {
-                _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                truncateWAL()
                 guard stepPages > 1 else {
+                    // No room for even one page of WAL: this is what the reserve is for.
+                    if let reserve = spaceReserve, reserve.release() {
+                        stepPages = Int.max
+                        continue
+                    }
                     note = "the disk has no room for even one page of WAL"
                     break
                 }
@@ -90,17 +103,30 @@ extension StateDatabase {
                 continue
             }
             steps += 1
+            // Checkpoint once the file needs no growth to take the WAL (its last pages were the
+            // free ones): the checkpoint then truncates the file and empties the WAL.
+            truncateWAL()
             let next = try freePages()
             if next.freelistPages >= pages.freelistPages { break }
             pages = next
             stepPages = Int.max
         }
-        if steps == 0 {
-            _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        }
+        truncateWAL()
         let after = fileSizes()
         return SpaceReclaim(freedBytes: max(0, before.database + before.wal - after.database - after.wal), steps: steps,
                             remainingFreePages: pages.freelistPages, note: pages.freelistPages > 0 ? note : nil)
+    }
+
+    /// Copies the WAL into the file and empties it, when the file has room for what the WAL
+    /// holds; does nothing otherwise (a full disk), leaving every committed frame where it is.
+    func truncateWAL() {
+        guard journal == .wal else { return }
+        let pageCount = (try? writer.read { db in try Int64.fetchOne(db, sql: "PRAGMA page_count") }) ?? 0
+        let pageSize = (try? writer.read { db in try Int64.fetchOne(db, sql: "PRAGMA page_size") }) ?? 4096
+        let growth = pageCount * pageSize - fileSizes().database
+        let available = DiskSpace.available(at: (path as NSString).deletingLastPathComponent) ?? 0
+        guard growth <= 0 || growth < available else { return }
+        _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Runs `body`, mapping SQLite errors to ``StorageError``.

@@ -28,6 +28,8 @@ public final class StateDatabase: Sendable {
     public let writer: any DatabaseWriter
     /// The reserve of disk space that operations freeing space may release.
     public let spaceReserve: SpaceReserve?
+    /// The WAL pages that trigger an automatic checkpoint on commit.
+    let autoCheckpointPages: Int
 
     /// Opens (creating if needed) the database at `path` and brings `components` up to date.
     ///
@@ -36,6 +38,7 @@ public final class StateDatabase: Sendable {
         self.path = path
         self.identity = identity
         self.spaceReserve = options.spaceReserve
+        self.autoCheckpointPages = options.autoCheckpointPages
         let directory = (path as NSString).deletingLastPathComponent
         let detected = options.journalPolicy.map { ($0, "requested") } ?? JournalPolicy.detect(forDirectory: directory.isEmpty ? "." : directory)
         self.journal = detected.0
@@ -49,14 +52,23 @@ public final class StateDatabase: Sendable {
             try Self.create(path: path, identity: identity, components: components, journal: detected.0, options: options)
         }
         do {
-            writer = try Self.makeWriter(path: path, journal: detected.0, options: options)
-        } catch let error as DatabaseError {
-            throw Self.storageError(error, path: path)
+            writer = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
+        } catch let error as StorageError where error.errno == ENOSPC {
+            // Opening writes (GRDB starts an empty WAL with a transaction; a migration writes): on
+            // a full disk, the reserve makes room, so that reads and removals keep working.
+            guard let reserve = options.spaceReserve, reserve.release() else { throw error }
+            writer = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
         }
+    }
+
+    private static func open(path: String, identity: DatabaseIdentity, components: [SchemaComponent], journal: JournalPolicy,
+                             options: StateDatabaseOptions) throws -> any DatabaseWriter {
         do {
+            let writer = try makeWriter(path: path, journal: journal, options: options)
             try SchemaEnvelope(identity: identity, components: components, path: path).prepare(writer, readOnly: options.readOnly)
+            return writer
         } catch let error as DatabaseError {
-            throw Self.storageError(error, path: path)
+            throw storageError(error, path: path)
         }
     }
 
@@ -128,6 +140,11 @@ public final class StateDatabase: Sendable {
                 _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
             }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Debian's SQLite is built with SECURE_DELETE: freeing a page overwrites it, so a
+            // removal writes as much WAL as the data it removes, and fails on a full disk. FAST
+            // zeroes what it can without extra writes; freed pages go back to the filesystem
+            // (incremental vacuum) when space is short.
+            try db.execute(sql: "PRAGMA secure_delete = FAST")
             try db.execute(sql: "PRAGMA cache_size = -\(cacheSize)")
             if mmapSize > 0 { try db.execute(sql: "PRAGMA mmap_size = \(mmapSize)") }
             if !readOnly {

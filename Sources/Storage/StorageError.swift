@@ -44,5 +44,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var description: String { "\(path): \(message)" }
+    /// `path: message`, with the errno's name when it is the whole story (a full disk).
+    public var description: String {
+        errno == ENOSPC ? "\(path): No space left on device (ENOSPC): \(message)" : "\(path): \(message)"
+    }
 }

@@ -135,7 +135,8 @@ enum ContentStore {
 
     /// Starts a staged content: a row invisible to readers until published.
     static func beginStaging(_ db: Database, chunkSize: Int, now: Int64) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, staging_since_ns) VALUES (0, NULL, ?, ?)", arguments: [Int64(chunkSize), now])
+        try db.execute(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, staging_since_ns, staging_owner) VALUES (0, NULL, ?, ?, ?)",
+                       arguments: [Int64(chunkSize), now, StagingOwner.current])
         return db.lastInsertedRowID
     }
 
@@ -149,7 +150,7 @@ enum ContentStore {
     /// Marks a staged content complete; it is then owned by the entry that refers to it. Fails
     /// with `ESTALE`, changing nothing, if the staged content was collected meanwhile.
     static func finishStaging(_ db: Database, _ id: Int64, size: Int64, sha256: Data, _ operation: String, _ path: String) throws {
-        try db.execute(sql: "UPDATE vfs_contents SET size = ?, sha256 = ?, staging_since_ns = NULL WHERE id = ? AND staging_since_ns IS NOT NULL",
+        try db.execute(sql: "UPDATE vfs_contents SET size = ?, sha256 = ?, staging_since_ns = NULL, staging_owner = NULL WHERE id = ? AND staging_since_ns IS NOT NULL",
                        arguments: [size, sha256, id])
         guard db.changesCount == 1 else { throw expired(operation, path) }
     }

@@ -87,6 +87,7 @@ extension VFSNamespace {
                         try ContentStore.insertChunks(db, id, bytes, firstIndex: firstIndex, chunkSize: limits.chunkSize)
                         return id
                     }
+                    try fileSystem.checkpoint("write", path.string)
                 }
                 // `fill` returns a short batch only at the end of the source: never read past it
                 // (a growing file would otherwise misalign the chunks).
@@ -95,16 +96,19 @@ extension VFSNamespace {
             guard let id = contentID else { throw VFSError(EIO, "write", path.string) }
             let digest = Data(hasher.finalize())
             let size = total
-            return try fileSystem.write("write", path.string) { db in
+            let published = try fileSystem.write("write", path.string) { db in
                 let now = Clock.nanoseconds()
                 let before = try EntryStore.ensureNamespace(db, name, now: now)
                 try ContentStore.finishStaging(db, id, size: size, sha256: digest, "write", path.string)
                 let row = try link(db, path, contentID: id, size: size, options: options, metadata: metadata, now: now, before: before, "write")
                 return row.entry(sha256: digest.lowercaseHex)
             }
+            // Committed: a checkpoint that finds no room leaves the data safe in the WAL.
+            try? fileSystem.checkpoint("write", path.string)
+            return published
         } catch {
             if let id = contentID {
-                _ = try? fileSystem.freeingSpace { try fileSystem.write("write", path.string) { db in try ContentStore.discard(db, id) } }
+                _ = try? fileSystem.freeingSpace { try fileSystem.write("discard", path.string) { db in try ContentStore.discard(db, id) } }
                 if (error as? VFSError)?.errno == ENOSPC { fileSystem.recoverFromFullDisk() }
             }
             throw error

@@ -15,7 +15,7 @@ extension VirtualFileSystem {
     /// Version 2 gives every chunk (`vfs_chunks.checksum`) and every inline content
     /// (`vfs_contents.inline_checksum`) an XXH3-64 checksum, verified on every read. Existing
     /// contents gain theirs in the migration: one pass that reads each chunk and rewrites its
-    /// row once.
+    /// row once. It also records the writer of each staged upload (`staging_owner`).
     public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
@@ -42,6 +42,9 @@ extension VirtualFileSystem {
     static let schemaVersion2 = """
         ALTER TABLE vfs_chunks ADD COLUMN checksum INTEGER;
         ALTER TABLE vfs_contents ADD COLUMN inline_checksum INTEGER;
+        -- The writer of a staged upload, `<host>:<pid>`: an upload whose writer is dead is
+        -- garbage at once, not only after an hour idle.
+        ALTER TABLE vfs_contents ADD COLUMN staging_owner TEXT;
         """
 
     static let schemaVersion1 = """

@@ -26,11 +26,15 @@ public struct ContentVerification: Sendable, Hashable {
 /// Uploads staged by writers that have not published them (in progress, or killed).
 public struct StagedUploads: Sendable, Hashable {
     /// How many staged contents there are.
-    public var count: Int
+    public var count: Int = 0
     /// The bytes their chunks hold.
-    public var bytes: Int64
+    public var bytes: Int64 = 0
     /// The idle time of the longest-idle one, in nanoseconds (0 when there are none).
-    public var longestIdleNanoseconds: Int64
+    public var longestIdleNanoseconds: Int64 = 0
+    /// Those whose writer is known dead (a process of this host that no longer exists), and
+    /// their bytes: garbage that ``VirtualFileSystem/collectKilledUploads()`` removes.
+    public var killed: Int = 0
+    public var killedBytes: Int64 = 0
 }
 
 /// An entry row that no VFS operation could have written: someone edited the database file.
@@ -132,14 +136,46 @@ extension VirtualFileSystem {
     /// The uploads staged and not yet published.
     public func stagedUploads() throws -> StagedUploads {
         try read("gc", "/") { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*), coalesce(sum((SELECT coalesce(sum(length(data)), 0) FROM vfs_chunks WHERE content_id = c.id)), 0),
-                       min(staging_since_ns)
+            var result = StagedUploads()
+            let now = Clock.nanoseconds()
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT staging_owner, staging_since_ns, (SELECT coalesce(sum(length(data)), 0) FROM vfs_chunks WHERE content_id = c.id)
                 FROM vfs_contents c WHERE staging_since_ns IS NOT NULL
                 """)
-            let oldest: Int64? = row?[2]
-            return StagedUploads(count: row?[0] ?? 0, bytes: row?[1] ?? 0,
-                                 longestIdleNanoseconds: oldest.map { max(0, Clock.nanoseconds() - $0) } ?? 0)
+            while let row = try rows.next() {
+                let owner: String? = row[0]
+                let since: Int64 = row[1]
+                let bytes: Int64 = row[2]
+                result.count += 1
+                result.bytes += bytes
+                result.longestIdleNanoseconds = max(result.longestIdleNanoseconds, now - since)
+                if StagingOwner.isDead(owner) {
+                    result.killed += 1
+                    result.killedBytes += bytes
+                }
+            }
+            return result
+        }
+    }
+
+    /// Deletes the staged uploads whose writer is known dead (killed mid-write on this host),
+    /// whatever their age, and returns how many went. Uploads in progress are kept.
+    @discardableResult
+    public func collectKilledUploads() throws -> Int {
+        let dead = try read("gc", "/") { db in
+            try Row.fetchAll(db, sql: "SELECT id, staging_owner FROM vfs_contents WHERE staging_since_ns IS NOT NULL")
+                .filter { StagingOwner.isDead($0[1]) }.map { $0[0] as Int64 }
+        }
+        guard !dead.isEmpty else { return 0 }
+        return try freeingSpace {
+            try write("gc", "/") { db in
+                var removed = 0
+                for id in dead {
+                    try db.execute(sql: "DELETE FROM vfs_contents WHERE id = ? AND staging_since_ns IS NOT NULL AND ref_count = 0", arguments: [id])
+                    removed += db.changesCount
+                }
+                return removed
+            }
         }
     }
 
@@ -160,6 +196,21 @@ extension VirtualFileSystem {
                     : "the path is not its parent joined with its name"
                 return TamperedEntry(namespace: row[0], path: row[1], name: name, problem: problem)
             }
+        }
+    }
+}
+
+extension VirtualFileSystem {
+    /// Reads what every request of a long-lived reader depends on (the schema, the namespaces,
+    /// every entry row's index, the content rows) so that a database whose first pages are
+    /// damaged is refused up front with an `EIO` damage error, instead of failing request by
+    /// request later. Costs one pass over the indexes, not over the contents.
+    public func probe(_ operation: String = "mount") throws {
+        try read(operation, "/") { db in
+            _ = try Row.fetchAll(db, sql: "SELECT name, entry_count FROM vfs_namespaces")
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_entries")
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_entries INDEXED BY vfs_entries_by_parent WHERE namespace > ''")
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_contents")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Storage
 
 extension VirtualFileSystem {
@@ -12,6 +13,18 @@ extension VirtualFileSystem {
             guard let reserve = database.spaceReserve, reserve.release() else { throw error }
             return try body()
         }
+    }
+
+    /// The operations whose writes free space (or keep it freeable): only they may run while the
+    /// space reserve is released.
+    static let spaceFreeingOperations: Set<String> = ["rm", "gc", "namespaces rm", "discard"]
+
+    /// New data never spends the space reserve: while it is released and the disk has not room
+    /// for it twice over, a write that adds data fails with `ENOSPC` before it starts.
+    func refuseOnReserve(_ operation: String, _ path: String) throws {
+        guard let reserve = database.spaceReserve, !reserve.isHeld,
+              (DiskSpace.available(at: database.path) ?? .max) < 2 * reserve.bytes else { return }
+        throw VFSError(ENOSPC, operation, path, detail: "the disk is full; the space kept in reserve is for removals (openclaw vfs rm) only")
     }
 
     /// Gives the database's free pages back to the filesystem, in steps that fit the free space
@@ -30,9 +43,22 @@ extension VirtualFileSystem {
 
     /// Whether space is short: the reserve is given up, or the disk is nearly full. Removals then
     /// give their pages back to the filesystem at once.
-    var isShortOfSpace: Bool {
+    public var isShortOfSpace: Bool {
         if let reserve = database.spaceReserve, !reserve.isHeld { return true }
         return DiskSpace.isNearlyFull(at: database.path)
+    }
+
+    /// Copies committed WAL frames into the database file now (a passive checkpoint, which waits
+    /// for no reader). Large writes call it after each staged batch, so that committed data never
+    /// piles up in the WAL beyond the end of the file: on a full disk that data could otherwise
+    /// be neither checkpointed (the file must grow) nor dropped.
+    func checkpoint(_ operation: String, _ path: String) throws {
+        guard database.journal == .wal else { return }
+        do {
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        } catch let error as DatabaseError {
+            throw map(error, operation, path)
+        }
     }
 
     /// After a write failed for lack of space: empties the WAL and gives free pages back, as far

@@ -62,6 +62,7 @@ public final class VirtualFileSystem: Sendable {
                 throw VFSError(EDEADLK, operation, path, detail: "cannot write from inside a read callback on a single-connection database")
             }
         }
+        if !Self.spaceFreeingOperations.contains(operation) { try refuseOnReserve(operation, path) }
         do {
             return try writeTransaction(operation, path, body)
         } catch let error as VFSError where error.errno == ENOSPC {

@@ -58,9 +58,9 @@ public struct Doctor: Sendable {
         return report
     }
 
-    /// A staged upload idle this long belongs to a killed writer (a live one touches it every
-    /// staging batch, within seconds): `--fix` collects it.
-    public static let abandonedUploadIdle: Duration = .seconds(60)
+    /// A staged upload idle this long is abandoned whoever its writer was (a live writer touches
+    /// it every staging batch, within seconds); one whose writer is dead is collected at once.
+    public static let abandonedUploadIdle: Duration = .seconds(3600)
 
     /// `--fix`'s work on each database: staged uploads of killed writers, free pages. Returns
     /// what was done, by database path.
@@ -89,7 +89,7 @@ public struct Doctor: Sendable {
                 let database = try state.openAgent(agent, components: [VirtualFileSystem.schema])
                 defer { try? database.close() }
                 let vfs = VirtualFileSystem(database: database)
-                let collected = try vfs.collectAbandonedUploads(olderThan: Self.abandonedUploadIdle)
+                let collected = try vfs.collectKilledUploads() + vfs.collectAbandonedUploads(olderThan: Self.abandonedUploadIdle)
                 if collected > 0 { repairs[path, default: []].append("collected \(collected) staged upload(s) of killed writers") }
                 progress("reclaiming free pages: agent \(agent)")
                 reclaim(database)
@@ -188,8 +188,10 @@ public struct Doctor: Sendable {
         }
         let staged = try vfs.stagedUploads()
         health.stagedUploads = staged
-        if staged.count > 0, staged.longestIdleNanoseconds > Int64(Self.abandonedUploadIdle.components.seconds) * 1_000_000_000 {
-            health.problems.append("\(staged.count) staged upload(s) of killed writers hold \(staged.bytes) bytes: `openclaw doctor --fix` collects them")
+        if staged.killed > 0 {
+            health.problems.append("\(staged.killed) staged upload(s) of killed writers hold \(staged.killedBytes) bytes: `openclaw doctor --fix` collects them")
+        } else if staged.count > 0, staged.longestIdleNanoseconds > Int64(Self.abandonedUploadIdle.components.seconds) * 1_000_000_000 {
+            health.problems.append("\(staged.count) staged upload(s) idle for over an hour hold \(staged.bytes) bytes: `openclaw doctor --fix` collects them")
         }
         health.tampered = try vfs.tamperedEntries()
         for entry in health.tampered {
