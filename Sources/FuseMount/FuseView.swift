@@ -50,11 +50,11 @@ struct FuseView: Sendable {
         }
     }
 
-    /// The children of the directory at a mount path, with their attributes, each name once.
+    /// The children of the directory at a mount path, with their attributes.
     ///
     /// Names come from the rows' paths. A row whose path is not a canonical child of this very
-    /// directory (a `vfs_entries` row edited by hand: `..`, a `/` in the name, a wrong parent)
-    /// is left out, and so is a second row of the same name (compared as bytes).
+    /// directory (a `vfs_entries` row edited by hand: `..`, a trailing `/`, a wrong parent) is
+    /// left out. Paths are unique, so every name is then listed once.
     func children(_ mountPath: String) throws -> [(name: String, entry: VFSEntry)] {
         switch try target(mountPath) {
         case .namespaceList:
@@ -68,10 +68,8 @@ struct FuseView: Sendable {
             if entries.count == 1, !entries[0].isDirectory, PathKey.bytesEqual(entries[0].path, path) {
                 throw VFSError(ENOTDIR, "readdir", mountPath)
             }
-            var seen = Set<PathKey>()
             return entries.compactMap { entry in
-                guard VFSPath.isCanonical(entry.path), PathKey.bytesEqual(MountPath.parent(of: entry.path), path),
-                      seen.insert(PathKey(entry.name)).inserted else { return nil }
+                guard MountPath.isChild(entry.path, of: path), VFSPath.isCanonical(entry.path) else { return nil }
                 return (entry.name, entry)
             }
         }

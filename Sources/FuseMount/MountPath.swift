@@ -23,6 +23,16 @@ enum MountPath {
         return String(path.utf8[path.utf8.index(after: slash)...]) ?? ""
     }
 
+    /// Whether `path` is `directory` plus one more component: `/a/b` is a child of `/a`,
+    /// `/a/b/c` and `/ab` are not. Compares bytes and allocates nothing.
+    static func isChild(_ path: String, of directory: String) -> Bool {
+        let slash = UInt8(ascii: "/")
+        let prefixCount = isRoot(directory) ? 0 : directory.utf8.count
+        guard prefixCount == 0 || path.utf8.starts(with: directory.utf8) else { return false }
+        let rest = path.utf8.dropFirst(prefixCount)
+        return rest.count > 1 && rest.first == slash && !rest.dropFirst().contains(slash)
+    }
+
     /// The first component of a path beneath the root and the rest (`/` when nothing is left):
     /// `("workspace", "/a/b")` for `/workspace/a/b`.
     static func splitFirst(_ path: String) -> (first: String, rest: String) {
