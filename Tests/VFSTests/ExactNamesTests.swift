@@ -86,6 +86,23 @@ import Testing
         #expect(try fixture.fileSystem.diff("workspace", "run:reimport").isEmpty)
     }
 
+    /// Host names with DEL or a C1 control are refused like the C0 ones: skipped, with EINVAL.
+    @Test func importSkipsNamesWithDELOrC1Controls() throws {
+        let fixture = try Fixture()
+        let source = fixture.directory.path + "/source"
+        #expect(mkdir(source, 0o755) == 0)
+        for name in ["del\u{7F}", "nel\u{85}", "csi\u{9B}2J", "fine\u{A0}"] {
+            let fd = open(source + "/" + name, O_WRONLY | O_CREAT, 0o644)
+            #expect(fd >= 0)
+            close(fd)
+        }
+        let report = try fixture.workspace.importDirectory(source)
+        #expect(report.files == 1)
+        #expect(report.skipped.count == 3)
+        #expect(report.skipped.allSatisfy { $0.reason.contains("EINVAL") }, "\(report.skipped)")
+        #expect(try fixture.workspace.list("/").map { Self.bytes($0.name) } == [Self.bytes("fine\u{A0}")])
+    }
+
     /// Reads a host file with `open(2)`, whose path bytes no layer normalizes.
     static func hostContents(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
