@@ -23,12 +23,17 @@ extension VFSNamespace {
             var report = HostTransferReport()
             func hostPath(of entry: VFSEntry) -> String {
                 if !top.isDirectory { return hostDirectory + "/" + top.name }
-                // Bytes, not `Character`s: the root's last character may join the next `/`.
+                // Cut by bytes, not `Character`s: a `Character` may span the root's end and the `/`.
                 let relative = root.isRoot ? entry.path : String(entry.path.utf8.dropFirst(root.string.utf8.count)) ?? ""
                 return hostDirectory + relative
             }
-            let skipped = top.isDirectory ? try checkExport(db, root, hostPath: hostPath, &report) : []
-            if !top.isDirectory { try Self.checkHostPathLength(hostPath(of: top), top.path) }
+            let skipped: Set<PathKey>
+            if top.isDirectory {
+                skipped = try checkExport(db, root, hostPath: hostPath, &report)
+            } else {
+                try Self.checkHostPathLength(hostPath(of: top), top.path)
+                skipped = []
+            }
             try HostFile.makeDirectories(hostDirectory, mode: 0o755, "export")
             let usage = top.isDirectory ? try diskUsageRow(db, root) : (bytes: top.size, files: Int64(1))
             var throttle = ProgressThrottle()
