@@ -27,7 +27,11 @@ extension VFSCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export a subtree to a host directory.",
-            discussion: "Usage: openclaw vfs export [PATH] HOSTDIR. Writes from one consistent snapshot with stored modes and times.")
+            discussion: """
+                Usage: openclaw vfs export [PATH] HOSTDIR. Writes from one consistent snapshot with stored modes and times, \
+                names as their stored bytes. Checks every path first: if one would not fit in the host's PATH_MAX, nothing \
+                is written (ENAMETOOLONG). Database rows edited by hand are skipped with a warning; the exit status is then 1.
+                """)
 
         @OptionGroup var options: VFSOptions
         @OptionGroup var output: JSONFlag
@@ -47,13 +51,15 @@ extension VFSCommand {
             }
             line.finish()
             Host.report(report, verb: "exported", json: output.json)
+            // What was written is complete, but it is not the whole tree: say so.
+            if !report.skipped.isEmpty { throw ExitCode.failure }
         }
     }
 
     enum Host {
         static func report(_ report: HostTransferReport, verb: String, json: Bool) {
             for skipped in report.skipped {
-                Output.error("openclaw: warning: skipped \(skipped.path): \(skipped.reason)")
+                Output.error("openclaw: warning: skipped \(TerminalText.quoted(skipped.path)): \(skipped.reason)")
             }
             if json { return Output.json(Formatting.json(report)) }
             Output.line("\(verb) \(report.files) file\(report.files == 1 ? "" : "s"), \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(Formatting.humanBytes(report.bytes))\(report.skipped.isEmpty ? "" : "; skipped \(report.skipped.count)")")

@@ -76,28 +76,23 @@ final class ChangeWatcher: Sendable {
     func invalidate(mountPath: String) {
         guard let session = fileSystem.session else { return }
         let nodes = fileSystem.nodes
-        let beneath = nodes.invalidate(under: mountPath, alsoInode: mountPath == "/" ? nil : nodes.inode(of: Self.parent(of: mountPath)))
+        let beneath = nodes.invalidate(under: mountPath, alsoInode: MountPath.isRoot(mountPath) ? nil : nodes.inode(of: MountPath.parent(of: mountPath)))
         for (inode, path) in beneath {
             _ = fuse_lowlevel_notify_inval_inode(session, inode, 0, 0)
             invalidateEntry(session, path)
         }
-        if mountPath != "/" {
+        if !MountPath.isRoot(mountPath) {
             invalidateEntry(session, mountPath)
-            if let parent = nodes.inode(of: Self.parent(of: mountPath)) {
+            if let parent = nodes.inode(of: MountPath.parent(of: mountPath)) {
                 _ = fuse_lowlevel_notify_inval_inode(session, parent, 0, 0)
             }
         }
     }
 
     private func invalidateEntry(_ session: OpaquePointer, _ path: String) {
-        guard path != "/", let parent = fileSystem.nodes.inode(of: Self.parent(of: path)) else { return }
-        let name = (path as NSString).lastPathComponent
+        guard !MountPath.isRoot(path), let parent = fileSystem.nodes.inode(of: MountPath.parent(of: path)) else { return }
+        let name = MountPath.name(of: path)
         _ = name.withCString { fuse_lowlevel_notify_inval_entry(session, parent, $0, name.utf8.count) }
-    }
-
-    static func parent(of path: String) -> String {
-        let parent = (path as NSString).deletingLastPathComponent
-        return parent.isEmpty ? "/" : parent
     }
 
     static func fileIdentity(_ path: String) -> [UInt64] {

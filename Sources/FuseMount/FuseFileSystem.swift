@@ -62,7 +62,7 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func childPath(_ parent: String, _ name: String) -> String {
-        parent == "/" ? "/" + name : parent + "/" + name
+        MountPath.child(parent, name)
     }
 
     func attributes(_ entry: VFSEntry, inode: UInt64) -> stat {
@@ -164,7 +164,7 @@ final class FuseFileSystem: @unchecked Sendable {
     func snapshot(_ path: String, _ inode: UInt64) throws -> DirectorySnapshot {
         let generation = nodes.generation(of: inode)
         let children = try view.children(path)
-        let parentInode = nodes.inode(of: (path as NSString).deletingLastPathComponent) ?? 1
+        let parentInode = nodes.inode(of: MountPath.parent(of: path)) ?? 1
         return DirectorySnapshot(items: [(".", nil, inode), ("..", nil, parentInode)] + children.map { ($0.name, $0.entry, 0) },
                                  generation: generation)
     }

@@ -11,7 +11,10 @@ enum FuseOperations {
             Unmanaged<FuseFileSystem>.fromOpaque(userdata).takeUnretainedValue().initialize(connection)
         }
         ops.lookup = { request, parent, name in
-            FuseFileSystem.from(request).lookup(request, parent, name.map { String(cString: $0) } ?? "")
+            // Names are bytes: one that is not UTF-8 names nothing here. `String(cString:)`
+            // would repair it into U+FFFD and find a different, existing name.
+            guard let name, let text = String(validatingCString: name) else { return _ = fuse_reply_err(request, ENOENT) }
+            FuseFileSystem.from(request).lookup(request, parent, text)
         }
         ops.forget = { request, inode, count in
             FuseFileSystem.from(request).forget(inode, count)

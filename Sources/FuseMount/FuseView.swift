@@ -22,12 +22,10 @@ struct FuseView: Sendable {
         case .namespace(let name):
             return .entry(try fileSystem.namespace(name), mountPath)
         case .allNamespaces:
-            if mountPath == "/" { return .namespaceList }
-            let trimmed = mountPath.dropFirst()
-            let name = trimmed.prefix { $0 != "/" }
-            let rest = trimmed.dropFirst(name.count)
-            guard NamespaceName.isValid(String(name)) else { throw VFSError(ENOENT, "lookup", mountPath) }
-            return .entry(try fileSystem.namespace(String(name)), rest.isEmpty ? "/" : String(rest))
+            if MountPath.isRoot(mountPath) { return .namespaceList }
+            let (name, rest) = MountPath.splitFirst(mountPath)
+            guard NamespaceName.isValid(name) else { throw VFSError(ENOENT, "lookup", mountPath) }
+            return .entry(try fileSystem.namespace(name), rest)
         }
     }
 
@@ -35,9 +33,9 @@ struct FuseView: Sendable {
     func mountPath(namespace: String, path: String) -> String? {
         switch root {
         case .namespace(let name):
-            return name == namespace ? path : nil
+            return PathKey.bytesEqual(name, namespace) ? path : nil
         case .allNamespaces:
-            return path == "/" ? "/" + namespace : "/" + namespace + path
+            return MountPath.isRoot(path) ? "/" + namespace : "/" + namespace + path
         }
     }
 
@@ -53,6 +51,10 @@ struct FuseView: Sendable {
     }
 
     /// The children of the directory at a mount path, with their attributes.
+    ///
+    /// Names come from the rows' paths. A row whose path is not a canonical child of this very
+    /// directory (a `vfs_entries` row edited by hand: `..`, a trailing `/`, a wrong parent) is
+    /// left out. Paths are unique, so every name is then listed once.
     func children(_ mountPath: String) throws -> [(name: String, entry: VFSEntry)] {
         switch try target(mountPath) {
         case .namespaceList:
@@ -63,10 +65,13 @@ struct FuseView: Sendable {
         case .entry(let namespace, let path):
             // `list` of a file gives the file itself: that is the one case that is not a listing.
             let entries = try namespace.list(path)
-            if entries.count == 1, !entries[0].isDirectory, entries[0].path == path {
+            if entries.count == 1, !entries[0].isDirectory, PathKey.bytesEqual(entries[0].path, path) {
                 throw VFSError(ENOTDIR, "readdir", mountPath)
             }
-            return entries.map { ($0.name, $0) }
+            return entries.compactMap { entry in
+                guard MountPath.isChild(entry.path, of: path), VFSPath.isCanonical(entry.path) else { return nil }
+                return (entry.name, entry)
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
 import Synchronization
+import VFS
 
 /// The inode numbers the kernel knows, each for one path of the mount, with the kernel's lookup
-/// count. Inode 1 is the root and never goes away.
+/// count. Inode 1 is the root and never goes away. Paths are keys by their bytes (``PathKey``):
+/// `/caf\u{E9}` and `/cafe\u{301}` are two files with two inodes.
 final class NodeTable: Sendable {
     struct Node {
         var path: String
@@ -14,7 +16,7 @@ final class NodeTable: Sendable {
 
     private struct State {
         var nodes: [UInt64: Node] = [1: Node(path: "/", lookups: 1, cachedContent: nil)]
-        var inodes: [String: UInt64] = ["/": 1]
+        var inodes: [PathKey: UInt64] = [PathKey("/"): 1]
         var next: UInt64 = 2
     }
 
@@ -27,20 +29,21 @@ final class NodeTable: Sendable {
 
     /// The inode of a mount path, if the kernel knows it.
     func inode(of path: String) -> UInt64? {
-        state.withLock { $0.inodes[path] }
+        state.withLock { $0.inodes[PathKey(path)] }
     }
 
     /// The inode for `path`, counting one more kernel lookup.
     func lookUp(_ path: String) -> UInt64 {
         state.withLock { state in
-            if let inode = state.inodes[path] {
+            let key = PathKey(path)
+            if let inode = state.inodes[key] {
                 state.nodes[inode]?.lookups += 1
                 return inode
             }
             let inode = state.next
             state.next += 1
             state.nodes[inode] = Node(path: path, lookups: 1, cachedContent: nil)
-            state.inodes[path] = inode
+            state.inodes[key] = inode
             return inode
         }
     }
@@ -53,7 +56,8 @@ final class NodeTable: Sendable {
             node.lookups = node.lookups > count ? node.lookups - count : 0
             if node.lookups == 0 {
                 state.nodes[inode] = nil
-                if state.inodes[node.path] == inode { state.inodes[node.path] = nil }
+                let key = PathKey(node.path)
+                if state.inodes[key] == inode { state.inodes[key] = nil }
             } else {
                 state.nodes[inode] = node
             }
@@ -76,11 +80,10 @@ final class NodeTable: Sendable {
     /// kernel notifications, from the same scan.
     @discardableResult
     func invalidate(under root: String, alsoInode: UInt64? = nil) -> [(inode: UInt64, path: String)] {
-        let prefix = root == "/" ? "/" : root + "/"
-        return state.withLock { state in
+        state.withLock { state in
             var beneath: [(inode: UInt64, path: String)] = []
             for (inode, node) in state.nodes {
-                let isBeneath = node.path == root || node.path.hasPrefix(prefix)
+                let isBeneath = PathKey.isPath(node.path, atOrBeneath: root)
                 guard isBeneath || inode == alsoInode else { continue }
                 state.nodes[inode]?.cachedContent = nil
                 state.nodes[inode]?.generation += 1

@@ -112,15 +112,20 @@ enum HostFile {
         if !status.isDirectory { throw VFSError(ENOTDIR, operation, path) }
     }
 
-    /// Creates a directory (and its parents); an existing directory is fine.
+    /// Creates a directory (and its parents); an existing directory (or a symbolic link to one)
+    /// is fine. The path is used as its bytes and split on its `/` bytes, never normalized.
     static func makeDirectories(_ path: String, mode: UInt32, _ operation: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw VFSError(ENOTDIR, operation, path) }
+        if let existing = try? status(path, operation) {
+            guard existing.isDirectory else { throw VFSError(ENOTDIR, operation, path) }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != path { try makeDirectories(parent, mode: 0o755, operation) }
+        let bytes = path.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "/") { end = bytes.index(before: end) }
+        if let slash = bytes[..<end].lastIndex(of: UInt8(ascii: "/")), slash != bytes.startIndex,
+           let parent = String(bytes[..<slash]) {
+            try makeDirectories(parent, mode: 0o755, operation)
+        }
         if mkdir(path, mode_t(mode)) != 0, errno != EEXIST { throw VFSError(errno, operation, path) }
     }
 }

@@ -39,9 +39,10 @@ public struct VFSEntry: Sendable, Hashable, Codable {
 
     /// The last path component.
     public var name: String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        let name = path[path.index(after: slash)...]
-        return name.isEmpty ? "/" : String(name)
+        // The UTF-8 view, not `Character`s: a `/` followed by a combining mark is one `Character`.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        let name = path.utf8[path.utf8.index(after: slash)...]
+        return name.isEmpty ? "/" : String(name) ?? path
     }
 
     /// Whether this is a directory.

@@ -8,22 +8,38 @@ extension VFSNamespace {
     /// Writes the entry at `path` and everything beneath it into the host directory
     /// `hostDirectory` (created if missing), from one consistent snapshot, with the stored modes
     /// and modification times. Existing host files of the same names are replaced.
+    ///
+    /// Everything is checked before anything is written: when a host path would not fit in
+    /// `PATH_MAX` (4096 bytes with its NUL), the export fails with `ENAMETOOLONG` and writes
+    /// nothing. Rows of `vfs_entries` that were edited by hand (a path that is not canonical or
+    /// not beneath `path`, a `name` of `..` or with a `/`, a name or parent that does not match
+    /// the path) are never written, nor anything inside them: they are listed in the report's
+    /// `skipped`. Names are written as the bytes they are stored as, never normalized.
     @discardableResult
     public func exportDirectory(_ path: String = "/", to hostDirectory: String, progress: ((HostTransferProgress) -> Void)? = nil) throws -> HostTransferReport {
         let root = try VFSPath(path, operation: "export")
         return try fileSystem.read("export", root.string) { db in
             let top = try stat(db, root, "export")
-            try HostFile.makeDirectories(hostDirectory, mode: 0o755, "export")
             var report = HostTransferReport()
-            let usage = top.isDirectory ? try diskUsageRow(db, root) : (bytes: top.size, files: Int64(1))
-            var throttle = ProgressThrottle()
             func hostPath(of entry: VFSEntry) -> String {
                 if !top.isDirectory { return hostDirectory + "/" + top.name }
-                let relative = VFSPath.root == root ? entry.path : String(entry.path.dropFirst(root.string.count))
+                // Cut by bytes, not `Character`s: a `Character` may span the root's end and the `/`.
+                let relative = root.isRoot ? entry.path : String(entry.path.utf8.dropFirst(root.string.utf8.count)) ?? ""
                 return hostDirectory + relative
             }
+            let skipped: Set<PathKey>
+            if top.isDirectory {
+                skipped = try checkExport(db, root, hostPath: hostPath, &report)
+            } else {
+                try Self.checkHostPathLength(hostPath(of: top), top.path)
+                skipped = []
+            }
+            try HostFile.makeDirectories(hostDirectory, mode: 0o755, "export")
+            let usage = top.isDirectory ? try diskUsageRow(db, root) : (bytes: top.size, files: Int64(1))
+            var throttle = ProgressThrottle()
             var directories: [(path: String, mode: UInt32, mtime: Int64)] = []
             func export(_ entry: VFSEntry) throws {
+                if skipped.contains(PathKey(entry.path)) { return }
                 let target = hostPath(of: entry)
                 if entry.isDirectory {
                     try HostFile.makeDirectoryNoFollow(target, mode: entry.mode, "export")

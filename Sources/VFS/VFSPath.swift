@@ -4,8 +4,10 @@ import Foundation
 ///
 /// Normalization is lexical and cannot leave the namespace: `..` at the root stays at the root,
 /// as POSIX `/..` does. Whitespace is significant and no Unicode normalization is applied.
+/// Paths are bytes: two paths are equal, hash alike and sort by their UTF-8 bytes, never by
+/// Unicode canonical equivalence (`/caf\u{E9}` and `/cafe\u{301}` are two paths).
 /// Rejected inputs raise a ``VFSError`` with a precise errno:
-/// - `EINVAL`: a NUL or other C0 control character;
+/// - `EINVAL`: a NUL or other control character (C0, DEL or C1, U+0080-U+009F);
 /// - `EILSEQ`: bytes that are not valid UTF-8 (see ``init(bytes:operation:)``);
 /// - `ENAMETOOLONG`: a component over 255 bytes, or a path over 4096 bytes.
 public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -28,15 +30,18 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Whether `raw` is already canonical, checked in one pass without allocating: the common
-    /// case of paths that come back from listings.
-    static func isCanonical(_ raw: String) -> Bool {
+    /// case of paths that come back from listings. A row of `vfs_entries` edited by hand may
+    /// hold a path that is not.
+    public static func isCanonical(_ raw: String) -> Bool {
         var count = 0
         var componentLength = 0
         var dots = 0
         var previous: UInt8 = 0
         for byte in raw.utf8 {
             count += 1
-            if byte < 0x20 { return false }
+            if byte < 0x20 || byte == 0x7F { return false }
+            // U+0080-U+009F (C1 controls) are C2 80 ... C2 9F in UTF-8.
+            if previous == 0xC2, (0x80...0x9F).contains(byte) { return false }
             if byte == UInt8(ascii: "/") {
                 if count > 1 && (componentLength == 0 || dots == componentLength && dots <= 2) { return false }
                 componentLength = 0
@@ -64,7 +69,7 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     private static func normalize(_ bytes: [UInt8], raw: String, operation: String) throws -> String {
-        if bytes.contains(where: { $0 < 0x20 }) {
+        if containsControl(bytes) {
             throw VFSError(EINVAL, operation, raw.debugDescription, detail: "paths must not contain NUL or control characters")
         }
         if bytes.count > maxPathBytes {
@@ -92,19 +97,34 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// Whether `bytes` hold a control character: C0 (below 0x20), DEL (0x7F), or a C1 control
+    /// (U+0080-U+009F, encoded as C2 80 to C2 9F).
+    private static func containsControl(_ bytes: [UInt8]) -> Bool {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F || previous == 0xC2 && (0x80...0x9F).contains(byte) { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// Whether this is the namespace root.
-    public var isRoot: Bool { string == "/" }
+    public var isRoot: Bool { string.utf8.count == 1 }
+
+    /// The index of the last `/` in the UTF-8 view. Never a `Character` search: a `/` followed
+    /// by a combining mark is one `Character` that is not `"/"`.
+    private var lastSlash: String.Index? { string.utf8.lastIndex(of: UInt8(ascii: "/")) }
 
     /// The last component; empty for the root.
     public var name: String {
-        guard let slash = string.lastIndex(of: "/") else { return string }
-        return String(string[string.index(after: slash)...])
+        guard let slash = lastSlash else { return string }
+        return String(string.utf8[string.utf8.index(after: slash)...]) ?? ""
     }
 
     /// The parent directory; the root is its own parent.
     public var parent: VFSPath {
-        guard let slash = string.lastIndex(of: "/"), slash != string.startIndex else { return .root }
-        return VFSPath(canonical: String(string[..<slash]))
+        guard let slash = lastSlash, slash != string.startIndex else { return .root }
+        return VFSPath(canonical: String(string.utf8[..<slash]) ?? "/")
     }
 
     /// The path of `name` inside this directory. `name` must be a single valid component.
@@ -114,7 +134,7 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Whether `other` is this path or lies beneath it.
     public func contains(_ other: VFSPath) -> Bool {
-        isRoot || other.string == string || other.string.hasPrefix(string + "/")
+        PathKey.isPath(other.string, atOrBeneath: string)
     }
 
     /// The ancestors from the root's child down to the parent, for example `/a`, `/a/b` for `/a/b/c`.
@@ -133,6 +153,14 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// descendants of `/a`.
     var descendantRange: (lower: String, upper: String) {
         isRoot ? ("/", "0") : (string + "/", string + "0")
+    }
+
+    public static func == (lhs: VFSPath, rhs: VFSPath) -> Bool {
+        PathKey.bytesEqual(lhs.string, rhs.string)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        PathKey(string).hash(into: &hasher)
     }
 
     public static func < (lhs: VFSPath, rhs: VFSPath) -> Bool {
