@@ -78,9 +78,11 @@ extension VFSCommand {
             discussion: "Writes that would pass a quota fail with EDQUOT (EFBIG for the file size) and change nothing.")
         @OptionGroup var options: VFSOptions
         @OptionGroup var output: JSONFlag
-        @Option(help: "Maximum bytes of file content.") var maxBytes: Int64?
-        @Option(help: "Maximum number of files and directories.") var maxEntries: Int64?
-        @Option(help: "Maximum size of one file.") var maxFileBytes: Int64?
+        // Values are taken as given, `-1` included, so that a negative quota is the documented
+        // EINVAL of the VFS rather than a usage error.
+        @Option(parsing: .unconditional, help: "Maximum bytes of file content.") var maxBytes: Int64?
+        @Option(parsing: .unconditional, help: "Maximum number of files and directories.") var maxEntries: Int64?
+        @Option(parsing: .unconditional, help: "Maximum size of one file.") var maxFileBytes: Int64?
         @Flag(help: "Remove all quotas of the namespace.") var clear = false
 
         func run() throws {

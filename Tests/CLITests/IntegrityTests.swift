@@ -158,3 +158,11 @@ import Testing
         #expect(try cli.run(["vfs", "cat", "/a"]).stdout == "a")
     }
 }
+
+extension IntegrityTests {
+    @Test func aNegativeQuotaIsEINVALNotAUsageError() throws {
+        let quota = try cli.run(["vfs", "quota", "--max-bytes", "-1"])
+        #expect(quota.status == 1, "\(quota.stderr)")
+        #expect(quota.stderr.contains("(EINVAL)"), "\(quota.stderr)")
+    }
+}
