@@ -343,6 +343,46 @@ final class FuseBenchRun {
         served.notes.append("the read path of the mount process itself (SQLite chunk reads + /dev/fuse replies), without disk I/O on either side.")
         rows.append(served)
         Log.info("   FUSE \(Format.time(uncached.median))")
+        try uncheckedComparison(command: command, checked: uncached)
+    }
+
+    /// The cost of checking checksums on the mount: the `cat-daemon` reads again through a second
+    /// mount of the same database with the check off (`OPENCLAW_VFS_VERIFY_CHECKSUMS=0`),
+    /// alternating with the checked mount, run by run.
+    func uncheckedComparison(command: String, checked: Sample) throws {
+        let mountPoint = root + "/mnt-unchecked"
+        try Native.makeDirectories(mountPoint)
+        Log.info("openclaw vfs mount \(mountPoint) with OPENCLAW_VFS_VERIFY_CHECKSUMS=0 (the baseline of the check's cost)")
+        try cli.run(["vfs", "mount", mountPoint, "--ns", "workspace", "--state", stateRoot, "--background"],
+                    environment: ["OPENCLAW_VFS_VERIFY_CHECKSUMS": "0"])
+        defer { _ = try? cli.run(["vfs", "umount", mountPoint]) }
+        let uncheckedDirectory = mountPoint + "/large"
+        let checkedFile = fuseLarge + "/" + Self.largeName
+        let uncheckedFile = uncheckedDirectory + "/" + Self.largeName
+        var checkedSeconds: [Double] = []
+        var uncheckedSeconds: [Double] = []
+        for round in 0...repetitions {
+            try PageCache.dropFile(checkedFile)
+            let checkedTime = try Stopwatch.time { try shell(command, in: fuseLarge) }
+            try PageCache.dropFile(uncheckedFile)
+            let uncheckedTime = try Stopwatch.time { try shell(command, in: uncheckedDirectory) }
+            if round > 0 {
+                checkedSeconds.append(checkedTime)
+                uncheckedSeconds.append(uncheckedTime)
+            }
+        }
+        let size = Double(configuration.largeMiB)
+        let checkedSample = Sample(seconds: checkedSeconds)
+        let uncheckedSample = Sample(seconds: uncheckedSeconds)
+        func cell(_ sample: Sample) -> String { String(format: "%.0f MiB/s", size / sample.median) + " (\(Format.time(sample.median)))" }
+        let ratio = uncheckedSample.median / checkedSample.median
+        var row = FuseResultRow(id: "cat-daemon-verified", workload: "same reads through the mount process, checksums checked (FUSE column) vs a second mount with the check off (baseline column)",
+                                command: command, fuse: cell(checkedSample), native: cell(uncheckedSample), ratio: ratio,
+                                ratioMeaning: "checked/unchecked throughput", goal: ">= 0.95x (within 5%)", met: ratio >= 0.95,
+                                repetitions: repetitions, values: ["checked_seconds": checkedSample.median, "unchecked_seconds": uncheckedSample.median])
+        row.notes.append("the two mounts alternate run by run; the earlier cat-daemon row is \(cell(checked)).")
+        rows.append(row)
+        Log.info("   checked \(cell(checkedSample)), unchecked \(cell(uncheckedSample))")
     }
 
     // MARK: - Cold

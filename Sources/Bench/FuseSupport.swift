@@ -80,8 +80,9 @@ struct OpenClawCLI {
 
     /// Runs `openclaw ARGUMENTS`; returns stdout, throws with stderr on failure.
     @discardableResult
-    func run(_ arguments: [String]) throws -> String {
-        try Shell.output(([executable] + arguments).map(Shell.quote).joined(separator: " "), in: "/", scratch: scratch)
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Shell.quote($0.value)) " }.joined()
+        return try Shell.output(assignments + ([executable] + arguments).map(Shell.quote).joined(separator: " "), in: "/", scratch: scratch)
     }
 
     /// The `openclaw` beside this executable (`.build-bench/release/openclaw` for

@@ -16,6 +16,8 @@ struct LargeFileResult: Codable {
     var writeFsync: Sample?
     /// Reading the whole file (VFS: `streamFile`; native: `read` in 1 MiB calls).
     var read: Sample
+    /// VFS only: the same reads with checksum verification off (the cost of the check).
+    var readUnverified: Sample? = nil
     /// RSS after setup, before the first write.
     var baselineRSSKiB: Int
     /// VmHWM during the write phase and the read phase (reset in between when the kernel allows).
@@ -87,9 +89,19 @@ enum LargeFile {
             guard count == total else { throw BenchError("streamFile returned \(count) bytes, not \(total)") }
         }
         let peakRead = ProcStatus.kibibytes("VmHWM")
-        return LargeFileResult(part: "vfs", mebibytes: mebibytes, write: write, writeFsync: nil, read: read, baselineRSSKiB: baseline,
-                               peakWriteKiB: peakWrite, peakReadKiB: peakRead, peakKiB: max(startupPeak, peakWrite, peakRead),
-                               peakResetWorked: resetWorked, writeSyscallBytes: writeBytes, readSyscallBytes: readBytes)
+        var unverifiedLimits = VFSLimits.fromEnvironment()
+        unverifiedLimits.verifiesChecksums = false
+        let unverified = try VirtualFileSystem(database: database, limits: unverifiedLimits).namespace("workspace")
+        let readUnverified = try measure(repetitions: repetitions) {
+            var count = 0
+            try unverified.streamFile("/big") { chunk in count += chunk.count }
+            guard count == total else { throw BenchError("streamFile returned \(count) bytes, not \(total)") }
+        }
+        var result = LargeFileResult(part: "vfs", mebibytes: mebibytes, write: write, writeFsync: nil, read: read, baselineRSSKiB: baseline,
+                                     peakWriteKiB: peakWrite, peakReadKiB: peakRead, peakKiB: max(startupPeak, peakWrite, peakRead),
+                                     peakResetWorked: resetWorked, writeSyscallBytes: writeBytes, readSyscallBytes: readBytes)
+        result.readUnverified = readUnverified
+        return result
     }
 
     static func runNative(directory: String, mebibytes: Int, repetitions: Int) throws -> LargeFileResult {

@@ -119,6 +119,19 @@ final class VFSBenchRun {
                               vfs: batched, native: native, operations: count, unit: "file", goal: "-", minimum: nil)
             row.notes.append(Self.snapshotNote)
             rows.append(row)
+            Log.info("1. read \(label) files: VFS readFile without checksum checks (the baseline of the check's cost)")
+            var unverifiedLimits = fileSystem.limits
+            unverifiedLimits.verifiesChecksums = false
+            let unverified = try VirtualFileSystem(database: database, limits: unverifiedLimits).namespace("workspace")
+            let unchecked = try measure(repetitions: repetitions) {
+                var total = 0
+                for path in vfsPaths { total += try unverified.readFile(path).count }
+                guard total == expected else { throw BenchError("readFile read \(total) bytes, not \(expected)") }
+            }
+            var checkedRow = timeRow(id: "read-verified", workload: "read \(label) files of 4 KiB with checksums checked (VFS column) vs unchecked (baseline column), one `readFile` per file",
+                                     vfs: vfs, native: unchecked, operations: count, unit: "file", goal: ">= 0.95x (within 5%)", minimum: 0.95)
+            checkedRow.ratioMeaning = "unchecked/checked time"
+            rows.append(checkedRow)
         }
 
         if selected.contains("stat") {
@@ -412,6 +425,13 @@ final class VFSBenchRun {
         read.notes.append(String(format: "read(2) bytes per %d MiB file: VFS %.0f MiB, native %.0f MiB.",
                                  mebibytes, Double(vfs.readSyscallBytes) / 1_048_576, Double(native.readSyscallBytes) / 1_048_576))
         rows.append(read)
+        if let unverified = vfs.readUnverified {
+            let ratio = throughput(vfs.read) / throughput(unverified)
+            rows.append(ResultRow(id: "large-read-verified", workload: "read the \(mebibytes) MiB file with checksums checked (VFS column) vs unchecked (baseline column), `streamFile`",
+                                  vfs: cell(vfs.read), native: cell(unverified), ratio: ratio, ratioMeaning: "checked/unchecked throughput",
+                                  goal: ">= 0.95x", met: ratio >= 0.95, repetitions: reps,
+                                  values: ["checked_seconds": vfs.read.median, "unchecked_seconds": unverified.median, "mebibytes": size]))
+        }
         var memory = ResultRow(
             id: "large-rss", workload: "peak RSS of a process writing then reading the \(mebibytes) MiB file (VmHWM)",
             vfs: "\(Format.mebibytes(kib: vfs.peakKiB)) (write \(Format.mebibytes(kib: vfs.peakWriteKiB)), read \(Format.mebibytes(kib: vfs.peakReadKiB)); at rest \(Format.mebibytes(kib: vfs.baselineRSSKiB)))",

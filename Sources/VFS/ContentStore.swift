@@ -11,13 +11,17 @@ struct ContentRef {
     /// The whole content, when stored inline, verified against its checksum.
     var inline: Data?
 
+    /// Whether its chunks are checked when read (``VFSLimits/verifiesChecksums``).
+    var verify: Bool
+
     /// The hash in lowercase hex, computed only when asked for.
     var sha256: String? { sha256Bytes?.lowercaseHex }
 
     /// A content row as read; inline bytes are checked against `inlineChecksum` (`EIO` on a
     /// mismatch), so no caller ever holds unverified bytes.
-    init(id: Int64, size: Int64, chunkSize: Int64, sha256Bytes: Data?, inline: Data?, inlineChecksum: Int64?, _ operation: String, _ path: String) throws {
-        if let inline {
+    init(id: Int64, size: Int64, chunkSize: Int64, sha256Bytes: Data?, inline: Data?, inlineChecksum: Int64?, verify: Bool,
+         _ operation: String, _ path: String) throws {
+        if let inline, verify {
             guard let inlineChecksum, ContentChecksum.of(inline) == inlineChecksum, Int64(inline.count) == size else {
                 throw ContentStore.damaged(operation, path, inlineChecksum == nil
                     ? "content \(id) has no checksum"
@@ -29,6 +33,7 @@ struct ContentRef {
         self.chunkSize = chunkSize
         self.sha256Bytes = sha256Bytes
         self.inline = inline
+        self.verify = verify
     }
 }
 
@@ -38,12 +43,12 @@ struct ContentRef {
 /// entry triggers free a content when its last reference goes. A reader holding a content id
 /// therefore never sees two versions mixed.
 enum ContentStore {
-    static func open(_ db: Database, _ id: Int64, _ operation: String, _ path: String) throws -> ContentRef {
+    static func open(_ db: Database, _ id: Int64, verify: Bool, _ operation: String, _ path: String) throws -> ContentRef {
         let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else {
             throw missing(id, operation, path)
         }
-        return try ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3], inlineChecksum: row[4], operation, path)
+        return try ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3], inlineChecksum: row[4], verify: verify, operation, path)
     }
 
     /// `EIO` for damaged stored bytes, naming what is damaged.
@@ -58,7 +63,9 @@ enum ContentStore {
 
     /// Calls `body` with the bytes of `[start, end)`, chunk by chunk, reading only those chunks.
     static func forEachChunk(_ db: Database, _ content: ContentRef, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (Data) throws -> Void) throws {
-        try forEachSlice(db, contentID: content.id, chunkSize: content.chunkSize, from: start, to: end, operation, path) { try body(Data($0)) }
+        try forEachSlice(db, contentID: content.id, chunkSize: content.chunkSize, from: start, to: end, verify: content.verify, operation, path) {
+            try body(Data($0))
+        }
     }
 
     /// Calls `body` with the bytes of `[start, end)` of a chunked content, borrowed from SQLite
@@ -67,7 +74,8 @@ enum ContentStore {
     /// Every chunk is checked against its checksum, whole, before any of its bytes reach `body`:
     /// a mismatch is `EIO` naming the chunk. A missing chunk is `ESTALE` when the whole content
     /// is gone (freed since it was opened) and `EIO` otherwise (damage).
-    static func forEachSlice(_ db: Database, contentID: Int64, chunkSize: Int64, from start: Int64, to end: Int64, _ operation: String, _ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    static func forEachSlice(_ db: Database, contentID: Int64, chunkSize: Int64, from start: Int64, to end: Int64, verify: Bool = true,
+                             _ operation: String, _ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard start < end else { return }
         let first = start / chunkSize
         let last = (end - 1) / chunkSize
@@ -86,8 +94,10 @@ enum ContentStore {
             let problem: String? = try row.withUnsafeData(atIndex: 1) { data in
                 guard let data, data.count >= upper else { return "is short" }
                 return try data.withUnsafeBytes { raw in
-                    guard let checksum else { return "has no checksum" }
-                    guard ContentChecksum.of(raw) == checksum else { return "does not match its checksum" }
+                    if verify {
+                        guard let checksum else { return "has no checksum" }
+                        guard ContentChecksum.of(raw) == checksum else { return "does not match its checksum" }
+                    }
                     try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper]))
                     return nil
                 }

@@ -52,7 +52,7 @@ extension VFSNamespace {
                 throw ContentStore.missing(contentID, "open", path.string)
             }
             let content = try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: row[10], inline: row[11],
-                                         inlineChecksum: row[12], "open", path.string)
+                                         inlineChecksum: row[12], verify: limits.verifiesChecksums, "open", path.string)
             return VFSFileHandle(path: path.string, size: size, sha256: content.sha256, contentID: contentID,
                                  attributes: entry.entry(), chunkSize: chunkSize, inline: content.inline)
         }
@@ -75,7 +75,8 @@ extension VirtualFileSystem {
         // One statement: the chunks of an immutable content need no snapshot.
         return try readOnce("read", handle.path) { db in
             var copied = 0
-            try ContentStore.forEachSlice(db, contentID: handle.contentID, chunkSize: handle.chunkSize, from: offset, to: end, "read", handle.path) { slice in
+            try ContentStore.forEachSlice(db, contentID: handle.contentID, chunkSize: handle.chunkSize, from: offset, to: end,
+                                          verify: limits.verifiesChecksums, "read", handle.path) { slice in
                 UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<copied + slice.count]).copyMemory(from: slice)
                 copied += slice.count
             }

@@ -19,6 +19,10 @@ public struct VFSLimits: Sendable, Hashable {
     /// short transaction, and published by one final transaction. Smaller writes are one
     /// transaction from start to end.
     public var stagingBatchBytes: Int
+    /// Whether reads check stored bytes against their checksums (default on). Off only to measure
+    /// what the check costs (`openclaw-bench`, `OPENCLAW_VFS_VERIFY_CHECKSUMS=0`): damaged bytes
+    /// are then served as they are.
+    public var verifiesChecksums: Bool = true
 
     public init(
         maxFileBytes: Int64 = 8 << 30,
@@ -45,10 +49,12 @@ public struct VFSLimits: Sendable, Hashable {
         if let value = environment["OPENCLAW_VFS_MAX_FILE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxFileBytes = value }
         if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceBytes = value }
         if let value = environment["OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES"].flatMap(Int64.init), value > 0 { limits.maxNamespaceEntries = value }
+        if environment["OPENCLAW_VFS_VERIFY_CHECKSUMS"] == "0" { limits.verifiesChecksums = false }
         if let value = environment["OPENCLAW_VFS_STAGING_BATCH_BYTES"].flatMap(Int.init), value > 0 {
             limits = VFSLimits(maxFileBytes: limits.maxFileBytes, maxNamespaceBytes: limits.maxNamespaceBytes,
                                maxNamespaceEntries: limits.maxNamespaceEntries, inlineLimit: limits.inlineLimit,
                                chunkSize: limits.chunkSize, stagingBatchBytes: value)
+            limits.verifiesChecksums = environment["OPENCLAW_VFS_VERIFY_CHECKSUMS"] != "0"
         }
         return limits
     }

@@ -159,7 +159,7 @@ extension VFSNamespace {
         }
         if let row {
             guard let contentID = row.contentID, !row.isDirectory else { throw VFSError(EISDIR, operation, path.string) }
-            return try ContentStore.open(db, contentID, operation, path.string)
+            return try ContentStore.open(db, contentID, verify: limits.verifiesChecksums, operation, path.string)
         }
         // The hot path of a read: the entry and its content row in one indexed lookup.
         let statement = try db.cachedStatement(sql: """
@@ -175,6 +175,6 @@ extension VFSNamespace {
             throw ContentStore.missing(contentID, operation, path.string)
         }
         return try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: found[4], inline: found[5],
-                              inlineChecksum: found[6], operation, path.string)
+                              inlineChecksum: found[6], verify: limits.verifiesChecksums, operation, path.string)
     }
 }
