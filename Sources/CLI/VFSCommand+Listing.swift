@@ -30,7 +30,8 @@ extension VFSCommand {
             }
         }
 
-        /// `-rw-r--r--        12 2026-11-25 14:57 name`, the name as ``Output/listed(_:)`` shows it.
+        /// `-rw-r--r--        12 2026-11-25 14:57 name`, the name as ``Output/listed(_:)`` shows it,
+        /// or `label` in its place (the top of `ls -lR` shows its path).
         static func longLine(_ entry: VFSEntry, label: String? = nil) -> String {
             let size = String(entry.size)
             let name = label ?? Output.listed(entry.name) + (entry.isDirectory ? "/" : "")
