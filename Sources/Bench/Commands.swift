@@ -45,7 +45,8 @@ struct VFSBenchCommand: ParsableCommand {
         discussion: """
             Workloads: read (10k x 4 KiB readFile), stat (10k stat), ls (ls -l of 100 entries), \
             scale (that listing in a 1M- vs a 1k-entry namespace), durable (4 KiB single-file writes), \
-            import (10k mixed files vs cp -r), large (256 MiB write/read and peak RSS, in child processes).
+            import (10k mixed files vs cp -r), large (256 MiB write/read and peak RSS, in child processes), \
+            cli-ls (the `openclaw vfs ls -l` command on 100k entries vs /bin/ls -l).
             Each figure is the median of several timed repetitions after one untimed warm-up; the \
             native figure is the same work with POSIX calls on a directory beside the state database.
             """
@@ -66,7 +67,7 @@ struct VFSBenchCommand: ParsableCommand {
     var largeMib: Int?
 
 
-    static let allWorkloads = ["read", "stat", "ls", "scale", "durable", "import", "large"]
+    static let allWorkloads = ["read", "stat", "ls", "scale", "durable", "import", "large", "cli-ls"]
 
     func validate() throws {
         try common.check(workloads: Self.allWorkloads)

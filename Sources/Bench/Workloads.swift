@@ -53,6 +53,7 @@ final class VFSBenchRun {
         try calibrate()
         if selected.contains("read") || selected.contains("stat") { try readAndStat(selected) }
         if selected.contains("ls") { try listings(["ls"]) }
+        if selected.contains("cli-ls") { try cliListing() }
         if selected.contains("durable") { try durableWrites() }
         if selected.contains("import") { try importTree() }
         if selected.contains("large") { try largeFile() }

@@ -45,37 +45,46 @@ enum Main {
                 try command.run()
             }
         } catch let error as VFSError {
-            Output.error("openclaw: \(error)")
+            Output.error(Main.message(error))
             if error.isDamage {
                 Output.error("openclaw: \(ExitStatus.damageHint)")
                 exit(ExitStatus.unusableState)
             }
             exit(ExitStatus.failure)
         } catch let error as StorageError {
-            Output.error("openclaw: \(error)")
+            Output.error(Main.message(error))
             if error.code == .corrupt || error.code == .integrityCheckFailed { Output.error("openclaw: \(ExitStatus.damageHint)") }
             exit(error.code == .cannotOpen || error.code == .io || error.code == .backupFailed ? ExitStatus.failure : ExitStatus.unusableState)
         } catch let error as StateError {
-            Output.error("openclaw: \(error)")
+            Output.error(Main.message(error))
             exit(error.errno == EINVAL ? ExitStatus.usage : ExitStatus.failure)
         } catch let error as FuseMountError {
-            Output.error("openclaw: \(error)")
+            Output.error(Main.message(error))
             exit(ExitStatus.failure)
         } catch let error as AgentRuntimeError {
-            Output.error("openclaw: \(error.message)")
+            Output.error(Main.message(error.message))
             exit(error.exitStatus)
         } catch let error as CLIFailure {
-            Output.error("openclaw: \(error.message)")
+            Output.error(Main.message(error.message))
             exit(error.status)
         } catch {
             // ArgumentParser's own errors (usage, help, version) keep their exit codes; anything
             // else reaching here is a bug.
             if OpenClaw.exitCode(for: error) == .failure, !(error is ExitCode) {
-                Output.error("openclaw: internal error: \(error)")
+                Output.error("openclaw: internal error: \(TerminalText.quoted(String(describing: error)))")
                 exit(ExitStatus.internalError)
             }
             OpenClaw.exit(withError: error)
         }
+    }
+}
+
+extension Main {
+    /// `openclaw: MESSAGE` for standard error. The errors quote the names they carry; any
+    /// control character still left (a name inside another module's message) makes the whole
+    /// message quoted, so an error line can never drive the terminal.
+    static func message(_ error: Any) -> String {
+        "openclaw: " + TerminalText.quoted(String(describing: error))
     }
 }
 

@@ -59,7 +59,7 @@ extension VFSCommand {
     enum Host {
         static func report(_ report: HostTransferReport, verb: String, json: Bool) {
             for skipped in report.skipped {
-                Output.error("openclaw: warning: skipped \(TerminalText.quoted(skipped.path)): \(skipped.reason)")
+                Output.error("openclaw: warning: skipped \(TerminalText.quoted(skipped.path)): \(TerminalText.quoted(skipped.reason))")
             }
             if json { return Output.json(Formatting.json(report)) }
             Output.line("\(verb) \(report.files) file\(report.files == 1 ? "" : "s"), \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(Formatting.humanBytes(report.bytes))\(report.skipped.isEmpty ? "" : "; skipped \(report.skipped.count)")")

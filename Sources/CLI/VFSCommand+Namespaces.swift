@@ -68,7 +68,7 @@ extension VFSCommand {
             if output.json { return Output.json(["added": diff.added, "removed": diff.removed, "changed": diff.changed]) }
             var lines = diff.added.map { ("A", $0) } + diff.removed.map { ("D", $0) } + diff.changed.map { ("M", $0) }
             lines.sort { $0.1.utf8.lexicographicallyPrecedes($1.1.utf8) }
-            for (mark, path) in lines { Output.line("\(mark) \(path)") }
+            for (mark, path) in lines { Output.line("\(mark) \(Output.listed(path))") }
         }
     }
 

@@ -91,7 +91,7 @@ extension StateDirectory {
         let damage = members.flatMap { member in member.damaged.map { "\(member.name): \($0)" } }
         if !damage.isEmpty, !allowDamaged {
             throw StorageError(.integrityCheckFailed, path: root,
-                               message: "\(damage.count) damaged file(s), nothing archived (--allow-damaged archives them anyway):\n  " + damage.joined(separator: "\n  "),
+                               message: "\(damage.count) damaged file(s), nothing archived (--allow-damaged archives them anyway): " + damage.joined(separator: "; "),
                                errno: EIO)
         }
         let report = StateBackupReport(output: output, createdAt: ISO8601DateFormatter().string(from: Date()), databases: members)

@@ -38,9 +38,11 @@ public struct VFSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The system's text for ``errno``, such as "No such file or directory".
     public var errnoText: String { String(cString: strerror(errno)) }
 
+    /// The message; a path or detail holding control characters is quoted (`$'...'`, see
+    /// ``TerminalText``), so printing it can never drive the terminal.
     public var description: String {
-        var text = "\(operation) \(path): \(errnoText) (\(errnoName))"
-        if let detail { text += ": \(detail)" }
+        var text = "\(operation) \(TerminalText.quoted(path)): \(errnoText) (\(errnoName))"
+        if let detail { text += ": \(TerminalText.quoted(detail))" }
         return text
     }
 

@@ -68,6 +68,69 @@ import Testing
     }
 }
 
+@Suite struct JSONIntegerTests {
+    static let edges: [Int64] = [
+        .min, .min + 1, -(1 << 53) - 1, -(1 << 53), -1, 0, 1, 1 << 53, (1 << 53) + 1,
+        1_796_223_509_244_337_400, .max - 1, .max,
+    ]
+
+    /// The integer of an ``JSONValue/integer(_:)``; `nil` for a `Double`, even an equal one.
+    static func exactInteger(_ value: JSONValue?) -> Int64? {
+        if case .integer(let integer) = value { return integer }
+        return nil
+    }
+
+    @Test(arguments: edges)
+    func parsesAndWritesExactly(_ value: Int64) throws {
+        let text = String(value)
+        #expect(Self.exactInteger(try JSONValue.parse(text)) == value)
+        #expect(JSONValue.int64(value).jsonText == text)
+        #expect(JSONValue.int64(value).prettyText == text)
+        let document: JSONValue = ["n": .int64(value), "a": [.int64(value)]]
+        #expect(document.jsonText == #"{"a":[\#(text)],"n":\#(text)}"#)
+        #expect(try JSONValue.parse(document.prettyText) == document)
+        #expect(try JSONValue.parse(document.encoded())["n"]?.int64Value == value)
+    }
+
+    @Test(arguments: edges)
+    func codableKeepsEveryDigit(_ value: Int64) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(["n": JSONValue.int64(value)])
+        #expect(String(decoding: data, as: UTF8.self) == #"{"n":\#(value)}"#)
+        let decoded = try JSONDecoder().decode([String: JSONValue].self, from: data)
+        #expect(Self.exactInteger(decoded["n"]) == value)
+    }
+
+    @Test(arguments: edges)
+    func foundationValuesConvertExactly(_ value: Int64) throws {
+        #expect(JSONValue(foundationObject: value) == .integer(value))
+        #expect(JSONValue(foundationObject: NSNumber(value: value)).int64Value == value)
+        #expect(JSONValue(foundationObject: [NSNumber(value: value), value] as [Any]) == [.int64(value), .int64(value)])
+        #expect(JSONValue(foundationObject: ["n": value] as [String: Any]).jsonText == #"{"n":\#(value)}"#)
+        if let small = Int32(exactly: value) { #expect(JSONValue(foundationObject: small) == .integer(value)) }
+        if let unsigned = UInt32(exactly: value) { #expect(JSONValue(foundationObject: unsigned) == .integer(value)) }
+        #expect(JSONValue(foundationObject: Int(value)) == .int(Int(value)))
+    }
+
+    @Test func integersAndDoublesCompareByValue() throws {
+        #expect(JSONValue.integer(300) == .number(300))
+        #expect(try JSONValue.parse("3e2") == 300)
+        #expect(JSONValue.integer((1 << 53) + 1) != .number(9_007_199_254_740_992))
+        #expect(try JSONValue.parse("9007199254740993") != JSONValue.parse("9007199254740993.0"))
+        #expect(JSONValue.integer(1) != .bool(true))
+        #expect(JSONValue.number(1.5).intValue == nil)
+        #expect(JSONValue.number(1e18).int64Value == nil)
+        #expect(JSONValue.number(-42).intValue == -42)
+        #expect(JSONValue.integer(.max).doubleValue == 9.223372036854775807e18)
+        // Beyond 64 bits an integral literal is a Double, as JSONSerialization reads it.
+        #expect(try JSONValue.parse("9223372036854775808") == .number(9_223_372_036_854_775_808))
+        #expect(JSONValue(foundationObject: UInt64.max) == .number(Double(UInt64.max)))
+        #expect(JSONValue(foundationObject: true) == .bool(true))
+        #expect(JSONValue(foundationObject: NSNumber(value: UInt64(7))) == 7)
+    }
+}
+
 @Suite struct RedactionCheckTests {
     @Test func proseWithoutTokensSkipsTheExpressions() {
         #expect(!Redaction.mayHoldSecret("for her other order, a look-up of the kind we prefer", secrets: []))

@@ -42,6 +42,15 @@ extension JSONValue {
         return output
     }
 
+    /// ``prettyText`` as it reads nested `level` spaces deep in an enclosing document: every
+    /// line after the first is indented by `level` more spaces. Writing a long array element by
+    /// element with it gives the same text as ``prettyText`` of the whole array.
+    public func prettyText(nestedAt level: Int) -> String {
+        var output = ""
+        JSONWriter.write(self, into: &output, indent: level)
+        return output
+    }
+
     /// Converts Foundation values (`[String: Any]`, `[Any]`, `String`, Swift integers and floating
     /// point numbers, `Bool`, `NSNumber`, `NSNull`, optionals, and `JSONValue`s themselves, which
     /// are taken as they are) to a JSON value. Anything else becomes its description, as a string.
@@ -54,7 +63,7 @@ extension JSONValue {
         } else if type == Bool.self, let flag = value as? Bool {
             self = .bool(flag)
         } else if let integer = value as? any BinaryInteger, type != Bool.self {
-            self = .number(Double(integer))
+            self = Int64(exactly: integer).map(JSONValue.integer) ?? .number(Double(integer))
         } else if type == Double.self || type == Float.self, let number = value as? any BinaryFloatingPoint {
             self = .number(Double(number))
         } else if value is NSNull {
@@ -64,13 +73,28 @@ extension JSONValue {
         } else if let array = value as? [Any] {
             self = .array(array.map { JSONValue(foundationObject: $0) })
         } else if let number = value as? NSNumber {
-            // JSONSerialization's Booleans are NSNumbers of type "c".
-            self = String(cString: number.objCType) == "c" && (number.intValue == 0 || number.intValue == 1)
-                ? .bool(number.boolValue) : .number(number.doubleValue)
+            self = JSONValue(number)
         } else if Mirror(reflecting: value).displayStyle == .optional {
             self = Mirror(reflecting: value).children.first.map { JSONValue(foundationObject: $0.value) } ?? .null
         } else {
             self = .string(String(describing: value))
+        }
+    }
+}
+
+extension JSONValue {
+    /// An `NSNumber` by its stored type: JSONSerialization's Booleans are NSNumbers of type
+    /// "c" holding 0 or 1, its integers signed or unsigned integer types, the rest floating point.
+    private init(_ number: NSNumber) {
+        switch String(cString: number.objCType) {
+        case "c" where number.intValue == 0 || number.intValue == 1:
+            self = .bool(number.boolValue)
+        case "f", "d":
+            self = .number(number.doubleValue)
+        case "Q", "L", "I", "S", "C":
+            self = Int64(exactly: number.uint64Value).map(JSONValue.integer) ?? .number(number.doubleValue)
+        default:
+            self = .integer(number.int64Value)
         }
     }
 }
@@ -121,7 +145,7 @@ private struct JSONReader {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw fail("unexpected character")
         }
     }
@@ -279,7 +303,9 @@ private struct JSONReader {
         return value
     }
 
-    mutating func number() throws -> Double {
+    /// An integral literal that fits in 64 bits as an ``JSONValue/integer(_:)``, any other
+    /// number as a `Double`.
+    mutating func number() throws -> JSONValue {
         let start = position
         func digits() -> Int {
             let first = position
@@ -306,9 +332,9 @@ private struct JSONReader {
             guard digits() > 0 else { throw fail("invalid number") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if integral, let integer = Int64(text) { return Double(integer) }
+        if integral, let integer = Int64(text) { return .integer(integer) }
         guard let number = Double(text), number.isFinite else { throw fail("number out of range") }
-        return number
+        return .number(number)
     }
 }
 
@@ -319,6 +345,7 @@ private enum JSONWriter {
         switch value {
         case .null: output += "null"
         case .bool(let flag): output += flag ? "true" : "false"
+        case .integer(let integer): output += String(integer)
         case .number(let number):
             if !number.isFinite {
                 output += "null"
