@@ -25,11 +25,11 @@ let package = Package(
     targets: [
         // Small C wrappers for system calls Glibc's module does not export (statfs).
         .target(name: "CSystemShims"),
-        // xxHash (libxxhash-dev), through pkg-config: the checksums of stored contents.
-        .systemLibrary(
-            name: "CXXHash",
-            pkgConfig: "libxxhash",
-            providers: [.apt(["libxxhash-dev"])]
+        // XXH3 checksums of stored contents: xxHash's header (Debian's libxxhash-dev) compiled
+        // inline, with AVX2 chosen at run time where the processor has it.
+        .target(
+            name: "CChecksum",
+            cSettings: [.unsafeFlags(["-O3"])]
         ),
         // SQLite connection policy, schema envelope and backups. Knows nothing of agents or files.
         .target(
@@ -46,7 +46,7 @@ let package = Package(
             name: "VFS",
             dependencies: [
                 "Storage",
-                "CXXHash",
+                "CChecksum",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

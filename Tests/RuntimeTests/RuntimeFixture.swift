@@ -17,8 +17,11 @@ struct RuntimeFixture {
 
     var state: StateDirectory { runtime.state }
 
+    /// `timeoutMilliseconds` is generous: in the whole suite, CLI tests that wait for child
+    /// processes hold the cooperative threads (two on two cores) for seconds at a time, and the
+    /// in-process fake provider then answers late; that is load, not a failure of the runtime.
     init(api: ModelAPI = .openAICompletions, environment: [String: String] = ["FAKE_API_KEY": RuntimeFixture.key],
-         configuration: RuntimeConfiguration = .init(), timeoutMilliseconds: Int = 10_000, maxRetries: Int = 2) async throws {
+         configuration: RuntimeConfiguration = .init(), timeoutMilliseconds: Int = 60_000, maxRetries: Int = 2) async throws {
         fake = try await FakeModelProvider.start()
         let state = StateDirectory(root: directory.path + "/state")
         var invoker = ModelInvoker()

@@ -48,6 +48,14 @@ import Testing
         #expect(verification.bytes == 29_000)
     }
 
+    /// The stored checksum is xxHash's XXH3-64 as Debian's libxxhash computes it, whichever
+    /// vector unit the inline implementation picks: values from `XXH3_64bits` of the library.
+    @Test func checksumsAreXXH3() {
+        #expect(ContentChecksum.of(Data()) == Int64(bitPattern: 0x2d06800538d394c2))
+        let bytes = Data((0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        #expect(ContentChecksum.of(bytes) == Int64(bitPattern: 0x0563d19d53652969))
+    }
+
     @Test func damagedInlineContentIsEIO() throws {
         let fixture = try Fixture(limits: Self.small)
         let ws = fixture.workspace
