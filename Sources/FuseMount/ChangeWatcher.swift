@@ -32,7 +32,7 @@ final class ChangeWatcher: Sendable {
                 ticks += 1
                 if ticks % 10 == 0, !reportedReplacement, Self.fileIdentity(databasePath) != identity {
                     reportedReplacement = true
-                    fileSystem.logger.error("the database file \(databasePath) was deleted or replaced while mounted; this mount keeps serving the database it opened (requests that need a new connection fail with EIO); unmount and mount again to see the new file")
+                    fileSystem.logger.error("the database file \(TerminalText.quoted(databasePath)) was deleted or replaced while mounted; this mount keeps serving the database it opened (requests that need a new connection fail with EIO); unmount and mount again to see the new file")
                 }
                 do {
                     var more = true

@@ -53,11 +53,11 @@ final class FuseFileSystem: @unchecked Sendable {
     func errno(for error: any Error, _ operation: String, _ path: String) -> Int32 {
         if let error = error as? VFSError {
             if error.errno == EIO || error.errno == EBUSY || error.errno == ESTALE {
-                logger.error("\(operation) \(path) failed: \(error)")
+                logger.error("\(operation) \(TerminalText.quoted(path)) failed: \(error)")
             }
             return error.errno
         }
-        logger.error("\(operation) \(path) failed: \(error)")
+        logger.error("\(operation) \(TerminalText.quoted(path)) failed: \(error)")
         return EIO
     }
 
