@@ -78,3 +78,29 @@ final class Collected: @unchecked Sendable {
     func setErrors(_ value: Data) { lock.withLock { data = value } }
     var errors: Data { lock.withLock { data } }
 }
+
+/// Runs `body`, which blocks (it waits for child processes), on a thread of its own, so that the
+/// two cooperative threads of a two-core machine stay free for the suites that need them (the
+/// in-process fake provider): a blocked cooperative thread stalls every async test.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+extension CLIRunner {
+    /// ``run(_:stdin:environment:)`` off the cooperative threads.
+    func runOff(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> Result {
+        let runner = self
+        return try await offCooperativePool { try runner.run(arguments, stdin: stdin, environment: environment) }
+    }
+
+    /// ``shell(_:)`` off the cooperative threads.
+    static func shellOff(_ command: String) async throws -> Result {
+        try await offCooperativePool { try shell(command) }
+    }
+}

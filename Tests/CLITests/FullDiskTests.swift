@@ -11,9 +11,9 @@ import Testing
         var mountPoint: String { directory.path + "/mnt" }
         private(set) var mounted = false
 
-        init(mebibytes: Int = 64) throws {
+        init(mebibytes: Int = 64) async throws {
             let image = directory.path + "/disk.img"
-            let setup = try CLIRunner.shell("""
+            let setup = try await CLIRunner.shellOff("""
                 set -e
                 truncate -s \(mebibytes)M '\(image)'
                 mkfs.ext4 -q -F -m 0 -b 4096 '\(image)'
@@ -48,19 +48,19 @@ import Testing
         return Data(bytes)
     }
 
-    @Test func aFullDiskSaysENOSPCAndRemovalGivesTheSpaceBack() throws {
-        let disk = try LoopFilesystem()
+    @Test func aFullDiskSaysENOSPCAndRemovalGivesTheSpaceBack() async throws {
+        let disk = try await LoopFilesystem()
         let cli = CLIRunner(state: disk.mountPoint + "/state")
         let keep = Self.random(300_000)
         let note = Data("still here\n".utf8)
-        #expect(try cli.run(["vfs", "write", "/keep.bin"], stdin: keep).status == 0)
-        #expect(try cli.run(["vfs", "write", "/notes/a.txt"], stdin: note).status == 0)
+        #expect(try await cli.runOff(["vfs", "write", "/keep.bin"], stdin: keep).status == 0)
+        #expect(try await cli.runOff(["vfs", "write", "/notes/a.txt"], stdin: note).status == 0)
 
         // Fill it: 8 MiB files until a write fails.
         var written: [String] = []
         var failure: CLIRunner.Result?
         for index in 0..<20 {
-            let result = try cli.run(["vfs", "write", "/fill-\(index).bin"], stdin: Self.random(8 << 20))
+            let result = try await cli.runOff(["vfs", "write", "/fill-\(index).bin"], stdin: Self.random(8 << 20))
             if result.status != 0 { failure = result; break }
             written.append("/fill-\(index).bin")
         }
@@ -70,32 +70,32 @@ import Testing
         #expect(written.count >= 3, "\(written)")
 
         // Fill the rest of the disk from outside, so that nothing is left at all.
-        _ = try CLIRunner.shell("dd if=/dev/zero of='\(disk.mountPoint)/filler' bs=64k 2>/dev/null; sync")
+        _ = try await CLIRunner.shellOff("dd if=/dev/zero of='\(disk.mountPoint)/filler' bs=64k 2>/dev/null; sync")
         #expect(disk.freeBytes < 1 << 20, "the disk is not full: \(disk.freeBytes)")
-        let stillFull = try cli.run(["vfs", "write", "/more.bin"], stdin: Self.random(1 << 20))
+        let stillFull = try await cli.runOff(["vfs", "write", "/more.bin"], stdin: Self.random(1 << 20))
         #expect(stillFull.status == 1)
         #expect(stillFull.stderr.contains("(ENOSPC)"), "every failure for lack of space says ENOSPC: \(stillFull.stderr)")
 
         // Reads keep working.
-        let ls = try cli.run(["vfs", "ls", "/"])
+        let ls = try await cli.runOff(["vfs", "ls", "/"])
         #expect(ls.status == 0, "\(ls.stderr)")
         #expect(ls.stdout.contains("keep.bin"))
-        #expect(try cli.run(["vfs", "cat", "/notes/a.txt"]).stdoutData == note)
-        #expect(try cli.run(["vfs", "cat", "/keep.bin"]).stdoutData == keep)
+        #expect(try await cli.runOff(["vfs", "cat", "/notes/a.txt"]).stdoutData == note)
+        #expect(try await cli.runOff(["vfs", "cat", "/keep.bin"]).stdoutData == keep)
 
         // Removing works, and the space goes back to the filesystem.
         let before = disk.freeBytes
-        let rm = try cli.run(["vfs", "rm", written[0], written[1]])
+        let rm = try await cli.runOff(["vfs", "rm", written[0], written[1]])
         #expect(rm.status == 0, "\(rm.stderr)")
         let after = disk.freeBytes
         #expect(after - before >= 12 << 20, "free space \(before) -> \(after)")
 
         // Writing works again, and everything that survived is intact.
-        let again = try cli.run(["vfs", "write", "/after.bin"], stdin: Self.random(1 << 20))
+        let again = try await cli.runOff(["vfs", "write", "/after.bin"], stdin: Self.random(1 << 20))
         #expect(again.status == 0, "\(again.stderr)")
-        for path in written.dropFirst(2) { #expect(try cli.run(["vfs", "stat", path]).status == 0) }
-        #expect(try cli.run(["vfs", "cat", "/keep.bin"]).stdoutData == keep)
-        let doctor = try cli.run(["doctor"])
+        for path in written.dropFirst(2) { #expect(try await cli.runOff(["vfs", "stat", path]).status == 0) }
+        #expect(try await cli.runOff(["vfs", "cat", "/keep.bin"]).stdoutData == keep)
+        let doctor = try await cli.runOff(["doctor"])
         #expect(doctor.stdout.contains("integrity: ok"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("0 damaged"), "\(doctor.stdout)")
         #expect(doctor.status != 65, "\(doctor.stdout)")

@@ -9,7 +9,7 @@ import Testing
     var agentDatabase: String { directory.path + "/state/agents/main/agent/openclaw-agent.sqlite" }
 
     /// 200 files of random bytes imported, one of them returned with its bytes.
-    private func importRandomFiles() throws -> (path: String, bytes: Data) {
+    private func importRandomFiles() async throws -> (path: String, bytes: Data) {
         let source = directory.path + "/source"
         try FileManager.default.createDirectory(atPath: source + "/data", withIntermediateDirectories: true)
         var target = Data()
@@ -19,13 +19,13 @@ import Testing
             try bytes.write(to: URL(fileURLWithPath: source + "/data/file-\(index).bin"))
             if index == 137 { target = bytes }
         }
-        let imported = try cli.run(["vfs", "import", source, "/"])
+        let imported = try await cli.runOff(["vfs", "import", source, "/"])
         #expect(imported.status == 0, "\(imported.stderr)")
         return ("/data/file-137.bin", target)
     }
 
     /// Inverts 100 bytes of the database file in the middle of `bytes`, as a bad disk would.
-    private func flipBytes(inDatabaseOf bytes: Data) throws {
+    private func flipBytes(inDatabaseOf bytes: Data) async throws {
         var file = try Data(contentsOf: URL(fileURLWithPath: agentDatabase))
         let needle = bytes.subdata(in: 8000..<8064)
         let found = try #require(file.range(of: needle), "the content's bytes are not in the database file")
@@ -33,84 +33,84 @@ import Testing
         try file.write(to: URL(fileURLWithPath: agentDatabase))
     }
 
-    @Test func flippedContentBytesAreDetectedEverywhere() throws {
-        let (path, bytes) = try importRandomFiles()
-        #expect(try cli.run(["vfs", "cat", path]).stdoutData == bytes)
-        let healthy = try cli.run(["doctor"])
+    @Test func flippedContentBytesAreDetectedEverywhere() async throws {
+        let (path, bytes) = try await importRandomFiles()
+        #expect(try await cli.runOff(["vfs", "cat", path]).stdoutData == bytes)
+        let healthy = try await cli.runOff(["doctor"])
         #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
         #expect(healthy.stdout.contains("contents: 200 checked"), "\(healthy.stdout)")
-        try flipBytes(inDatabaseOf: bytes)
+        try await flipBytes(inDatabaseOf: bytes)
 
-        let cat = try cli.run(["vfs", "cat", path])
+        let cat = try await cli.runOff(["vfs", "cat", path])
         #expect(cat.status == 65, "\(cat.stderr)")
         #expect(cat.stdoutData.count < bytes.count, "wrong bytes were served")
         #expect(cat.stderr.contains("cat \(path): Input/output error (EIO)"), "\(cat.stderr)")
         #expect(cat.stderr.contains("chunk 0"), "\(cat.stderr)")
         #expect(cat.stderr.contains("openclaw doctor"), "\(cat.stderr)")
         // The identity stays readable: stat does not read the bytes.
-        #expect(try cli.run(["vfs", "stat", path]).status == 0)
-        let export = try cli.run(["vfs", "export", "/data", directory.path + "/exported"])
+        #expect(try await cli.runOff(["vfs", "stat", path]).status == 0)
+        let export = try await cli.runOff(["vfs", "export", "/data", directory.path + "/exported"])
         #expect(export.status != 0)
         #expect(export.stderr.contains("EIO"), "\(export.stderr)")
 
-        let doctor = try cli.run(["doctor"])
+        let doctor = try await cli.runOff(["doctor"])
         #expect(doctor.status == 65, "\(doctor.stdout)")
         #expect(doctor.stdout.contains("integrity: ok"), "SQLite's own check passes: \(doctor.stdout)")
         #expect(doctor.stdout.contains("damaged file workspace:\(path)"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("1 damaged"), "\(doctor.stdout)")
         #expect(doctor.stdout.hasSuffix("damaged\n"))
-        let json = try #require(try cli.run(["doctor", "--json"]).json() as? [String: Any])
+        let json = try #require(try await cli.runOff(["doctor", "--json"]).json() as? [String: Any])
         #expect(json["damaged"] as? Bool == true)
-        let quick = try cli.run(["doctor", "--quick"])
+        let quick = try await cli.runOff(["doctor", "--quick"])
         #expect(quick.status == 0, "--quick skips the contents: \(quick.stdout)")
 
         let archive = directory.path + "/backup.tar"
-        let refused = try cli.run(["backup", "create", "--output", archive])
+        let refused = try await cli.runOff(["backup", "create", "--output", archive])
         #expect(refused.status == 65, "\(refused.stderr)")
         #expect(refused.stderr.contains("workspace:\(path)"), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: archive))
-        let allowed = try cli.run(["backup", "create", "--output", archive, "--allow-damaged"])
+        let allowed = try await cli.runOff(["backup", "create", "--output", archive, "--allow-damaged"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.stdout.contains("damaged: workspace:\(path)"), "\(allowed.stdout)")
         #expect(FileManager.default.fileExists(atPath: archive))
     }
 
-    @Test func anEmptyDatabaseFileIsRefusedAsDamaged() throws {
-        #expect(try cli.run(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
+    @Test func anEmptyDatabaseFileIsRefusedAsDamaged() async throws {
+        #expect(try await cli.runOff(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
         for suffix in ["", "-wal", "-shm"] { _ = truncate(agentDatabase + suffix, 0) }
-        let ls = try cli.run(["vfs", "ls"])
+        let ls = try await cli.runOff(["vfs", "ls"])
         #expect(ls.status == 65, "\(ls.stderr)")
         #expect(ls.stderr.contains("is empty (0 bytes)"), "\(ls.stderr)")
         let size = (try FileManager.default.attributesOfItem(atPath: agentDatabase)[.size] as? NSNumber)?.intValue
         #expect(size == 0, "the empty file was re-initialized")
-        #expect(try cli.run(["doctor"]).status == 65)
+        #expect(try await cli.runOff(["doctor"]).status == 65)
     }
 
-    @Test func doctorShowsTheRealUserVersion() throws {
-        #expect(try cli.run(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
-        let sqlite = try CLIRunner.shell("sqlite3 '\(agentDatabase)' 'PRAGMA user_version = 99'")
+    @Test func doctorShowsTheRealUserVersion() async throws {
+        #expect(try await cli.runOff(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
+        let sqlite = try await CLIRunner.shellOff("sqlite3 '\(agentDatabase)' 'PRAGMA user_version = 99'")
         #expect(sqlite.status == 0, "\(sqlite.stderr)")
-        let doctor = try cli.run(["doctor"])
+        let doctor = try await cli.runOff(["doctor"])
         #expect(doctor.status != 0)
         #expect(doctor.stdout.contains("user_version 99"), "\(doctor.stdout)")
     }
 
-    @Test func tamperedRowsAreReportedByDoctor() throws {
-        #expect(try cli.run(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
-        let sqlite = try CLIRunner.shell("""
+    @Test func tamperedRowsAreReportedByDoctor() async throws {
+        #expect(try await cli.runOff(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
+        let sqlite = try await CLIRunner.shellOff("""
             sqlite3 '\(agentDatabase)' "INSERT INTO vfs_entries (namespace, path, parent, name, kind, mode, size, mtime_ns, ctime_ns) \
             VALUES ('workspace', '/..', '/', '..', 'directory', 493, 0, 1, 1)"
             """)
         #expect(sqlite.status == 0, "\(sqlite.stderr)")
-        let doctor = try cli.run(["doctor"])
+        let doctor = try await cli.runOff(["doctor"])
         #expect(doctor.status == 1, "\(doctor.stdout)")
         #expect(doctor.stdout.contains("invalid entry row workspace:/.."), "\(doctor.stdout)")
     }
 
-    @Test func aDatabaseCorruptMidQueryExits65() throws {
-        let (_, _) = try importRandomFiles()
+    @Test func aDatabaseCorruptMidQueryExits65() async throws {
+        let (_, _) = try await importRandomFiles()
         // Overwrite the pages of the entry table (not the header, not the schema) with garbage.
-        let pages = try CLIRunner.shell("sqlite3 '\(agentDatabase)' \"SELECT pageno FROM dbstat WHERE name = 'vfs_entries'\"")
+        let pages = try await CLIRunner.shellOff("sqlite3 '\(agentDatabase)' \"SELECT pageno FROM dbstat WHERE name = 'vfs_entries'\"")
         let numbers = pages.stdout.split(separator: "\n").compactMap { UInt64($0) }
         #expect(!numbers.isEmpty, "\(pages.stderr)")
         let handle = try #require(FileHandle(forUpdatingAtPath: agentDatabase))
@@ -119,22 +119,22 @@ import Testing
             try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
         }
         try handle.close()
-        let find = try cli.run(["vfs", "find", "/"])
+        let find = try await cli.runOff(["vfs", "find", "/"])
         #expect(find.status == 65, "\(find.stderr)")
         #expect(find.stderr.contains("damaged"), "\(find.stderr)")
         let mountPoint = directory.path + "/mnt"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mount = try cli.run(["vfs", "mount", mountPoint, "--background"])
-        if mount.status == 0 { _ = try cli.run(["vfs", "umount", mountPoint]) }
+        let mount = try await cli.runOff(["vfs", "mount", mountPoint, "--background"])
+        if mount.status == 0 { _ = try await cli.runOff(["vfs", "umount", mountPoint]) }
         #expect(mount.status != 0, "the mount refuses a damaged database up front: \(mount.stdout)\(mount.stderr)")
         #expect((mount.stdout + mount.stderr).contains("damaged"), "\(mount.stdout)\(mount.stderr)")
     }
 
-    @Test func stagedChunksOfAKilledUploadAreShownAndCollected() throws {
-        #expect(try cli.run(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
+    @Test func stagedChunksOfAKilledUploadAreShownAndCollected() async throws {
+        #expect(try await cli.runOff(["vfs", "write", "/a"], stdin: Data("a".utf8)).status == 0)
         let state = directory.path + "/state"
         // 40 MiB then a pause: the writer is killed while its upload is staged.
-        let killed = try CLIRunner.shell("""
+        let killed = try await CLIRunner.shellOff("""
             ( head -c 41943040 /dev/urandom; sleep 30 ) | '\(CLIRunner.executable)' vfs write /big --state '\(state)' & pid=$!
             for i in $(seq 1 100); do
               n=$(sqlite3 '\(agentDatabase)' "SELECT count(*) FROM vfs_chunks c JOIN vfs_contents s ON s.id = c.content_id WHERE s.staging_since_ns IS NOT NULL" 2>/dev/null || echo 0)
@@ -144,24 +144,24 @@ import Testing
             kill -9 $pid; wait $pid 2>/dev/null; echo killed
             """)
         #expect(killed.stdout.contains("killed"), "\(killed.stderr)")
-        let doctor = try cli.run(["doctor", "--json"])
+        let doctor = try await cli.runOff(["doctor", "--json"])
         let json = try #require(try doctor.json() as? [String: Any])
         let agent = try #require((json["databases"] as? [[String: Any]])?.first { $0["role"] as? String == "agent" })
         let staged = try #require(agent["stagedUploads"] as? [String: Any])
         #expect(staged["killed"] as? Int == 1, "\(staged)")
         #expect((staged["killedBytes"] as? Int ?? 0) >= 32 << 20, "\(staged)")
         #expect(doctor.status == 1)
-        let fix = try cli.run(["doctor", "--fix"])
+        let fix = try await cli.runOff(["doctor", "--fix"])
         #expect(fix.stdout.contains("collected 1 staged upload"), "\(fix.stdout)")
         #expect(fix.stdout.contains("gave"), "the freed pages went back to the filesystem: \(fix.stdout)")
         #expect(fix.status == 0, "\(fix.stdout)")
-        #expect(try cli.run(["vfs", "cat", "/a"]).stdout == "a")
+        #expect(try await cli.runOff(["vfs", "cat", "/a"]).stdout == "a")
     }
 }
 
 extension IntegrityTests {
-    @Test func aNegativeQuotaIsEINVALNotAUsageError() throws {
-        let quota = try cli.run(["vfs", "quota", "--max-bytes", "-1"])
+    @Test func aNegativeQuotaIsEINVALNotAUsageError() async throws {
+        let quota = try await cli.runOff(["vfs", "quota", "--max-bytes", "-1"])
         #expect(quota.status == 1, "\(quota.stderr)")
         #expect(quota.stderr.contains("(EINVAL)"), "\(quota.stderr)")
     }

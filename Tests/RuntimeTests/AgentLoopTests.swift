@@ -137,7 +137,7 @@ import VFS
                 if case .text = event { seen.withLock { $0 = true } }
             }
         }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !seen.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(seen.withLock { $0 })
         task.cancel()

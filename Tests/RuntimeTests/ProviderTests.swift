@@ -144,7 +144,7 @@ import Testing
         } catch let error as AgentRuntimeError {
             #expect(error.code == .timeout)
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30), "a stalled stream must end by its timeout, not hang")
 
         let closed = try ModelProviderConfiguration(id: "gone", api: .openAICompletions, baseURL: "http://127.0.0.1:9/v1", timeoutMilliseconds: 2000, maxRetries: 1)
         var client = ProviderClient()
