@@ -3,6 +3,7 @@
 uint64_t openclaw_xxh3_baseline(const void *bytes, size_t length);
 #if defined(__x86_64__) && defined(__clang__)
 uint64_t openclaw_xxh3_avx2(const void *bytes, size_t length);
+uint64_t openclaw_xxh3_avx512(const void *bytes, size_t length);
 #endif
 
 typedef uint64_t (*openclaw_xxh3_function)(const void *, size_t);
@@ -10,6 +11,7 @@ typedef uint64_t (*openclaw_xxh3_function)(const void *, size_t);
 static openclaw_xxh3_function openclaw_xxh3_choose(void) {
 #if defined(__x86_64__) && defined(__clang__)
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return openclaw_xxh3_avx512;
     if (__builtin_cpu_supports("avx2")) return openclaw_xxh3_avx2;
 #endif
     return openclaw_xxh3_baseline;
