@@ -70,9 +70,7 @@ extension AgentRuntime {
             draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
             return try sessions.append(sessionID, draft)
         }
-        let user = try record(TranscriptEventDraft(
-            type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(message)]]]],
-            idempotencyKey: context.idempotencyKey))
+        let user = try record(.userMessage(message, idempotencyKey: context.idempotencyKey))
         if user.deduplicated {
             // A repeated request: refused if that message was answered; run again (without a
             // second copy of the message) if its run failed, was aborted or was killed.
@@ -99,12 +97,8 @@ extension AgentRuntime {
         // The oldest exchanges go when the history would not fit the model's context window.
         let fitted = HistoryBudget.fit(conversation, contextWindow: model.contextWindow, reserved: maxTokens + HistoryBudget.estimate(system, definitions))
         var messages = fitted.messages
-        var runStart: [String: JSONValue] = [
-            "runId": .string(runID), "agentId": .string(agent.value), "model": .string(reference.description), "api": .string(provider.api.rawValue),
-            "namespace": .string(context.namespace), "credentials": .int(credentials.count),
-        ]
-        if fitted.dropped > 0 { runStart["historyDropped"] = .int(fitted.dropped) }
-        try sessions.append(sessionID, TranscriptEventDraft(type: "run_start", fields: runStart, parent: .none),
+        try sessions.append(sessionID, .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
+                                                 namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
                             settingModelOf: context.key, to: reference.description)
         onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
 
@@ -135,13 +129,11 @@ extension AgentRuntime {
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
                 usage = usage + response.usage
-                try record(Self.assistantEvent(response, reference: reference, credential: outcome.credential))
+                try record(.assistantMessage(response, reference: reference, credential: outcome.credential))
                 messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
                 onEvent(.turnCompleted(turn: turn, usage: response.usage))
                 if response.toolCalls.isEmpty {
-                    try record(TranscriptEventDraft(type: "run_end", fields: [
-                        "runId": .string(runID), "status": "completed", "turns": .int(turn), "usage": usage.json, "toolCalls": .int(toolCallCount),
-                    ], parent: .none))
+                    try record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount))
                     return AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
                                           turns: turn, usage: usage, toolCalls: toolCallCount)
                 }
@@ -157,10 +149,7 @@ extension AgentRuntime {
                     } else {
                         result = tools.execute(call)
                     }
-                    try record(TranscriptEventDraft(type: "message", fields: ["message": [
-                        "role": "toolResult", "toolCallId": .string(call.id), "toolName": .string(call.name),
-                        "content": [["type": "text", "text": .string(result.text)]], "isError": .bool(result.isError), "details": .object(result.details),
-                    ]]))
+                    try record(.toolResult(call, result))
                     messages.append(.toolResult(callID: call.id, toolName: call.name, text: result.text, isError: result.isError))
                     onEvent(.toolResult(call, result))
                 }
@@ -170,14 +159,8 @@ extension AgentRuntime {
             }
         } catch {
             let failure = AgentRuntimeError.wrap(error)
-            var errorFields: [String: JSONValue] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
-            if let status = failure.httpStatus { errorFields["httpStatus"] = .int(status) }
-            let partial = streamed.withLock { $0 }
-            if !partial.isEmpty { errorFields["partialText"] = .string(partial) }
-            _ = try? record(TranscriptEventDraft(type: "run_end", fields: [
-                "runId": .string(runID), "status": .string(failure.code == .aborted ? "aborted" : "failed"), "turns": .int(turn),
-                "usage": usage.json, "toolCalls": .int(toolCallCount), "error": .object(errorFields),
-            ], parent: .none))
+            _ = try? record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure,
+                                    partialText: streamed.withLock { $0 }))
             throw failure
         }
     }
@@ -201,62 +184,5 @@ extension AgentRuntime {
             if upper.contains("KEY") || upper.contains("TOKEN") || upper.contains("SECRET") || upper.contains("PASSWORD") { secrets.insert(value) }
         }
         return secrets.sorted { $0.count > $1.count }
-    }
-
-    private static func assistantEvent(_ response: ModelResponse, reference: ModelReference, credential: Credential) -> TranscriptEventDraft {
-        var content: [JSONValue] = []
-        if !response.text.isEmpty { content.append(["type": "text", "text": .string(response.text)]) }
-        for call in response.toolCalls {
-            let arguments: JSONValue = call.name == SubagentSpawner.definition.name
-                ? SubagentAttachments.redactedArguments(call.argumentsJSON)
-                : (try? JSONValue.parse(call.argumentsJSON)) ?? .string(call.argumentsJSON)
-            content.append(["type": "toolCall", "id": .string(call.id), "name": .string(call.name), "arguments": arguments])
-        }
-        return TranscriptEventDraft(type: "message", fields: ["message": [
-            "role": "assistant", "content": .array(content), "provider": .string(reference.provider), "model": .string(reference.model),
-            "stopReason": .string(response.stopReason), "usage": response.usage.json, "credential": .string(credential.label),
-        ]], usage: response.usage)
-    }
-
-    /// The conversation so far, from the transcript's message events. A tool call without a
-    /// recorded result (a run killed mid-way) gets a synthetic failed result, since providers
-    /// refuse unanswered calls.
-    static func history(from events: [TranscriptEvent]) -> [ChatMessage] {
-        var messages: [ChatMessage] = []
-        var pending: [(id: String, name: String)] = []
-        func closePending() {
-            for call in pending {
-                messages.append(.toolResult(callID: call.id, toolName: call.name, text: "no result was recorded (the run was interrupted)", isError: true))
-            }
-            pending = []
-        }
-        for event in events where event.type == "message" {
-            guard let message = event.json["message"], let role = message["role"]?.stringValue else { continue }
-            let content = message["content"]?.arrayValue ?? []
-            let text = content.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.joined()
-            switch role {
-            case "user":
-                closePending()
-                messages.append(.user(text))
-            case "assistant":
-                closePending()
-                let calls = content.compactMap { block -> ToolCall? in
-                    guard block["type"]?.stringValue == "toolCall", let id = block["id"]?.stringValue, let name = block["name"]?.stringValue else { return nil }
-                    let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
-                    return ToolCall(id: id, name: name, argumentsJSON: arguments)
-                }
-                // An empty answer (a content filter, a length cut) carries nothing and some
-                // providers refuse it in a history.
-                if !text.isEmpty || !calls.isEmpty { messages.append(.assistant(text: text, toolCalls: calls)) }
-                pending = calls.map { ($0.id, $0.name) }
-            case "toolResult":
-                guard let id = message["toolCallId"]?.stringValue, let index = pending.firstIndex(where: { $0.id == id }) else { continue }
-                let call = pending.remove(at: index)
-                messages.append(.toolResult(callID: id, toolName: call.name, text: text, isError: message["isError"]?.boolValue ?? false))
-            default: continue
-            }
-        }
-        closePending()
-        return messages
     }
 }

@@ -1,0 +1,31 @@
+import GRDB
+
+/// The one way modules run SQL on a state database: a read in one snapshot, or a write in one
+/// `BEGIN IMMEDIATE` transaction on the serialized writer (GRDB's `write`). The async forms
+/// suspend the caller and run on the database's own dispatch queues, never on a Swift
+/// concurrency thread; async code uses them.
+///
+/// Failures are GRDB's `DatabaseError`s: each module maps them to its own error type through
+/// ``SQLiteFailure``.
+extension StateDatabase {
+    /// Runs `body` in one read transaction (a consistent snapshot) on a read connection.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
+    /// Runs `body` in one read transaction on a read connection, suspending the caller meanwhile.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back
+    /// when it throws.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.write(body)
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, suspending the caller meanwhile.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+}
