@@ -23,10 +23,14 @@ public struct RuntimeConfiguration: Sendable {
 /// catalog, and the agent loop.
 ///
 /// ```swift
-/// let runtime = try AgentRuntime.open(state: StateDirectory(), agent: .main)
-/// let result = try await runtime.run(AgentRunRequest(message: "Summarize notes.md"))
+/// let host = try AgentHost(state: StateDirectory())
+/// let runtime = try await host.runtime(for: .main)
+/// let run = try await runtime.run(AgentRunRequest(message: "Summarize notes.md"))
+/// for await event in run.events { ... }
+/// await host.shutdown()
 /// ```
-/// It knows nothing of HTTP servers; it calls model providers as a client.
+/// A runtime belongs to an ``AgentHost``, which opens it on first use and closes it; it knows
+/// nothing of HTTP servers and calls model providers as a client.
 public final class AgentRuntime: Sendable {
     /// The schema components of an agent database.
     public static let agentComponents = [VirtualFileSystem.schema, RuntimeSchema.agent]
@@ -37,7 +41,7 @@ public final class AgentRuntime: Sendable {
     public let agent: AgentID
     /// The agent's database.
     public let agentDatabase: StateDatabase
-    /// The global database.
+    /// The global database (the host's).
     public let globalDatabase: StateDatabase
     /// The agent's VFS.
     public let fileSystem: VirtualFileSystem
@@ -55,27 +59,23 @@ public final class AgentRuntime: Sendable {
     public let environment: RuntimeEnvironment
     /// Loop settings.
     public let configuration: RuntimeConfiguration
+    /// Where the runtime logs (the host's logger, with the agent's id).
+    public let logger: Logger
     let invoker: ModelInvoker
     let runLog: SubagentRunLog
-    let logger = Logger(label: "openclaw.runtime")
+    /// The runs in flight (the host's, shared by its agents).
+    let registry: RunRegistry
 
-    /// Opens (creating if needed) the agent's database and the global database.
-    /// - parameter environment: the credential environment; default: the process environment over
-    ///   `<state root>/.env`.
+    /// Opens the agent's runtime in a host of its own, for a caller that needs one agent once.
+    /// Servers and anything holding several agents use ``AgentHost``.
     public static func open(state: StateDirectory, agent: AgentID, environment: RuntimeEnvironment? = nil,
                             configuration: RuntimeConfiguration = .init()) throws -> AgentRuntime {
-        do {
-            let global = try state.openGlobal(components: [RuntimeSchema.global])
-            let database = try state.openAgent(agent, components: agentComponents, global: global)
-            return AgentRuntime(state: state, agent: agent, agentDatabase: database, globalDatabase: global,
-                                environment: environment ?? RuntimeEnvironment.load(stateRoot: state.root), configuration: configuration)
-        } catch {
-            throw AgentRuntimeError.wrap(error)
-        }
+        try AgentHost(state: state, environment: environment, configuration: configuration).runtime(for: agent)
     }
 
     init(state: StateDirectory, agent: AgentID, agentDatabase: StateDatabase, globalDatabase: StateDatabase,
-         environment: RuntimeEnvironment, configuration: RuntimeConfiguration, invoker: ModelInvoker = ModelInvoker()) {
+         environment: RuntimeEnvironment, configuration: RuntimeConfiguration, invoker: ModelInvoker = ModelInvoker(),
+         logger: Logger = Logger(label: "openclaw.runtime"), registry: RunRegistry = RunRegistry()) {
         self.state = state
         self.agent = agent
         self.agentDatabase = agentDatabase
@@ -88,15 +88,22 @@ public final class AgentRuntime: Sendable {
         self.skills = SkillStore(fileSystem: fileSystem)
         self.environment = environment
         self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "agent"] = .string(agent.value)
+        self.logger = logger
+        var invoker = invoker
+        invoker.logger = logger
         self.invoker = invoker
         self.runLog = SubagentRunLog(database: globalDatabase)
+        self.registry = registry
     }
 
     /// The credentials for `provider`, in the order they are tried, and the stored profiles that
     /// are not used (with why).
-    public func credentials(provider: String, model: String? = nil) throws -> (usable: [Credential], skipped: [SkippedCredential]) {
-        let resolver = CredentialResolver(environment: environment)
-        return resolver.candidates(provider: provider, model: model, profiles: try authProfiles.profiles(), state: try authProfiles.state())
+    public func credentials(provider: String, model: String? = nil) async throws -> (usable: [Credential], skipped: [SkippedCredential]) {
+        let store = authProfiles
+        let (profiles, state) = try await BlockingWork.storage { (try store.profiles(), try store.state()) }
+        return await CredentialResolver(environment: environment).candidates(provider: provider, model: model, profiles: profiles, state: state)
     }
 
     /// The model a run uses: `requested`, else the agent's default, else the catalog's only model.

@@ -43,7 +43,7 @@ extension RuntimeBenchRun {
             return key
         }
         func runOnce(_ key: SessionKey, stream: Bool) async throws {
-            let result = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: stream))
+            let result = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: stream)).result()
             guard result.text == Self.replyText, result.turns == 1 else {
                 throw BenchError("the run answered \(result.text.debugDescription) in \(result.turns) turns")
             }

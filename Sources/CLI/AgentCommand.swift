@@ -30,7 +30,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most model turns (default 16).", valueName: "n"))
     var maxTurns: Int?
 
-    @Option(name: .long, help: ArgumentHelp("A key for this message: repeating it is refused once the message was answered, and runs it again if its run failed or was aborted.", valueName: "key"))
+    @Option(name: .long, help: ArgumentHelp("A key for this message: repeating it runs nothing again; it prints the recorded answer (or fails as the run did), or fails with in_flight while the run has not ended.", valueName: "key"))
     var idempotencyKey: String?
 
     @Flag(name: .long, help: "Ask the provider for one complete answer instead of a stream.")
@@ -50,11 +50,20 @@ struct AgentCommand: AsyncParsableCommand {
                                       idempotencyKey: idempotencyKey)
         let json = output.json
         let endsWithNewline = LockedFlag()
-        let task = Task {
-            try await runtime.run(request) { event in
+        let run = try await runtime.run(request)
+        // The first Ctrl-C aborts the run, which records its end; the events then run out.
+        let interrupt = InterruptHandler { runtime.abort(runID: run.runID) }
+        defer { interrupt.stop() }
+        let runID = run.runID
+        do {
+            let result = try await run.result { event in
                 guard !json else { return }
-                switch event {
-                case .text(let text):
+                switch event.payload {
+                case .text(let text) where event.runID == runID:
+                    Output.write(text)
+                    endsWithNewline.set(text.hasSuffix("\n"))
+                case .completed(let text, _, _, _) where event.runID == runID && run.disposition == .finished:
+                    // A repeated idempotency key: the recorded answer.
                     Output.write(text)
                     endsWithNewline.set(text.hasSuffix("\n"))
                 case .toolCall(let call):
@@ -68,16 +77,12 @@ struct AgentCommand: AsyncParsableCommand {
                 default: break
                 }
             }
-        }
-        let interrupt = InterruptHandler { task.cancel() }
-        defer { interrupt.stop() }
-        do {
-            let result = try await task.value
             if json {
                 Output.json([
                     "runId": result.runID, "sessionKey": result.sessionKey.value, "sessionId": result.sessionID, "model": result.model.description,
                     "text": result.text, "turns": result.turns, "toolCalls": result.toolCalls,
                     "usage": ["input": result.usage.inputTokens, "output": result.usage.outputTokens],
+                    "repeated": run.disposition == .finished,
                 ])
             } else if !endsWithNewline.value {
                 Output.write("\n")

@@ -44,7 +44,7 @@ extension ModelsCommand {
                 missing = true
             }
             for provider in checked {
-                let (usable, skipped) = try runtime.credentials(provider: provider.id, model: defaultModel?.model)
+                let (usable, skipped) = try await runtime.credentials(provider: provider.id, model: defaultModel?.model)
                 var status = "ok"
                 if usable.isEmpty {
                     status = skipped.contains { $0.reason == "expired" } ? "expired" : "missing"

@@ -63,7 +63,7 @@ struct CredentialResolver: Sendable {
     var environment: RuntimeEnvironment
 
     func candidates(provider: String, model: String?, profiles: [AuthProfile], state: AuthState,
-                    now: Int64 = RuntimeClock.milliseconds()) -> (usable: [Credential], skipped: [SkippedCredential]) {
+                    now: Int64 = RuntimeClock.milliseconds()) async -> (usable: [Credential], skipped: [SkippedCredential]) {
         let env = environment.apiKeys(provider: provider)
         if env.forced {
             let skipped = profiles.filter { $0.provider == provider }.map {
@@ -103,9 +103,9 @@ struct CredentialResolver: Sendable {
             do {
                 switch profile.credential {
                 case .apiKey(let key, let ref):
-                    credential = Credential(source: .profile(profile.id), kind: .apiKey, secret: try Self.secret(key, ref, resolver, profile.id))
+                    credential = Credential(source: .profile(profile.id), kind: .apiKey, secret: try await Self.secret(key, ref, resolver, profile.id))
                 case .token(let token, let ref, let expires):
-                    credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: try Self.secret(token, ref, resolver, profile.id), expiresAtMilliseconds: expires)
+                    credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: try await Self.secret(token, ref, resolver, profile.id), expiresAtMilliseconds: expires)
                 case .oauth(let access, _, let expires):
                     credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: access, expiresAtMilliseconds: expires)
                 }
@@ -121,9 +121,9 @@ struct CredentialResolver: Sendable {
         return (usable, skipped)
     }
 
-    private static func secret(_ inline: String?, _ ref: SecretRef?, _ resolver: SecretResolver, _ profile: String) throws -> String {
+    private static func secret(_ inline: String?, _ ref: SecretRef?, _ resolver: SecretResolver, _ profile: String) async throws -> String {
         if let inline { return inline }
         guard let ref else { throw AgentRuntimeError(.secretUnavailable, "profile \(profile) holds neither a secret nor a reference") }
-        return try resolver.resolve(ref)
+        return try await resolver.resolve(ref)
     }
 }

@@ -1,15 +1,19 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Subprocess
+import SystemPackage
 
 /// Resolves ``SecretRef``s: environment variables, files and programs.
+///
+/// Nothing here blocks a concurrency thread: a file is read on the storage lane and a program
+/// runs through swift-subprocess's async API, killed when it outlives ``execTimeout``.
 struct SecretResolver: Sendable {
     var environment: RuntimeEnvironment
     /// How long an `exec` source may run.
     var execTimeout: Duration = .seconds(10)
+    /// The most bytes a file or program may give.
+    static let maxSecretBytes = 65_536
 
-    func resolve(_ ref: SecretRef) throws -> String {
+    func resolve(_ ref: SecretRef) async throws -> String {
         let value: String
         switch ref.source {
         case .env:
@@ -18,58 +22,57 @@ struct SecretResolver: Sendable {
             }
             value = found
         case .file:
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: ref.id)) } catch {
-                throw AgentRuntimeError(.secretUnavailable, "cannot read secret file \(ref.id): \((error as NSError).localizedDescription)")
-            }
-            guard data.count <= 65_536, let text = String(data: data, encoding: .utf8) else {
-                throw AgentRuntimeError(.secretUnavailable, "secret file \(ref.id) is not UTF-8 text of at most 64 KiB")
-            }
-            value = text
+            value = try await BlockingWork.storage { try Self.read(ref.id) }
         case .exec:
-            value = try run(ref.id)
+            value = try await run(ref.id)
         }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AgentRuntimeError(.secretUnavailable, "the \(ref.source.rawValue) secret \(ref.id) is empty") }
         return trimmed
     }
 
-    private func run(_ program: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw AgentRuntimeError(.secretUnavailable, "cannot run secret program \(program): \((error as NSError).localizedDescription)")
+    private static func read(_ path: String) throws -> String {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw AgentRuntimeError(.secretUnavailable, "cannot read secret file \(path): \((error as NSError).localizedDescription)")
         }
-        // Read until EOF (the program closed its output) or the time limit.
-        let reader = output.fileHandleForReading
-        let collected = DispatchSemaphore(value: 0)
-        let box = DataBox()
-        DispatchQueue.global().async {
-            box.data = reader.readDataToEndOfFile()
-            collected.signal()
+        guard data.count <= maxSecretBytes, let text = String(data: data, encoding: .utf8) else {
+            throw AgentRuntimeError(.secretUnavailable, "secret file \(path) is not UTF-8 text of at most 64 KiB")
         }
-        if collected.wait(timeout: .now() + .milliseconds(Int(execTimeout / .milliseconds(1)))) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw AgentRuntimeError(.secretUnavailable, "secret program \(program) did not finish within \(execTimeout)")
+        return text
+    }
+
+    /// Runs `program` without arguments, standard input or error, and returns what it printed.
+    private func run(_ program: String) async throws -> String {
+        let timeout = execTimeout
+        let outcome: (status: TerminationStatus, output: String?)? = try await withThrowingTaskGroup(of: Optional<(status: TerminationStatus, output: String?)>.self) { group in
+            group.addTask {
+                do {
+                    let result = try await Subprocess.run(.path(FilePath(program)), input: .none,
+                                                          output: .string(limit: Self.maxSecretBytes), error: .discarded)
+                    return (result.terminationStatus, result.standardOutput)
+                } catch let error as SubprocessError {
+                    throw AgentRuntimeError(.secretUnavailable, "cannot run secret program \(program): \(error)")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            // The first to finish wins; cancelling the other kills the program if it is still running.
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        let data = box.data
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw AgentRuntimeError(.secretUnavailable, "secret program \(program) exited with status \(process.terminationStatus)")
+        guard let outcome else {
+            throw AgentRuntimeError(.secretUnavailable, "secret program \(program) did not finish within \(timeout)")
         }
-        guard data.count <= 65_536, let text = String(data: data, encoding: .utf8) else {
+        guard case .exited(0) = outcome.status else {
+            throw AgentRuntimeError(.secretUnavailable, "secret program \(program) ended with \(outcome.status)")
+        }
+        guard let text = outcome.output else {
             throw AgentRuntimeError(.secretUnavailable, "secret program \(program) printed more than 64 KiB or not UTF-8")
         }
         return text
     }
-}
-
-private final class DataBox: @unchecked Sendable {
-    // @unchecked: written once by the reader thread before the semaphore is signalled, read after.
-    var data = Data()
 }

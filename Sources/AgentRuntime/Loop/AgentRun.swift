@@ -12,7 +12,8 @@ public struct AgentRunRequest: Sendable {
     public var maxTurns: Int?
     /// Whether to stream the model's answers.
     public var stream: Bool
-    /// A key that makes a repeated request fail instead of running twice.
+    /// A key that makes a repeated request answer with the first one's run instead of running
+    /// again: while that run is in flight, its run id; once it ended, its recorded outcome.
     public var idempotencyKey: String?
 
     /// Creates a request.
@@ -26,29 +27,13 @@ public struct AgentRunRequest: Sendable {
     }
 }
 
-/// Progress of a run, as it happens.
-public enum AgentRunEvent: Sendable {
-    /// The run started.
-    case started(runID: String, sessionKey: SessionKey, sessionID: String, model: ModelReference)
-    /// Text from the model (a streamed piece, or a whole answer when not streaming).
-    case text(String)
-    /// The model called a tool.
-    case toolCall(ToolCall)
-    /// A tool finished.
-    case toolResult(ToolCall, ToolOutcome)
-    /// A model turn ended.
-    case turnCompleted(turn: Int, usage: TokenUsage)
-    /// The provider rate-limited a credential (named by its label, never its secret); the next
-    /// one is tried.
-    case rateLimited(credential: String)
-}
-
 /// The outcome of a finished run.
 public struct AgentRunResult: Sendable {
     /// The run's id (also in the transcript's `run_start` and `run_end` events).
     public var runID: String
     /// The session.
     public var sessionKey: SessionKey
+    /// The session id the run wrote to.
     public var sessionID: String
     /// The model used.
     public var model: ModelReference
@@ -60,4 +45,67 @@ public struct AgentRunResult: Sendable {
     public var usage: TokenUsage
     /// Tool calls made.
     public var toolCalls: Int
+}
+
+/// A run as `run(_:)` answers it: a new run and its events, or the run an idempotency key already
+/// names.
+///
+/// ```swift
+/// let run = try await runtime.run(AgentRunRequest(message: "Summarize notes.md"))
+/// for await event in run.events { print(event.type) }
+/// ```
+/// The run belongs to its host, not to the caller: leaving `events` unread or dropping them does
+/// not stop it (abort it by id for that). `events` buffers what the caller has not read yet.
+public struct AgentRun: Sendable {
+    /// How the request was answered.
+    public enum Disposition: Sendable, Equatable {
+        /// A new run: `events` streams it to its terminal event.
+        case started
+        /// The idempotency key's run is still in flight (maybe waiting for its session): nothing
+        /// runs again and `events` is empty.
+        case inFlight
+        /// The idempotency key's run ended before: nothing runs again and `events` holds its
+        /// recorded outcome as one terminal event.
+        case finished
+    }
+
+    /// The run's id (the one of the idempotency key's run unless ``disposition`` is `started`).
+    public let runID: String
+    /// The session.
+    public let sessionKey: SessionKey
+    /// How the request was answered.
+    public let disposition: Disposition
+    /// The events, ending with the run's terminal event (for `started` and `finished`).
+    public let events: AsyncStream<AgentRunEvent>
+
+    /// Reads the events to the end, calling `onEvent` for each (a subagent's included), and
+    /// returns the outcome.
+    /// - throws: the run's failure as an ``AgentRuntimeError`` (code `aborted` for an abort,
+    ///   `in_flight` when the idempotency key's run has not ended).
+    public func result(onEvent: (AgentRunEvent) -> Void = { _ in }) async throws -> AgentRunResult {
+        if disposition == .inFlight {
+            throw AgentRuntimeError(.inFlight, "the message with this idempotency key is still running as run \(runID); not running it again")
+        }
+        var sessionID = ""
+        var model: ModelReference?
+        for await event in events {
+            onEvent(event)
+            guard event.runID == runID else { continue }
+            switch event.payload {
+            case .started(let id, let reference):
+                sessionID = id
+                model = reference
+            case .completed(let text, let usage, let turns, let toolCalls):
+                return AgentRunResult(runID: runID, sessionKey: sessionKey, sessionID: sessionID, model: model ?? ModelReference(provider: "", model: ""),
+                                      text: text, turns: turns, usage: usage, toolCalls: toolCalls)
+            case .failed(let error):
+                throw error
+            case .aborted(let reason, _):
+                throw AgentRuntimeError(.aborted, reason)
+            default:
+                continue
+            }
+        }
+        throw AgentRuntimeError(.aborted, "the run ended without an outcome")
+    }
 }

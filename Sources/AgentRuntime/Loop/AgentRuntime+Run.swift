@@ -5,11 +5,18 @@ extension AgentRuntime {
     /// The largest user message accepted.
     public static let maxMessageBytes = 1 << 20
 
-    /// Runs one user message: model turns with tools over the agent's VFS until the model answers
-    /// without calling a tool, the turn limit is reached, the task is cancelled (abort) or the
-    /// provider fails. Every step is written to the transcript as it happens; a failure or an
-    /// abort ends with a `run_end` event that says why.
-    public func run(_ request: AgentRunRequest, onEvent: @escaping @Sendable (AgentRunEvent) -> Void = { _ in }) async throws -> AgentRunResult {
+    /// Starts a run of one user message and returns at once with its events: model turns with
+    /// tools over the agent's VFS until the model answers without calling a tool, the turn limit
+    /// is reached, the run is aborted or the provider fails. Every step is written to the
+    /// transcript as it happens; the events end with one terminal event, and a run that started
+    /// ends its transcript entries with a `run_end` that says how it ended.
+    ///
+    /// The run waits for its session's earlier runs to end (one run at a time per session, in
+    /// the order `run` was called). With an idempotency key already used in the session, nothing
+    /// runs again: the answer is the first run's id while it is in flight, else its recorded
+    /// outcome.
+    /// - throws: ``AgentRuntimeError`` with `invalid_argument` for a bad request (nothing ran).
+    public func run(_ request: AgentRunRequest) async throws -> AgentRun {
         let key = request.sessionKey ?? .main(agent)
         guard key.agent == agent else {
             throw AgentRuntimeError(.invalidArgument, "session key \(key) belongs to agent '\(key.agent)', not '\(agent)'")
@@ -24,7 +31,63 @@ extension AgentRuntime {
         guard (1...1000).contains(maxTurns) else { throw AgentRuntimeError(.invalidArgument, "the turn limit must be between 1 and 1000") }
         let context = RunContext(key: key, namespace: NamespaceName.workspace, depth: 0, attachmentNote: nil,
                                  model: request.model, maxTurns: maxTurns, stream: request.stream, idempotencyKey: request.idempotencyKey)
-        return try await runLoop(context, message: request.message, onEvent: onEvent)
+        let runID = context.runID
+        if let running = registry.register(runID: runID, sessionKey: key, idempotencyKey: request.idempotencyKey) {
+            return AgentRun(runID: running, sessionKey: key, disposition: .inFlight, events: AsyncStream { $0.finish() })
+        }
+        if let idempotencyKey = request.idempotencyKey {
+            do {
+                if let recorded = try await recordedRun(key, idempotencyKey: idempotencyKey) {
+                    registry.finish(runID)
+                    return recorded
+                }
+            } catch {
+                registry.finish(runID)
+                throw AgentRuntimeError.wrap(error)
+            }
+        }
+        let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
+        let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation)
+        let registry = self.registry
+        let task = Task {
+            defer {
+                registry.finish(runID)
+                sink.finish()
+            }
+            do {
+                try await registry.waitForTurn(runID, in: key)
+            } catch {
+                sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
+                return
+            }
+            _ = await self.execute(context, message: request.message, sink: sink)
+        }
+        registry.attach(task, to: runID)
+        return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events)
+    }
+
+    /// Runs one user message to its end: ``run(_:)`` and ``AgentRun/result(onEvent:)``.
+    /// Cancelling the calling task aborts the run (as Ctrl-C does), which still ends with its
+    /// `run_end`.
+    public func run(_ request: AgentRunRequest, onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async throws -> AgentRunResult {
+        let run = try await self.run(request)
+        let registry = self.registry
+        // The events are read by a task of their own: a cancelled reader would stop reading
+        // before the run's terminal event arrives.
+        let reader = Task { try await run.result(onEvent: onEvent) }
+        return try await withTaskCancellationHandler {
+            try await reader.value
+        } onCancel: {
+            _ = registry.abort(run.runID, reason: "the run was aborted")
+        }
+    }
+
+    /// Aborts a run of this host in flight, waiting for its session or running; it ends with an
+    /// `aborted` event and, if it started, a `run_end` with status `aborted`, its partial text
+    /// kept. Returns `false` when no such run is in flight.
+    @discardableResult
+    public func abort(runID: String, reason: String = "the run was aborted") -> Bool {
+        registry.abort(runID, reason: reason)
     }
 
     struct RunContext: Sendable {
@@ -37,139 +100,214 @@ extension AgentRuntime {
         var stream: Bool
         var idempotencyKey: String?
         var runID = RuntimeClock.uuid()
+        /// The run an abort is addressed to: this one, or the top run of a subagent.
+        var rootRunID: String?
         /// Credentials already resolved by the parent run (a subagent reuses them).
         var credentials: [Credential]?
         /// The secrets the parent run redacts (a subagent reuses them).
         var secrets: [String]?
     }
 
-    func runLoop(_ context: RunContext, message: String, onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async throws -> AgentRunResult {
-        let (reference, provider, model) = try resolveModel(context.model)
-        let session = try sessions.openSession(context.key)
-        let sessionID = session.sessionID
-        let history = Self.history(from: try sessions.events(sessionID, types: ["message"]))
-        // Credentials and the secrets to redact are resolved once per run (profiles read once); a
-        // subagent inherits its parent's.
-        var context = context
-        if context.credentials == nil || context.secrets == nil {
-            let profiles = try authProfiles.profiles()
-            let credentials = CredentialResolver(environment: environment)
-                .candidates(provider: provider.id, model: model.id, profiles: profiles, state: try authProfiles.state()).usable
-            context.credentials = credentials
-            context.secrets = knownSecrets(credentials, profiles: profiles)
+    /// What a run reads before its first turn, in one hop off the concurrency threads.
+    private struct Preparation: Sendable {
+        var reference: ModelReference
+        var provider: ModelProviderConfiguration
+        var model: ModelDescriptor
+        var session: SessionSummary
+        var history: [ChatMessage]
+        var profiles: [AuthProfile]
+        var authState: AuthState
+        var skills: [SkillRecord]
+    }
+
+    private func prepare(_ context: RunContext) async throws -> Preparation {
+        try await BlockingWork.storage { [self] in
+            let (reference, provider, model) = try resolveModel(context.model)
+            let session = try sessions.openSession(context.key)
+            let history = Self.history(from: try sessions.events(session.sessionID, types: ["message"]))
+            let needsCredentials = context.credentials == nil || context.secrets == nil
+            return Preparation(reference: reference, provider: provider, model: model, session: session, history: history,
+                               profiles: needsCredentials ? try authProfiles.profiles() : [],
+                               authState: needsCredentials ? try authProfiles.state() : AuthState(),
+                               skills: (try? skills.list()) ?? [])
         }
+    }
+
+    /// Runs the loop and emits its events, ending with one terminal event; never throws.
+    func execute(_ context: RunContext, message: String, sink: RunEventSink) async -> Result<AgentRunResult, AgentRuntimeError> {
+        var context = context
+        let abortID = context.rootRunID ?? context.runID
+        let registry = self.registry
+        func ending(_ error: any Error) -> AgentRuntimeError {
+            var failure = AgentRuntimeError.wrap(error)
+            if failure.code == .aborted, let reason = registry.abortReason(abortID) { failure.message = reason }
+            return failure
+        }
+        func terminal(_ failure: AgentRuntimeError, partialText: String = "") -> Result<AgentRunResult, AgentRuntimeError> {
+            sink.emit(failure.code == .aborted ? .aborted(reason: failure.message, partialText: partialText) : .failed(failure))
+            return .failure(failure)
+        }
+
+        let prepared: Preparation
+        do {
+            prepared = try await prepare(context)
+            // Credentials and the secrets to redact are resolved once per run (profiles read
+            // once); a subagent inherits its parent's.
+            if context.credentials == nil || context.secrets == nil {
+                let candidates = await CredentialResolver(environment: environment)
+                    .candidates(provider: prepared.provider.id, model: prepared.model.id, profiles: prepared.profiles, state: prepared.authState)
+                context.credentials = candidates.usable
+                context.secrets = runSecrets(candidates.usable, provider: prepared.provider.id, profiles: prepared.profiles)
+            }
+            // Nothing is written for a run that cannot start: no user message to replay later.
+            guard !(context.credentials ?? []).isEmpty else { throw ModelInvoker.missingCredentials(prepared.provider) }
+            try Task.checkCancellation()
+        } catch {
+            return terminal(ending(error))
+        }
+        let (reference, provider, model) = (prepared.reference, prepared.provider, prepared.model)
         let credentials = context.credentials ?? []
         let secrets = context.secrets ?? []
-        // Nothing is written for a run that cannot start: no user message to replay later.
-        guard !credentials.isEmpty else { throw ModelInvoker.missingCredentials(provider) }
-        // Every event is stored with every known secret and secret-shaped tokens redacted (the
+        let sessionID = prepared.session.sessionID
+        let sessions = self.sessions
+        // Every event is stored with the run's secrets and secret-shaped tokens redacted (the
         // model still sees what it was sent).
         @discardableResult
-        func record(_ draft: TranscriptEventDraft) throws -> AppendedEvent {
+        func record(_ draft: TranscriptEventDraft) async throws -> AppendedEvent {
             var draft = draft
             draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
-            return try sessions.append(sessionID, draft)
+            return try await sessions.append(sessionID, draft)
         }
-        let user = try record(.userMessage(message, idempotencyKey: context.idempotencyKey))
-        if user.deduplicated {
-            // A repeated request: refused if that message was answered; run again (without a
-            // second copy of the message) if its run failed, was aborted or was killed.
-            // The runs of that message end before the next user message; the last one counts.
-            var end: TranscriptEvent?
-            for event in try sessions.events(sessionID, after: user.seq, types: ["message", "run_end"]) {
-                if event.type == "message", event.json["message"]?["role"] == "user" { break }
-                if event.type == "run_end" { end = event }
-            }
-            if end == nil || end?.json["status"] == "completed" {
-                let state = end == nil ? "is still running or was interrupted before it started" : "was answered"
-                throw AgentRuntimeError(.alreadyExists, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) \(state); not running it again")
-            }
-        }
+
         let runID = context.runID
+        let user: AppendedEvent
+        do {
+            user = try await record(.userMessage(message, idempotencyKey: context.idempotencyKey))
+            if user.deduplicated {
+                // Another process wrote this key's message since the check: it runs there.
+                throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
+            }
+        } catch {
+            return terminal(ending(error))
+        }
         let canSpawn = context.depth < configuration.maxSpawnDepth
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
-        let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: (try? skills.list()) ?? [],
+        let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: prepared.skills,
                                         canSpawn: canSpawn, attachmentNote: context.attachmentNote)
         let definitions = WorkspaceTools.definitions + (canSpawn ? [SubagentSpawner.definition] : [])
         let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
-        // On a rerun the message is already in the history, where it was first written.
-        let conversation = user.deduplicated ? history : history + [.user(message)]
         // The oldest exchanges go when the history would not fit the model's context window.
-        let fitted = HistoryBudget.fit(conversation, contextWindow: model.contextWindow, reserved: maxTokens + HistoryBudget.estimate(system, definitions))
+        let fitted = HistoryBudget.fit(prepared.history + [.user(message)], contextWindow: model.contextWindow,
+                                       reserved: maxTokens + HistoryBudget.estimate(system, definitions))
         var messages = fitted.messages
-        try sessions.append(sessionID, .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
-                                                 namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
-                            settingModelOf: context.key, to: reference.description)
-        onEvent(.started(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference))
-
-        // The profile that last worked, recorded once per run rather than per turn.
-        var workedProfile: String?
-        defer { if let workedProfile { try? authProfiles.recordSuccess(profileID: workedProfile, provider: provider.id, model: model.id) } }
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
         // Text streamed in the current turn, kept so a failure mid-stream still records it.
         let streamed = LockedValue("")
+        // Profiles rate-limited, and the one that last worked: recorded once per turn, off the
+        // concurrency threads.
+        let rateLimited = LockedValue<[String]>([])
+        var workedProfile: String?
         do {
+            try await sessions.append(sessionID, .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
+                                                           namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
+                                      settingModelOf: context.key, to: reference.description)
+            sink.emit(.started(sessionID: sessionID, model: reference))
             while true {
                 try Task.checkCancellation()
                 turn += 1
                 let request = ModelRequest(model: model.id, system: system, messages: messages, tools: definitions,
                                            maxTokens: maxTokens, stream: context.stream)
-                let store = authProfiles
-                let outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
-                    if let id = credential.profileID { try? store.recordRateLimit(profileID: id, model: model.id) }
-                    onEvent(.rateLimited(credential: credential.label))
-                }, onText: { text in
-                    streamed.withLock { $0 += text }
-                    onEvent(.text(text))
-                })
+                let outcome: ModelInvoker.Outcome
+                do {
+                    outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
+                        if let id = credential.profileID { rateLimited.withLock { $0.append(id) } }
+                        sink.emit(.rateLimited(credential: credential.label))
+                    }, onText: { text in
+                        streamed.withLock { $0 += text }
+                        sink.emit(.text(text))
+                    })
+                } catch {
+                    await recordCredentialUse(rateLimited: rateLimited.withLock { $0 }, model: model.id)
+                    throw error
+                }
+                await recordCredentialUse(rateLimited: rateLimited.withLock { list in defer { list = [] }; return list }, model: model.id)
                 streamed.withLock { $0 = "" }
                 if let id = outcome.credential.profileID { workedProfile = id }
                 let response = outcome.response
-                if !context.stream, !response.text.isEmpty { onEvent(.text(response.text)) }
+                if !context.stream, !response.text.isEmpty { sink.emit(.text(response.text)) }
                 usage = usage + response.usage
-                try record(.assistantMessage(response, reference: reference, credential: outcome.credential))
+                try await record(.assistantMessage(response, reference: reference, credential: outcome.credential))
                 messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
-                onEvent(.turnCompleted(turn: turn, usage: response.usage))
+                sink.emit(.turnCompleted(turn: turn, usage: response.usage))
                 if response.toolCalls.isEmpty {
-                    try record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount))
-                    return AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
-                                          turns: turn, usage: usage, toolCalls: toolCallCount)
+                    try await record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount))
+                    await recordSuccess(workedProfile, provider: provider.id, model: model.id)
+                    sink.emit(.completed(text: response.text, usage: usage, turns: turn, toolCalls: toolCallCount))
+                    return .success(AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
+                                                   turns: turn, usage: usage, toolCalls: toolCallCount))
                 }
                 for call in response.toolCalls {
                     try Task.checkCancellation()
-                    onEvent(.toolCall(call))
+                    sink.emit(.toolCall(call))
                     toolCallCount += 1
                     let result: ToolOutcome
                     if call.name == SubagentSpawner.definition.name, canSpawn {
-                        result = await SubagentSpawner(runtime: self).spawn(call, parent: context, parentSessionID: sessionID, onEvent: onEvent)
+                        var parent = context
+                        parent.rootRunID = abortID
+                        result = await SubagentSpawner(runtime: self).spawn(call, parent: parent, parentSessionID: sessionID, sink: sink)
                     } else if call.name == SubagentSpawner.definition.name {
                         result = .failure("sessions_spawn: subagents cannot spawn further subagents (depth limit \(configuration.maxSpawnDepth))", ["status": "forbidden"])
                     } else {
-                        result = tools.execute(call)
+                        // Tools may spend seconds of CPU (a grep over a large workspace): never on
+                        // a concurrency thread.
+                        result = try await BlockingWork.tool { tools.execute(call) }
                     }
-                    try record(.toolResult(call, result))
+                    try await record(.toolResult(call, result))
                     messages.append(.toolResult(callID: call.id, toolName: call.name, text: result.text, isError: result.isError))
-                    onEvent(.toolResult(call, result))
+                    sink.emit(.toolResult(call, result))
                 }
                 if turn >= context.maxTurns {
                     throw AgentRuntimeError(.turnLimit, "the run reached its limit of \(context.maxTurns) turns with tool calls still pending")
                 }
             }
         } catch {
-            let failure = AgentRuntimeError.wrap(error)
-            _ = try? record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure,
-                                    partialText: streamed.withLock { $0 }))
-            throw failure
+            let failure = ending(error)
+            let partial = streamed.withLock { $0 }
+            let end = TranscriptEventDraft.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure, partialText: partial)
+            // Written from a task of its own: this one may be cancelled (an abort), and the
+            // end of the run must still be recorded.
+            let redacted = TranscriptEventDraft(type: end.type, fields: end.fields.mapValues { Redaction.redact($0, secrets: secrets) },
+                                                parent: end.parent)
+            _ = try? await Task { try await sessions.append(sessionID, redacted) }.value
+            await recordSuccess(workedProfile, provider: provider.id, model: model.id)
+            return terminal(failure, partialText: Redaction.redact(partial, secrets: secrets))
         }
     }
 
-    /// Every secret this agent knows: the run's credentials, every stored profile's inline secret
-    /// and every environment value whose name says key, token or secret. Transcripts never hold them.
-    func knownSecrets(_ credentials: [Credential], profiles: [AuthProfile]) -> [String] {
+    /// Records the profiles a turn found rate-limited.
+    private func recordCredentialUse(rateLimited: [String], model: String) async {
+        guard !rateLimited.isEmpty else { return }
+        let store = authProfiles
+        _ = try? await BlockingWork.storage {
+            for id in rateLimited { try? store.recordRateLimit(profileID: id, model: model) }
+        }
+    }
+
+    /// Records the profile that last worked, once per run rather than per turn.
+    private func recordSuccess(_ profileID: String?, provider: String, model: String) async {
+        guard let profileID else { return }
+        let store = authProfiles
+        _ = try? await BlockingWork.storage { try? store.recordSuccess(profileID: profileID, provider: provider, model: model) }
+    }
+
+    /// The secrets a run keeps out of its transcript: its credentials, the stored secrets of its
+    /// provider's profiles and the values of the environment variables that provider's keys are
+    /// configured in. (Other variables are not secrets of this run.)
+    func runSecrets(_ credentials: [Credential], provider: String, profiles: [AuthProfile]) -> [String] {
         var secrets = Set(credentials.map(\.secret))
-        for profile in profiles {
+        for profile in profiles where profile.provider == provider {
             switch profile.credential {
             case .apiKey(let key?, _): secrets.insert(key)
             case .token(let token?, _, _): secrets.insert(token)
@@ -179,10 +317,7 @@ extension AgentRuntime {
             default: break
             }
         }
-        for (name, value) in environment.variables where value.count >= 8 {
-            let upper = name.uppercased()
-            if upper.contains("KEY") || upper.contains("TOKEN") || upper.contains("SECRET") || upper.contains("PASSWORD") { secrets.insert(value) }
-        }
+        for key in environment.apiKeys(provider: provider).keys { secrets.insert(key.value) }
         return secrets.sorted { $0.count > $1.count }
     }
 }

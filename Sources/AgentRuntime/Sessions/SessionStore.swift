@@ -157,6 +157,32 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// Appends one event to session `sessionID` in its own transaction, suspending the caller
+    /// meanwhile (GRDB's async write: no thread waits for the writer).
+    @discardableResult
+    public func append(_ sessionID: String, _ draft: TranscriptEventDraft) async throws -> AppendedEvent {
+        try await database.immediate { db in try self.append(db, sessionID, draft) }
+    }
+
+    /// Appends one event and records the model the session `key` uses, in one transaction,
+    /// suspending the caller meanwhile.
+    @discardableResult
+    func append(_ sessionID: String, _ draft: TranscriptEventDraft, settingModelOf key: SessionKey, to model: String) async throws -> AppendedEvent {
+        try await database.immediate { db in
+            let appended = try self.append(db, sessionID, draft)
+            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
+            return appended
+        }
+    }
+
+    /// The event of `sessionID` written with `idempotencyKey`, if any.
+    public func event(_ sessionID: String, idempotencyKey: String) throws -> TranscriptEvent? {
+        try database.reading { db in
+            try Row.fetchOne(db, sql: "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND idempotency_key = ?",
+                             arguments: [sessionID, idempotencyKey]).map(Self.event)
+        }
+    }
+
     /// Appends in an open transaction (used by importers, which write many events at once).
     func append(_ db: Database, _ sessionID: String, _ draft: TranscriptEventDraft, now: Int64 = RuntimeClock.milliseconds()) throws -> AppendedEvent {
         guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
@@ -204,11 +230,7 @@ public final class SessionStore: Sendable {
             }
             sql += " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit ?? -1])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let text: String = row["event_json"]
-                return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
-                                       createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event)
         }
     }
 
@@ -314,6 +336,12 @@ public final class SessionStore: Sendable {
                w.session_id, w.last_seq, w.updated_at_ms, w.created_at_ms, w.input_tokens, w.output_tokens
         FROM session_nodes n JOIN session_windows w ON w.session_id = n.current_session_id
         """
+
+    private static func event(_ row: Row) -> TranscriptEvent {
+        let text: String = row["event_json"]
+        return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
+                               createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
+    }
 
     private static func summary(_ row: Row) throws -> SessionSummary {
         SessionSummary(key: try SessionKey(row["session_key"]), sessionID: row["current_session_id"],

@@ -29,8 +29,7 @@ struct SubagentSpawner: Sendable {
 
     static let maxTaskBytes = 64 * 1024
 
-    func spawn(_ call: ToolCall, parent: AgentRuntime.RunContext, parentSessionID: String,
-               onEvent: @escaping @Sendable (AgentRunEvent) -> Void) async -> ToolOutcome {
+    func spawn(_ call: ToolCall, parent: AgentRuntime.RunContext, parentSessionID: String, sink: RunEventSink) async -> ToolOutcome {
         let task: String
         let label: String?
         let attachments: [PreparedAttachment]
@@ -56,43 +55,50 @@ struct SubagentSpawner: Sendable {
         var note: String?
         var runLog = runtime.runLog
         runLog.secrets = parent.secrets ?? []
+        let log = runLog
         do {
-            try runLog.start(runID: runID, agent: runtime.agent.value, parentKey: parent.key, parentSessionID: parentSessionID, childKey: childKey,
-                                     namespace: namespace, task: task, label: label, attachments: attachments)
-            let directory = try seed(attachments, namespace: namespace)
+            // The run log and the child's namespace are written off the concurrency threads.
+            let directory = try await BlockingWork.storage { [self] in
+                try log.start(runID: runID, agent: runtime.agent.value, parentKey: parent.key, parentSessionID: parentSessionID, childKey: childKey,
+                              namespace: namespace, task: task, label: label, attachments: attachments)
+                let directory = try seed(attachments, namespace: namespace)
+                if directory == nil { _ = try runtime.fileSystem.createNamespace(namespace) }
+                return directory
+            }
             if let directory {
                 note = SystemPrompt.attachmentNote(count: attachments.count, totalBytes: attachments.reduce(0) { $0 + $1.content.count }, directory: directory)
                 details["attachmentsPath"] = .string(directory)
-            } else {
-                _ = try runtime.fileSystem.createNamespace(namespace)
             }
         } catch {
-            try? runLog.finish(runID: runID, childSessionID: nil, status: "failed", error: AgentRuntimeError.wrap(error).message)
+            await finish(log, runID: runID, childSessionID: nil, status: "failed", error: AgentRuntimeError.wrap(error).message)
             details["status"] = "error"
             return .failure("sessions_spawn: \(AgentRuntimeError.wrap(error).message)", details)
         }
 
         let context = AgentRuntime.RunContext(key: childKey, namespace: namespace, depth: parent.depth + 1, attachmentNote: note,
                                               model: parent.model, maxTurns: parent.maxTurns, stream: false, idempotencyKey: nil, runID: runID,
-                                              credentials: parent.credentials, secrets: parent.secrets)
-        do {
-            let result = try await runtime.runLoop(context, message: task) { event in
-                // The child's own text is not the parent's answer; pass on only tool activity.
-                if case .text = event { return }
-                onEvent(event)
-            }
-            try? runLog.finish(runID: runID, childSessionID: result.sessionID, status: "completed", error: nil)
+                                              rootRunID: parent.rootRunID ?? parent.runID, credentials: parent.credentials, secrets: parent.secrets)
+        // The child's events go to the parent's stream under the child's run id.
+        switch await runtime.execute(context, message: task, sink: sink.child(runID: runID, sessionKey: childKey)) {
+        case .success(let result):
+            await finish(log, runID: runID, childSessionID: result.sessionID, status: "completed", error: nil)
             details["status"] = "ok"
             details["childSessionId"] = .string(result.sessionID)
             details["turns"] = .int(result.turns)
             return .success(result.text.isEmpty ? "(the subagent finished without an answer)" : result.text, details)
-        } catch {
-            let failure = AgentRuntimeError.wrap(error)
-            let childSession = try? runtime.sessions.session(childKey)?.sessionID
-            try? runLog.finish(runID: runID, childSessionID: childSession, status: failure.code == .aborted ? "aborted" : "failed", error: failure.message)
+        case .failure(let failure):
+            let sessions = runtime.sessions
+            let childSession = try? await BlockingWork.storage { try sessions.session(childKey)?.sessionID }
+            await finish(log, runID: runID, childSessionID: childSession ?? nil, status: failure.code == .aborted ? "aborted" : "failed", error: failure.message)
             details["status"] = "error"
             return .failure("sessions_spawn: the subagent failed: \(failure.message)", details)
         }
+    }
+
+    /// Records the child run's end in the run log, off the concurrency threads and even when the
+    /// parent is being aborted.
+    private func finish(_ log: SubagentRunLog, runID: String, childSessionID: String?, status: String, error: String?) async {
+        _ = try? await Task { try await BlockingWork.storage { try log.finish(runID: runID, childSessionID: childSessionID, status: status, error: error) } }.value
     }
 
     /// Writes the attachments and their manifest into the child's namespace in one transaction.

@@ -30,6 +30,8 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         case timeout
         /// The run was aborted.
         case aborted
+        /// The idempotency key's run is still in flight; it was not started again.
+        case inFlight = "in_flight"
         /// The run reached its turn limit.
         case turnLimit = "turn_limit"
         /// A limit was exceeded (attachments, output sizes).

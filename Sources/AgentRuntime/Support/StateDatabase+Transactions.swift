@@ -1,31 +1,25 @@
 import GRDB
 import Storage
 
+/// Storage's read and write, with failures mapped to ``AgentRuntimeError``.
 extension StateDatabase {
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer, mapping failures to
-    /// ``AgentRuntimeError``.
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer.
     func immediate<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw AgentRuntimeError(.storage, "transaction produced no result") }
-                return result
-            }
-        } catch {
-            throw AgentRuntimeError.wrap(error)
-        }
+        do { return try write(body) } catch { throw AgentRuntimeError.wrap(error) }
     }
 
-    /// Runs `body` in one read transaction, mapping failures to ``AgentRuntimeError``.
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, suspending the caller meanwhile.
+    func immediate<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await write(body) } catch { throw AgentRuntimeError.wrap(error) }
+    }
+
+    /// Runs `body` in one read transaction.
     func reading<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.read(body)
-        } catch {
-            throw AgentRuntimeError.wrap(error)
-        }
+        do { return try read(body) } catch { throw AgentRuntimeError.wrap(error) }
+    }
+
+    /// Runs `body` in one read transaction, suspending the caller meanwhile.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await read(body) } catch { throw AgentRuntimeError.wrap(error) }
     }
 }
