@@ -87,6 +87,7 @@ let package = Package(
         .target(
             name: "AgentRuntime",
             dependencies: [
+                "CSystemShims",
                 "Storage",
                 "StateStore",
                 "VFS",

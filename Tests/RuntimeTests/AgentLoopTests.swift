@@ -17,7 +17,7 @@ import VFS
         )
         let texts = LockedValue<[String]>([])
         let result = try await fixture.runtime.run(AgentRunRequest(message: "tidy my notes")) { event in
-            if case .text(let text) = event { texts.withLock { $0.append(text) } }
+            if case .text(let text) = event.payload { texts.withLock { $0.append(text) } }
         }
         #expect(result.text == "Done: one task left.")
         #expect(result.turns == 4)
@@ -64,7 +64,7 @@ import VFS
             ], text: nil),
             .text("ok")
         )
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "try things"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "try things")).result()
         let results = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "toolResult" }
         let texts = results.map { $0.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
         #expect(results.allSatisfy { $0.json["message"]?["isError"] == true })
@@ -86,7 +86,7 @@ import VFS
         defer { Task { await fixture.stop() } }
         fixture.fake.setDefaultReply(.toolCalls([fakeCall("loop", "ls", [:])], text: nil))
         do {
-            _ = try await fixture.runtime.run(AgentRunRequest(message: "loop forever", maxTurns: 3))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "loop forever", maxTurns: 3)).result()
             Issue.record("expected the turn limit")
         } catch let error as AgentRuntimeError {
             #expect(error.code == .turnLimit)
@@ -102,7 +102,7 @@ import VFS
         let fixture = try await RuntimeFixture()
         defer { Task { await fixture.stop() } }
         fixture.fake.setKeyRule(RuntimeFixture.key, .unauthorized)
-        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "hi")) }
+        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "hi")).result() }
         let end = try #require(try fixture.mainEvents().last)
         #expect(end.json["status"] == "failed")
         #expect(end.json["error"]?["code"] == "authentication")
@@ -114,16 +114,16 @@ import VFS
         let fixture = try await RuntimeFixture(environment: [:])
         defer { Task { await fixture.stop() } }
         do {
-            _ = try await fixture.runtime.run(AgentRunRequest(message: "hi"))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "hi")).result()
             Issue.record("expected missing credentials")
         } catch let error as AgentRuntimeError {
             #expect(error.code == .missingCredentials)
             #expect(error.message.contains("FAKE_API_KEY"))
         }
         await #expect(throws: AgentRuntimeError.self) {
-            try await fixture.runtime.run(AgentRunRequest(message: "hi", model: ModelReference(provider: "fake", model: "nope")))
+            try await fixture.runtime.run(AgentRunRequest(message: "hi", model: ModelReference(provider: "fake", model: "nope"))).result()
         }
-        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "   ")) }
+        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "   ")).result() }
         #expect(fixture.fake.requestCount == 0)
     }
 
@@ -134,7 +134,7 @@ import VFS
         let seen = LockedValue(false)
         let task = Task {
             try await fixture.runtime.run(AgentRunRequest(message: "long job")) { event in
-                if case .text = event { seen.withLock { $0 = true } }
+                if case .text = event.payload { seen.withLock { $0 = true } }
             }
         }
         let deadline = ContinuousClock.now + .seconds(60)
@@ -156,11 +156,11 @@ import VFS
         defer { Task { await fixture.stop() } }
         // A run killed after the model asked for a tool: the call has no result in the transcript.
         let session = try fixture.runtime.sessions.openSession(.main(.main))
-        try fixture.runtime.sessions.append(session.sessionID, TranscriptEventDraft(type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": "first"]]]]))
-        try fixture.runtime.sessions.append(session.sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
+        try await fixture.runtime.sessions.append(session.sessionID, TranscriptEventDraft(type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": "first"]]]]))
+        try await fixture.runtime.sessions.append(session.sessionID, TranscriptEventDraft(type: "message", fields: ["message": [
             "role": "assistant", "content": [["type": "toolCall", "id": "orphan", "name": "ls", "arguments": [:]]]]]))
         fixture.fake.enqueue(.text("recovered"))
-        let result = try await fixture.runtime.run(AgentRunRequest(message: "second"))
+        let result = try await fixture.runtime.run(AgentRunRequest(message: "second")).result()
         #expect(result.text == "recovered")
         let messages = try sentMessages(try #require(fixture.fake.requests.first))
         let tool = try #require(messages.first { $0["role"] == "tool" })
@@ -169,25 +169,12 @@ import VFS
         #expect(messages.last?["content"] == "second")
     }
 
-    @Test func aRepeatedIdempotencyKeyDoesNotRunTwice() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "msg-1"))
-        do {
-            _ = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "msg-1"))
-            Issue.record("expected a refusal")
-        } catch let error as AgentRuntimeError {
-            #expect(error.code == .alreadyExists)
-        }
-        #expect(fixture.fake.requestCount == 1)
-    }
-
     @Test func historyCarriesAcrossRunsOfASession() async throws {
         let fixture = try await RuntimeFixture(api: .anthropicMessages)
         defer { Task { await fixture.stop() } }
         fixture.fake.enqueue(.text("first answer"), .text("second answer"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "one"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "two", stream: false))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "one")).result()
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "two", stream: false)).result()
         let messages = try sentMessages(try #require(fixture.fake.requests.last))
         #expect(messages.count == 3)
         #expect(messages[1]["role"] == "assistant")
@@ -203,7 +190,7 @@ import VFS
         let stray = "sk-proj-abcdefghijklmnopqrstuvwx"
         try fixture.runtime.fileSystem.namespace("workspace").writeFile("/.env.local", contents: Data("OPENAI_API_KEY=\(stray)\nTOKEN=\(RuntimeFixture.key)\n".utf8))
         fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": ".env.local"])], text: nil), .text("Your key is \(stray)."))
-        let result = try await fixture.runtime.run(AgentRunRequest(message: "what is in .env.local? my other key is \(RuntimeFixture.key)"))
+        let result = try await fixture.runtime.run(AgentRunRequest(message: "what is in .env.local? my other key is \(RuntimeFixture.key)")).result()
         #expect(result.text.contains(stray), "the caller still gets the answer as the model wrote it")
         let dump = try fixture.mainEvents().map(\.json.jsonText).joined()
         #expect(!dump.contains(stray))

@@ -86,7 +86,7 @@ import Testing
         #expect(try store.profiles().isEmpty)
     }
 
-    @Test func secretRefsResolveFromEnvFileAndExec() throws {
+    @Test func secretRefsResolveFromEnvFileAndExec() async throws {
         let directory = TemporaryDirectory()
         try directory.write("secret.txt", "from-file\n")
         try directory.write("secret.sh", "#!/bin/sh\necho from-exec\n")
@@ -94,15 +94,35 @@ import Testing
         try directory.write("fail.sh", "#!/bin/sh\nexit 3\n")
         chmod(directory.path + "/fail.sh", 0o755)
         let resolver = SecretResolver(environment: RuntimeEnvironment(variables: ["TOKEN": "from-env"]))
-        #expect(try resolver.resolve(SecretRef(source: .env, id: "TOKEN")) == "from-env")
-        #expect(try resolver.resolve(SecretRef(source: .file, id: directory.path + "/secret.txt")) == "from-file")
-        #expect(try resolver.resolve(SecretRef(source: .exec, id: directory.path + "/secret.sh")) == "from-exec")
-        #expect(throws: AgentRuntimeError.self) { try resolver.resolve(SecretRef(source: .env, id: "MISSING")) }
-        #expect(throws: AgentRuntimeError.self) { try resolver.resolve(SecretRef(source: .exec, id: directory.path + "/fail.sh")) }
-        #expect(throws: AgentRuntimeError.self) { try resolver.resolve(SecretRef(source: .file, id: directory.path + "/none")) }
+        #expect(try await resolver.resolve(SecretRef(source: .env, id: "TOKEN")) == "from-env")
+        #expect(try await resolver.resolve(SecretRef(source: .file, id: directory.path + "/secret.txt")) == "from-file")
+        #expect(try await resolver.resolve(SecretRef(source: .exec, id: directory.path + "/secret.sh")) == "from-exec")
+        await #expect(throws: AgentRuntimeError.self) { try await resolver.resolve(SecretRef(source: .env, id: "MISSING")) }
+        await #expect(throws: AgentRuntimeError.self) { try await resolver.resolve(SecretRef(source: .exec, id: directory.path + "/fail.sh")) }
+        await #expect(throws: AgentRuntimeError.self) { try await resolver.resolve(SecretRef(source: .file, id: directory.path + "/none")) }
     }
 
-    @Test func credentialOrderHonoursOrderLastGoodCooldownsAndExpiry() throws {
+    @Test func aSecretProgramPastItsDeadlineIsKilled() async throws {
+        let directory = TemporaryDirectory()
+        let marker = directory.path + "/still-running"
+        try directory.write("slow.sh", "#!/bin/sh\nsleep 5\ntouch \(marker)\necho late\n")
+        chmod(directory.path + "/slow.sh", 0o755)
+        var resolver = SecretResolver(environment: RuntimeEnvironment(variables: [:]))
+        resolver.execTimeout = .milliseconds(300)
+        let started = ContinuousClock.now
+        do {
+            _ = try await resolver.resolve(SecretRef(source: .exec, id: directory.path + "/slow.sh"))
+            Issue.record("a program past its deadline must fail")
+        } catch let error as AgentRuntimeError {
+            #expect(error.code == .secretUnavailable)
+            #expect(error.message.contains("did not finish within"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(3), "the deadline holds")
+        try await Task.sleep(for: .seconds(6))
+        #expect(!FileManager.default.fileExists(atPath: marker), "the program was killed, not left running")
+    }
+
+    @Test func credentialOrderHonoursOrderLastGoodCooldownsAndExpiry() async throws {
         let (_, store) = try store()
         for name in ["default", "a", "b", "old"] {
             let credential: AuthCredential = name == "old"
@@ -111,19 +131,19 @@ import Testing
             try store.save(try AuthProfile(id: "p:\(name)", provider: "p", credential: credential))
         }
         let resolver = CredentialResolver(environment: RuntimeEnvironment(variables: ["P_API_KEY": "key-env-aaaaaaaaaa", "P_API_KEY_2": "key-a-aaaaaaaaaa"]))
-        func order() throws -> [String] {
-            resolver.candidates(provider: "p", model: "m", profiles: try store.profiles(), state: try store.state()).usable.map(\.label)
+        func order() async throws -> [String] {
+            await resolver.candidates(provider: "p", model: "m", profiles: try store.profiles(), state: try store.state()).usable.map(\.label)
         }
-        #expect(try order() == ["p:default", "p:a", "p:b", "env:P_API_KEY"], "default first, expired skipped, env after, duplicate secret dropped")
+        #expect(try await order() == ["p:default", "p:a", "p:b", "env:P_API_KEY"], "default first, expired skipped, env after, duplicate secret dropped")
         try store.recordSuccess(profileID: "p:b", provider: "p")
-        #expect(try order().first == "p:b", "the last good profile first")
+        #expect(try await order().first == "p:b", "the last good profile first")
         try store.recordRateLimit(profileID: "p:b", model: "m")
-        #expect(try order() == ["p:default", "p:a", "p:b", "env:P_API_KEY"], "a cooling profile goes last among profiles")
-        let skipped = resolver.candidates(provider: "p", model: "other", profiles: try store.profiles(), state: try store.state())
+        #expect(try await order() == ["p:default", "p:a", "p:b", "env:P_API_KEY"], "a cooling profile goes last among profiles")
+        let skipped = await resolver.candidates(provider: "p", model: "other", profiles: try store.profiles(), state: try store.state())
         #expect(skipped.usable.first?.label == "p:b", "the cooldown is scoped to its model")
         #expect(skipped.skipped.map(\.reason) == ["expired"])
         try store.setOrder(provider: "p", ["p:a"])
-        let ordered = resolver.candidates(provider: "p", model: "m", profiles: try store.profiles(), state: try store.state())
+        let ordered = await resolver.candidates(provider: "p", model: "m", profiles: try store.profiles(), state: try store.state())
         #expect(ordered.usable.map(\.label) == ["p:a", "env:P_API_KEY"])
         #expect(Set(ordered.skipped.filter { $0.reason == "excluded_by_auth_order" }.map(\.label)) == ["p:default", "p:b", "p:old"])
         #expect(throws: AgentRuntimeError.self) { try store.setOrder(provider: "p", ["p:none"]) }

@@ -27,7 +27,7 @@ import VFS
             // Parent: final answer.
             .text("Subagent says: three numbers.")
         )
-        let result = try await fixture.runtime.run(AgentRunRequest(message: "delegate"))
+        let result = try await fixture.runtime.run(AgentRunRequest(message: "delegate")).result()
         #expect(result.text == "Subagent says: three numbers.")
 
         let runs = try fixture.runtime.subagentRuns()
@@ -97,7 +97,7 @@ import VFS
         for (attachments, _) in cases {
             fixture.fake.enqueue(.toolCalls([fakeCall("s", "sessions_spawn", ["task": "t", "attachments": attachments])], text: nil), .text("ok"))
         }
-        for _ in cases { _ = try await fixture.runtime.run(AgentRunRequest(message: "spawn")) }
+        for _ in cases { _ = try await fixture.runtime.run(AgentRunRequest(message: "spawn")).result() }
         let results = try fixture.mainEvents().filter { $0.json["message"]?["toolName"] == "sessions_spawn" }
         #expect(results.count == cases.count)
         for (result, (_, expected)) in zip(results, cases) {
@@ -158,7 +158,7 @@ import VFS
         fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "/.openclaw/skills/pdf/SKILL.md"]),
                                          fakeCall("w", "write", ["path": "/.openclaw/skills/pdf/SKILL.md", "content": "hacked"]),
                                          fakeCall("l", "ls", ["path": "/.openclaw/skills"])], text: nil), .text("ok"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "use the pdf skill"))
+        _ = try await fixture.runtime.run(AgentRunRequest(message: "use the pdf skill")).result()
         let first = try sentMessages(try #require(fixture.fake.requests.first))
         #expect(first.first?["content"]?.stringValue?.contains("- pdf: Fill PDF forms") == true)
         let body = String(decoding: try #require(fixture.fake.requests.last).body, as: UTF8.self)

@@ -27,6 +27,7 @@ extension AgentRunEvent {
         case .toolResult(let call, let outcome):
             try container.encode(call.id, forKey: .toolCallId)
             try container.encode(call.name, forKey: .toolName)
+            try container.encode(call.argumentsJSON, forKey: .arguments)
             try container.encode(outcome.text, forKey: .text)
             try container.encode(outcome.isError, forKey: .isError)
             try container.encode(JSONValue.object(outcome.details).jsonText, forKey: .details)

@@ -2,6 +2,7 @@
 #define OPENCLAW_C_SYSTEM_SHIMS_H
 #include <sys/vfs.h>
 #include <sys/statvfs.h>
+#include "ThreadPriority.h"
 
 /// The filesystem magic number (statfs f_type) of the filesystem holding `path`, or -1 on error.
 static inline long long openclaw_filesystem_magic(const char *path) {
