@@ -114,9 +114,11 @@ public final class AgentRuntime: Sendable {
         }
         let all = try catalog.providers().flatMap { provider in provider.models.map { (provider, $0) } }
         guard all.count == 1, let (provider, model) = all.first else {
-            throw AgentRuntimeError(.invalidArgument, all.isEmpty
-                ? "no model: add a provider with `openclaw models providers set ID --api ... --base-url ... --model MODEL`"
-                : "no default model for agent '\(agent)': choose one with `openclaw models set PROVIDER/MODEL` or pass --model")
+            throw all.isEmpty
+                ? AgentRuntimeError(.invalidArgument, "no model: the catalog has no provider",
+                                    hint: "add one with `openclaw models providers set ID --api ... --base-url ... --model MODEL`")
+                : AgentRuntimeError(.invalidArgument, "no default model for agent '\(agent)' among \(all.count) models",
+                                    hint: "choose one with `openclaw models set PROVIDER/MODEL`, or name it in the request (--model)")
         }
         return (ModelReference(provider: provider.id, model: model.id), provider, model)
     }

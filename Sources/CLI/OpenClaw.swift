@@ -39,11 +39,17 @@ enum Main {
         }
         do {
             var command = try OpenClaw.parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            do {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                await CommandHost.shutdown()
+                throw error
             }
+            await CommandHost.shutdown()
         } catch let error as VFSError {
             Output.error(Main.message(error))
             if error.isDamage {
@@ -63,6 +69,8 @@ enum Main {
             exit(ExitStatus.failure)
         } catch let error as AgentRuntimeError {
             Output.error(Main.message(error.message))
+            if let hint = error.hint { Output.error("hint: \(hint)") }
+            if error.code == .unusableDatabase { Output.error("openclaw: \(ExitStatus.damageHint)") }
             exit(error.exitStatus)
         } catch let error as CLIFailure {
             Output.error(Main.message(error.message))

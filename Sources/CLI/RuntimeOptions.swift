@@ -16,9 +16,9 @@ struct AgentOptions: ParsableArguments {
 
     func agentID() throws -> AgentID { try AgentID(agent) }
 
-    /// Opens the agent's runtime.
+    /// The agent's runtime, from the process's host (``CommandHost``).
     func runtime() throws -> AgentRuntime {
-        try AgentRuntime.open(state: stateOptions.directory(), agent: try agentID())
+        try CommandHost.host(for: stateOptions.directory()).runtime(for: try agentID())
     }
 
     /// Parses a session key; a bare name (`main`) is a key of `--agent`.
@@ -35,6 +35,7 @@ extension AgentRuntimeError {
         switch code {
         case .invalidArgument: ExitStatus.usage
         case .unusableDatabase: ExitStatus.unusableState
+        case .aborted: 130
         default: ExitStatus.failure
         }
     }

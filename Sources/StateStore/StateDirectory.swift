@@ -106,10 +106,19 @@ public final class StateDirectory: Sendable {
     }
 
     /// The registered agents and their database paths, by agent id.
+    /// Opens the global database for the reading; callers holding it open use
+    /// ``registeredAgents(in:)``.
     public func registeredAgents() throws -> [(agent: AgentID, path: String)] {
         guard FileManager.default.fileExists(atPath: globalDatabasePath) else { return [] }
-        let global = try openGlobal()
-        let rows = try global.writer.read { db in
+        let global = try openForInspection(nil)
+        defer { try? global.close() }
+        return try registeredAgents(in: global)
+    }
+
+    /// The registered agents and their database paths, by agent id, read from `global` (this
+    /// directory's global database, already open).
+    public func registeredAgents(in global: StateDatabase) throws -> [(agent: AgentID, path: String)] {
+        let rows = try global.read { db in
             try Row.fetchAll(db, sql: "SELECT agent_id, path FROM agent_databases ORDER BY agent_id, path")
         }
         return try rows.map { (try AgentID($0["agent_id"]), $0["path"]) }

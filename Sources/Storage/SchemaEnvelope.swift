@@ -23,15 +23,15 @@ struct SchemaEnvelope {
         let snapshot = try writer.read { db in try read(db) }
         if try !validate(snapshot) { return }
         guard !readOnly else {
-            throw StorageError(.cannotOpen, path: path, message: "was opened read-only but its schema is missing or older than this build; open it once with a writer (any openclaw command) first", errno: EROFS)
+            throw StorageError(.cannotOpen, path: path, message: "was opened read-only but its schema is missing or older than this build", errno: EROFS,
+                               hint: "open it once for writing (any command on a writable copy) to bring its schema up to date")
         }
-        try writer.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let current = try read(db)
-                if try validate(current) {
-                    try migrate(db, current)
-                }
-                return .commit
+        // GRDB's write: one BEGIN IMMEDIATE transaction, so two processes migrating at once
+        // take turns and the second finds the work done.
+        try writer.write { db in
+            let current = try read(db)
+            if try validate(current) {
+                try migrate(db, current)
             }
         }
     }
@@ -56,11 +56,13 @@ struct SchemaEnvelope {
     /// Throws when the file must not be used; returns whether a write is needed.
     private func validate(_ snapshot: Snapshot) throws -> Bool {
         if snapshot.userVersion > StateDatabase.envelopeVersion {
-            throw StorageError(.newerSchema, path: path, message: "has schema version \(snapshot.userVersion) but this openclaw supports up to \(StateDatabase.envelopeVersion); upgrade openclaw, or restore a backup made by this version (nothing was changed)", errno: EPROTO)
+            throw StorageError(.newerSchema, path: path, message: "has schema version \(snapshot.userVersion) but this openclaw supports up to \(StateDatabase.envelopeVersion) (nothing was changed)", errno: EPROTO,
+                               hint: "upgrade openclaw, or restore a backup made by this version")
         }
         if !snapshot.hasMeta {
             if snapshot.hasOtherTables {
-                throw StorageError(.identityMismatch, path: path, message: "is a SQLite database but not an openclaw state database (no schema_meta); move it away or point --state elsewhere", errno: EINVAL)
+                throw StorageError(.identityMismatch, path: path, message: "is a SQLite database but not an openclaw state database (no schema_meta)", errno: EINVAL,
+                                   hint: "move it away, or use another state directory")
             }
             return true
         }
@@ -72,7 +74,8 @@ struct SchemaEnvelope {
         for component in components {
             let stored = snapshot.componentVersions[component.name] ?? 0
             if stored > component.version {
-                throw StorageError(.newerSchema, path: path, message: "has '\(component.name)' tables at version \(stored) but this openclaw supports up to \(component.version); upgrade openclaw, or restore a backup made by this version (nothing was changed)", errno: EPROTO)
+                throw StorageError(.newerSchema, path: path, message: "has '\(component.name)' tables at version \(stored) but this openclaw supports up to \(component.version) (nothing was changed)", errno: EPROTO,
+                                   hint: "upgrade openclaw, or restore a backup made by this version")
             }
             if stored < component.version { needsWrite = true }
         }

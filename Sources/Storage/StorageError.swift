@@ -36,16 +36,20 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The POSIX errno closest to the failure.
     public var errno: Int32
+    /// What to do about it, when there is something to do (the CLI prints it on a `hint:` line).
+    public var hint: String?
 
-    public init(_ code: Code, path: String, message: String, errno: Int32 = EIO) {
+    public init(_ code: Code, path: String, message: String, errno: Int32 = EIO, hint: String? = nil) {
         self.code = code
         self.path = path
         self.message = message
         self.errno = errno
+        self.hint = hint
     }
 
     /// `path: message`, with the errno's name when it is the whole story (a full disk).
     public var description: String {
-        errno == ENOSPC ? "\(path): No space left on device (ENOSPC): \(message)" : "\(path): \(message)"
+        let text = errno == ENOSPC ? "\(path): No space left on device (ENOSPC): \(message)" : "\(path): \(message)"
+        return hint.map { text + "; " + $0 } ?? text
     }
 }

@@ -73,16 +73,9 @@ public final class VirtualFileSystem: Sendable {
 
     private func writeTransaction<T>(_ operation: String, _ path: String, _ body: (Database) throws -> T) throws -> T {
         try mapping(operation, path) {
-            try writer.writeWithoutTransaction { db in
-                try activeConnection.with(db, isWrite: true) {
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try body(db)
-                        return .commit
-                    }
-                    guard let result else { throw VFSError(EIO, operation, path, detail: "transaction produced no result") }
-                    return result
-                }
+            // Storage's write: one BEGIN IMMEDIATE transaction.
+            try database.write { db in
+                try activeConnection.with(db, isWrite: true) { try body(db) }
             }
         }
     }

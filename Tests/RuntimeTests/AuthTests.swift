@@ -189,7 +189,7 @@ import Testing
             Issue.record("expected the broken store to be refused")
         } catch let error as AgentRuntimeError {
             #expect(error.code == .storage)
-            #expect(error.message.contains("openclaw models auth rm openai:bad"))
+            #expect(error.hint?.contains("openclaw models auth rm openai:bad") == true)
         }
         try store.remove("openai:bad")
         #expect(try store.profiles().map(\.id) == ["openai:ok"])

@@ -127,7 +127,7 @@ import Testing
             Issue.record("opened a newer database")
         } catch let error as StorageError {
             #expect(error.code == .newerSchema)
-            #expect(error.message.contains("upgrade openclaw"))
+            #expect(error.hint?.contains("upgrade openclaw") == true)
             #expect(error.message.contains("99"))
         }
         #expect(try snapshot() == before, "a refused open changes nothing")

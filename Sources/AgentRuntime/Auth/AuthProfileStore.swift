@@ -149,7 +149,8 @@ public final class AuthProfileStore: Sendable {
                 result[id] = try AuthProfile.parse(id: id, value)
             } catch let error as AgentRuntimeError {
                 // Stored data, not the caller's input: a storage problem, not a usage error.
-                throw AgentRuntimeError(.storage, "the stored auth profile store is invalid: \(error.message); fix it with `openclaw models auth rm \(id)`")
+                throw AgentRuntimeError(.storage, "the stored auth profile store is invalid: \(error.message)",
+                                        hint: "remove the profile with `openclaw models auth rm \(id)`")
             }
         }
         return result

@@ -120,10 +120,7 @@ public struct Doctor: Sendable {
 
     /// The registered agents, read through a read-only open of the global database.
     private func registeredAgents() -> [(agent: String, path: String)] {
-        guard let global = try? state.openForInspection(nil) else { return [] }
-        defer { try? global.close() }
-        let rows = (try? global.writer.read { db in try Row.fetchAll(db, sql: "SELECT agent_id, path FROM agent_databases ORDER BY agent_id, path") }) ?? []
-        return rows.map { ($0["agent_id"], $0["path"]) }
+        ((try? state.registeredAgents()) ?? []).map { ($0.agent.value, $0.path) }
     }
 
     private func health(role: String, agent: String?, path: String, quick: Bool, progress: (String) -> Void,

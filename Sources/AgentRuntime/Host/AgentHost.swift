@@ -101,7 +101,7 @@ public final class AgentHost: Sendable {
 
     /// The agents registered in the global database, with their database paths.
     public func registeredAgents() throws -> [(agent: AgentID, path: String)] {
-        do { return try state.registeredAgents() } catch { throw AgentRuntimeError.wrap(error) }
+        do { return try state.registeredAgents(in: globalDatabase) } catch { throw AgentRuntimeError.wrap(error) }
     }
 
     /// Aborts a run in flight in any of the host's agents (waiting for its session or running).

@@ -45,6 +45,8 @@ extension AgentRunEvent {
             try container.encode(error.code, forKey: .code)
             try container.encode(error.message, forKey: .message)
             try container.encodeIfPresent(error.httpStatus, forKey: .httpStatus)
+            try container.encodeIfPresent(error.errno, forKey: .errno)
+            try container.encodeIfPresent(error.hint, forKey: .hint)
         case .aborted(let reason, let partialText):
             try container.encode(reason, forKey: .reason)
             try container.encode(partialText, forKey: .partialText)
@@ -84,7 +86,9 @@ extension AgentRunEvent {
         case "failed":
             payload = .failed(AgentRuntimeError(try container.decode(AgentRuntimeError.Code.self, forKey: .code),
                                                 try container.decode(String.self, forKey: .message),
-                                                httpStatus: try container.decodeIfPresent(Int.self, forKey: .httpStatus)))
+                                                httpStatus: try container.decodeIfPresent(Int.self, forKey: .httpStatus),
+                                                errno: try container.decodeIfPresent(Int32.self, forKey: .errno),
+                                                hint: try container.decodeIfPresent(String.self, forKey: .hint)))
         case "aborted":
             payload = .aborted(reason: try container.decode(String.self, forKey: .reason), partialText: try container.decode(String.self, forKey: .partialText))
         default:

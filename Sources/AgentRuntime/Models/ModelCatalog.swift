@@ -66,7 +66,8 @@ public final class ModelCatalog: Sendable {
     /// The provider and model of `reference`, or a `notFound` error naming what is missing.
     public func resolve(_ reference: ModelReference) throws -> (provider: ModelProviderConfiguration, model: ModelDescriptor) {
         guard let provider = try provider(reference.provider) else {
-            throw AgentRuntimeError(.notFound, "no provider '\(reference.provider)' in the model catalog; add it with `openclaw models providers set \(reference.provider) --api ... --base-url ...`")
+            throw AgentRuntimeError(.notFound, "no provider '\(reference.provider)' in the model catalog",
+                                    hint: "add it with `openclaw models providers set \(reference.provider) --api ... --base-url ...`")
         }
         guard let model = provider.models.first(where: { $0.id == reference.model }) else {
             let known = provider.models.map(\.id).joined(separator: ", ")

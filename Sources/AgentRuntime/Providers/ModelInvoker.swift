@@ -16,7 +16,8 @@ struct ModelInvoker: Sendable {
     /// The error for a provider without any usable credential, saying how to add one.
     static func missingCredentials(_ provider: ModelProviderConfiguration) -> AgentRuntimeError {
         let prefix = RuntimeEnvironment.prefix(of: provider.id)
-        return AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)': set \(prefix)_API_KEY (in the environment or the .env file of the state directory), or run `openclaw models auth paste-token --provider \(provider.id) --type api_key`")
+        return AgentRuntimeError(.missingCredentials, "no credentials for provider '\(provider.id)' (\(prefix)_API_KEY is not set and no auth profile is usable)",
+                                 hint: "set \(prefix)_API_KEY in the environment or the .env file of the state directory, or store a key with `openclaw models auth paste-token --provider \(provider.id) --type api_key`")
     }
 
     func complete(_ request: ModelRequest, provider: ModelProviderConfiguration, credentials: [Credential],

@@ -43,6 +43,8 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         /// A state database cannot be used: corrupt, written by a newer openclaw, or another
         /// agent's file. Nothing was changed.
         case unusableDatabase = "unusable_database"
+        /// The state is on read-only media (or opened read-only): nothing can be written.
+        case readOnly = "read_only"
     }
 
     /// The kind of failure.
@@ -51,12 +53,19 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
     public var message: String
     /// The HTTP status of a provider failure, if any.
     public var httpStatus: Int?
+    /// The POSIX errno of a storage, state or VFS failure (`ENOENT` for a missing file), kept
+    /// through the layers so a tool result, the CLI and the gateway can say it.
+    public var errno: Int32?
+    /// What to do about it, when there is something to do (the CLI prints it on a `hint:` line).
+    public var hint: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, httpStatus: Int? = nil) {
+    public init(_ code: Code, _ message: String, httpStatus: Int? = nil, errno: Int32? = nil, hint: String? = nil) {
         self.code = code
         self.message = message
         self.httpStatus = httpStatus
+        self.errno = errno
+        self.hint = hint
     }
 
     public var description: String { message }
@@ -65,13 +74,27 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
     public static func wrap(_ error: any Error) -> AgentRuntimeError {
         switch error {
         case let error as AgentRuntimeError: return error
-        case let error as VFSError: return AgentRuntimeError(.storage, error.description)
+        case let error as VFSError:
+            return AgentRuntimeError(error.isDamage ? .unusableDatabase : code(for: error.errno), error.description, errno: error.errno)
         case let error as StorageError:
             let unusable = error.code == .newerSchema || error.code == .identityMismatch || error.code == .corrupt || error.code == .integrityCheckFailed
-            return AgentRuntimeError(unusable ? .unusableDatabase : .storage, error.description)
-        case let error as StateError: return AgentRuntimeError(error.errno == EINVAL ? .invalidArgument : .storage, error.message)
+            return AgentRuntimeError(unusable ? .unusableDatabase : error.errno == EROFS ? .readOnly : .storage, error.description, errno: error.errno)
+        case let error as StateError:
+            return AgentRuntimeError(code(for: error.errno), error.message, errno: error.errno)
         case is CancellationError: return AgentRuntimeError(.aborted, "the run was aborted")
         default: return AgentRuntimeError(.storage, String(describing: error))
+        }
+    }
+
+    /// The code of a failure known by its errno alone.
+    static func code(for errno: Int32) -> Code {
+        switch errno {
+        case ENOENT: .notFound
+        case EINVAL, ENAMETOOLONG, EILSEQ: .invalidArgument
+        case EEXIST: .alreadyExists
+        case EROFS: .readOnly
+        case EDQUOT, EFBIG: .limitExceeded
+        default: .storage
         }
     }
 }
