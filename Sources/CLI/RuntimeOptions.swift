@@ -73,34 +73,29 @@ enum RuntimeFormatting {
     static func eventLine(_ event: TranscriptEvent) -> String {
         let time = String(time(event.createdAtMilliseconds).suffix(8))
         let prefix = "#\(event.seq) \(time) "
-        switch event.type {
-        case "session":
-            return prefix + "session \(event.id) started" + (event.json["reason"]?.stringValue.map { " (\($0))" } ?? "")
-        case "message":
-            let message = event.json["message"]
-            let role = message?["role"]?.stringValue ?? "?"
-            let blocks = message?["content"]?.arrayValue ?? []
+        switch event.payload {
+        case .session(let header):
+            return prefix + "session \(event.id) started" + (header.reason.map { " (\($0))" } ?? "")
+        case .message(let message):
             var parts: [String] = []
-            for block in blocks {
-                switch block["type"]?.stringValue {
-                case "text": parts.append(block["text"]?.stringValue ?? "")
-                case "toolCall": parts.append("[call \(block["name"]?.stringValue ?? "?") \(block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "")]")
-                default: break
+            for block in message.content {
+                switch block {
+                case .text(let text): parts.append(text)
+                case .toolCall(_, let name, let arguments): parts.append("[call \(name) \(arguments.stringValue ?? arguments.jsonText)]")
+                case .other: break
                 }
             }
-            if role == "toolResult" {
-                let name = message?["toolName"]?.stringValue ?? "?"
-                let failed = message?["isError"]?.boolValue == true ? " (error)" : ""
-                return prefix + "tool \(name)\(failed): " + parts.joined(separator: " ")
+            if message.role == "toolResult" {
+                let failed = message.isError == true ? " (error)" : ""
+                return prefix + "tool \(message.toolName ?? "?")\(failed): " + parts.joined(separator: " ")
             }
-            return prefix + role + ": " + parts.joined(separator: " ")
-        case "run_start":
-            return prefix + "run \(event.json["runId"]?.stringValue ?? "") started with \(event.json["model"]?.stringValue ?? "?")"
-        case "run_end":
-            let status = event.json["status"]?.stringValue ?? "?"
-            let error = event.json["error"]?["message"]?.stringValue.map { ": \($0)" } ?? ""
-            return prefix + "run \(event.json["runId"]?.stringValue ?? "") \(status)\(error)"
-        default:
+            return prefix + message.role + ": " + parts.joined(separator: " ")
+        case .runStart(let record):
+            return prefix + "run \(record.runId) started with \(record.model.isEmpty ? "?" : record.model)"
+        case .runEnd(let record):
+            let error = record.error.map { ": \($0.message)" } ?? ""
+            return prefix + "run \(record.runId) \(record.status)\(error)"
+        case .other:
             return prefix + event.type + " " + event.json.jsonText
         }
     }

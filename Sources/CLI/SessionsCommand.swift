@@ -197,30 +197,25 @@ enum TranscriptMarkdown {
         var text = "# Session \(summary.key.value)\n\nSession id `\(summary.sessionID)`, \(events.count) events.\n"
         for event in events {
             let time = RuntimeFormatting.time(event.createdAtMilliseconds)
-            switch event.type {
-            case "message":
-                let message = event.json["message"]
-                let role = message?["role"]?.stringValue ?? "?"
-                let blocks = message?["content"]?.arrayValue ?? []
-                let body = blocks.compactMap { block -> String? in
-                    switch block["type"]?.stringValue {
-                    case "text": return block["text"]?.stringValue
-                    case "toolCall":
-                        let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
-                        return "Tool call `\(block["name"]?.stringValue ?? "?")`:\n\n```json\n\(arguments)\n```"
-                    default: return nil
+            switch event.payload {
+            case .message(let message):
+                let body = message.content.compactMap { block -> String? in
+                    switch block {
+                    case .text(let text): return text
+                    case .toolCall(_, let name, let arguments):
+                        return "Tool call `\(name)`:\n\n```json\n\(arguments.stringValue ?? arguments.jsonText)\n```"
+                    case .other: return nil
                     }
                 }.joined(separator: "\n\n")
-                if role == "toolResult" {
-                    let name = message?["toolName"]?.stringValue ?? "?"
-                    let failed = message?["isError"]?.boolValue == true ? " (error)" : ""
-                    text += "\n### Tool result: \(name)\(failed) — \(time)\n\n```\n\(body)\n```\n"
+                if message.role == "toolResult" {
+                    let failed = message.isError == true ? " (error)" : ""
+                    text += "\n### Tool result: \(message.toolName ?? "?")\(failed) — \(time)\n\n```\n\(body)\n```\n"
                 } else {
-                    text += "\n## \(role.capitalized) — \(time)\n\n\(body)\n"
+                    text += "\n## \(message.role.capitalized) — \(time)\n\n\(body)\n"
                 }
-            case "run_end":
-                if let error = event.json["error"]?["message"]?.stringValue {
-                    text += "\n> Run \(event.json["status"]?.stringValue ?? "failed"): \(error)\n"
+            case .runEnd(let record):
+                if let error = record.error {
+                    text += "\n> Run \(record.status): \(error.message)\n"
                 }
             default: continue
             }

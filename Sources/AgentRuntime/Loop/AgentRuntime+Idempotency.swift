@@ -13,39 +13,33 @@ extension AgentRuntime {
         }
         guard let found else { return nil }
         // The runs of that message end before the next user message; the last one counts.
-        var start: TranscriptEvent?
-        var end: TranscriptEvent?
+        var start: RunStartRecord?
+        var end: RunEndRecord?
         var answer = ""
         for event in found.later {
-            if event.type == "message", event.json["message"]?["role"] == "user" { break }
-            switch event.type {
-            case "run_start": start = event
-            case "run_end": end = event
-            case "message" where event.json["message"]?["role"] == "assistant":
-                let blocks = event.json["message"]?["content"]?.arrayValue ?? []
-                answer = blocks.compactMap { $0["type"] == "text" ? $0["text"]?.stringValue : nil }.joined()
+            if case .message(let message) = event.payload, message.role == "user" { break }
+            switch event.payload {
+            case .message(let message) where message.role == "assistant": answer = message.text
+            case .runStart(let record): start = record
+            case .runEnd(let record): end = record
             default: break
             }
         }
-        let runID = end?.json["runId"]?.stringValue ?? start?.json["runId"]?.stringValue ?? RuntimeClock.uuid()
+        let runID = end?.runId ?? start?.runId ?? RuntimeClock.uuid()
         guard let end else {
             return AgentRun(runID: runID, sessionKey: key, disposition: .inFlight, events: AsyncStream { $0.finish() })
         }
-        let usage = TokenUsage(inputTokens: end.json["usage"]?["input"]?.intValue ?? 0, outputTokens: end.json["usage"]?["output"]?.intValue ?? 0)
-        let turns = end.json["turns"]?.intValue ?? 0
-        let toolCalls = end.json["toolCalls"]?.intValue ?? 0
-        let error = end.json["error"]
         let payload: AgentRunEvent.Payload
-        switch end.json["status"]?.stringValue {
+        switch end.status {
         case "completed":
-            payload = .completed(text: answer, usage: usage, turns: turns, toolCalls: toolCalls)
+            payload = .completed(text: answer, usage: end.usage.tokens, turns: end.turns, toolCalls: end.toolCalls)
         case "aborted":
-            payload = .aborted(reason: error?["message"]?.stringValue ?? "the run was aborted", partialText: error?["partialText"]?.stringValue ?? "")
+            payload = .aborted(reason: end.error?.message ?? "the run was aborted", partialText: end.error?.partialText ?? "")
         default:
-            let code = error?["code"]?.stringValue.flatMap(AgentRuntimeError.Code.init(rawValue:)) ?? .provider
-            payload = .failed(AgentRuntimeError(code, error?["message"]?.stringValue ?? "the run failed", httpStatus: error?["httpStatus"]?.intValue))
+            let code = end.error.flatMap { AgentRuntimeError.Code(rawValue: $0.code) } ?? .provider
+            payload = .failed(AgentRuntimeError(code, end.error?.message ?? "the run failed", httpStatus: end.error?.httpStatus))
         }
-        let model = (start?.json["model"]?.stringValue).flatMap { try? ModelReference($0) } ?? ModelReference(provider: "", model: "")
+        let model = start.flatMap { try? ModelReference($0.model) } ?? ModelReference(provider: "", model: "")
         let sessionID = found.sessionID
         let events = AsyncStream<AgentRunEvent> { continuation in
             continuation.yield(AgentRunEvent(runID: runID, sessionKey: key, seq: 1, payload: .started(sessionID: sessionID, model: model)))

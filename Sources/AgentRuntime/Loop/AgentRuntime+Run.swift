@@ -47,8 +47,8 @@ extension AgentRuntime {
             }
         }
         let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
-        let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation)
         let registry = self.registry
+        let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, beforeTerminal: { registry.finish(runID) })
         // Runs are background work beside the requests a server answers: they yield to them.
         let task = Task(priority: .utility) {
             defer {

@@ -256,10 +256,8 @@ public final class SessionStore: Sendable {
             INSERT INTO session_nodes (session_key, current_session_id, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
             ON CONFLICT(session_key) DO UPDATE SET current_session_id = excluded.current_session_id, updated_at_ms = excluded.updated_at_ms
             """, arguments: [key.value, sessionID, now, now])
-        var header: [String: JSONValue] = ["version": 1, "agentId": .string(agent.value), "sessionKey": .string(key.value)]
-        if let previous { header["previousSessionId"] = .string(previous) }
-        if reason != "initial" { header["reason"] = .string(reason) }
-        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: header, parent: .none), now: now)
+        let header = TranscriptHeader(agentId: agent.value, sessionKey: key.value, previousSessionId: previous, reason: reason == "initial" ? nil : reason)
+        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: header.fields, parent: .none), now: now)
     }
 
     /// Creates a window with a given id (importers keep legacy session ids). It becomes the key's
@@ -275,9 +273,8 @@ public final class SessionStore: Sendable {
         try db.execute(sql: """
             INSERT INTO session_windows (session_id, session_key, reason, created_at_ms, ended_at_ms, updated_at_ms) VALUES (?, ?, 'import', ?, ?, ?)
             """, arguments: [sessionID, key.value, now, now, now])
-        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: [
-            "version": 1, "agentId": .string(agent.value), "sessionKey": .string(key.value), "reason": "import",
-        ], parent: .none), now: now)
+        let header = TranscriptHeader(agentId: agent.value, sessionKey: key.value, reason: "import")
+        _ = try append(db, sessionID, TranscriptEventDraft(type: "session", fields: header.fields, parent: .none), now: now)
         return false
     }
 

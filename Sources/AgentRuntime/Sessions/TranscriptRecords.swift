@@ -1,63 +1,57 @@
 import Foundation
 
-/// The transcript events the agent loop writes, built in one place (docs/schema.md's contract).
+/// The transcript events the agent loop writes, built in one place from the typed payloads
+/// (``TranscriptPayload``; docs/schema.md's contract).
 extension TranscriptEventDraft {
+    /// A draft of a `message` event.
+    static func message(_ message: TranscriptMessage, idempotencyKey: String? = nil, usage: TokenUsage? = nil) -> TranscriptEventDraft {
+        TranscriptEventDraft(type: "message", fields: ["message": message.json], idempotencyKey: idempotencyKey, usage: usage)
+    }
+
     /// The user's message.
     static func userMessage(_ text: String, idempotencyKey: String?) -> TranscriptEventDraft {
-        TranscriptEventDraft(type: "message", fields: ["message": ["role": "user", "content": [["type": "text", "text": .string(text)]]]],
-                             idempotencyKey: idempotencyKey)
+        .message(TranscriptMessage(role: "user", content: [.text(text)]), idempotencyKey: idempotencyKey)
     }
 
     /// The marker that starts a run (outside the conversation tree).
     static func runStart(runID: String, agent: String, model: ModelReference, api: String, namespace: String, credentials: Int,
                          historyDropped: Int) -> TranscriptEventDraft {
-        var fields: [String: JSONValue] = [
-            "runId": .string(runID), "agentId": .string(agent), "model": .string(model.description), "api": .string(api),
-            "namespace": .string(namespace), "credentials": .int(credentials),
-        ]
-        if historyDropped > 0 { fields["historyDropped"] = .int(historyDropped) }
-        return TranscriptEventDraft(type: "run_start", fields: fields, parent: .none)
+        let record = RunStartRecord(runId: runID, agentId: agent, model: model.description, api: api, namespace: namespace,
+                                    credentials: credentials, historyDropped: historyDropped > 0 ? historyDropped : nil)
+        return TranscriptEventDraft(type: "run_start", fields: record.fields, parent: .none)
     }
 
     /// One model answer: its text and tool calls (a spawn's attachments redacted).
     static func assistantMessage(_ response: ModelResponse, reference: ModelReference, credential: Credential) -> TranscriptEventDraft {
-        var content: [JSONValue] = []
-        if !response.text.isEmpty { content.append(["type": "text", "text": .string(response.text)]) }
+        var content: [TranscriptContent] = response.text.isEmpty ? [] : [.text(response.text)]
         for call in response.toolCalls {
             let arguments: JSONValue = call.name == SubagentSpawner.definition.name
                 ? SubagentAttachments.redactedArguments(call.argumentsJSON)
                 : (try? JSONValue.parse(call.argumentsJSON)) ?? .string(call.argumentsJSON)
-            content.append(["type": "toolCall", "id": .string(call.id), "name": .string(call.name), "arguments": arguments])
+            content.append(.toolCall(id: call.id, name: call.name, arguments: arguments))
         }
-        return TranscriptEventDraft(type: "message", fields: ["message": [
-            "role": "assistant", "content": .array(content), "provider": .string(reference.provider), "model": .string(reference.model),
-            "stopReason": .string(response.stopReason), "usage": response.usage.json, "credential": .string(credential.label),
-        ]], usage: response.usage)
+        let message = TranscriptMessage(role: "assistant", content: content, provider: reference.provider, model: reference.model,
+                                        stopReason: response.stopReason, usage: UsageRecord(response.usage), credential: credential.label)
+        return .message(message, usage: response.usage)
     }
 
     /// A tool's result.
     static func toolResult(_ call: ToolCall, _ result: ToolOutcome) -> TranscriptEventDraft {
-        TranscriptEventDraft(type: "message", fields: ["message": [
-            "role": "toolResult", "toolCallId": .string(call.id), "toolName": .string(call.name),
-            "content": [["type": "text", "text": .string(result.text)]], "isError": .bool(result.isError), "details": .object(result.details),
-        ]])
+        .message(TranscriptMessage(role: "toolResult", content: [.text(result.text)], toolCallId: call.id, toolName: call.name,
+                                   isError: result.isError, details: result.details))
     }
 
     /// The marker that ends a run: `completed`, or `failed`/`aborted` with the error and the text
     /// streamed before it.
     static func runEnd(runID: String, turns: Int, usage: TokenUsage, toolCalls: Int, failure: AgentRuntimeError? = nil,
                        partialText: String = "") -> TranscriptEventDraft {
-        var fields: [String: JSONValue] = [
-            "runId": .string(runID), "status": "completed", "turns": .int(turns), "usage": usage.json, "toolCalls": .int(toolCalls),
-        ]
-        if let failure {
-            var error: [String: JSONValue] = ["code": .string(failure.code.rawValue), "message": .string(failure.message)]
-            if let status = failure.httpStatus { error["httpStatus"] = .int(status) }
-            if !partialText.isEmpty { error["partialText"] = .string(partialText) }
-            fields["status"] = .string(failure.code == .aborted ? "aborted" : "failed")
-            fields["error"] = .object(error)
+        let error = failure.map { failure in
+            RunEndRecord.Failure(code: failure.code.rawValue, message: failure.message, httpStatus: failure.httpStatus,
+                                 partialText: partialText.isEmpty ? nil : partialText)
         }
-        return TranscriptEventDraft(type: "run_end", fields: fields, parent: .none)
+        let status = failure.map { $0.code == .aborted ? "aborted" : "failed" } ?? "completed"
+        let record = RunEndRecord(runId: runID, status: status, turns: turns, usage: UsageRecord(usage), toolCalls: toolCalls, error: error)
+        return TranscriptEventDraft(type: "run_end", fields: record.fields, parent: .none)
     }
 }
 
@@ -75,28 +69,23 @@ extension AgentRuntime {
             pending = []
         }
         for event in events where event.type == "message" {
-            guard let message = event.json["message"], let role = message["role"]?.stringValue else { continue }
-            let content = message["content"]?.arrayValue ?? []
-            let text = content.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.joined()
-            switch role {
+            guard case .message(let message) = event.payload else { continue }
+            switch message.role {
             case "user":
                 closePending()
-                messages.append(.user(text))
+                messages.append(.user(message.text))
             case "assistant":
                 closePending()
-                let calls = content.compactMap { block -> ToolCall? in
-                    guard block["type"]?.stringValue == "toolCall", let id = block["id"]?.stringValue, let name = block["name"]?.stringValue else { return nil }
-                    let arguments = block["arguments"].map { $0.stringValue ?? $0.jsonText } ?? "{}"
-                    return ToolCall(id: id, name: name, argumentsJSON: arguments)
-                }
+                let calls = message.toolCalls
                 // An empty answer (a content filter, a length cut) carries nothing and some
                 // providers refuse it in a history.
+                let text = message.text
                 if !text.isEmpty || !calls.isEmpty { messages.append(.assistant(text: text, toolCalls: calls)) }
                 pending = calls.map { ($0.id, $0.name) }
             case "toolResult":
-                guard let id = message["toolCallId"]?.stringValue, let index = pending.firstIndex(where: { $0.id == id }) else { continue }
+                guard let id = message.toolCallId, let index = pending.firstIndex(where: { $0.id == id }) else { continue }
                 let call = pending.remove(at: index)
-                messages.append(.toolResult(callID: id, toolName: call.name, text: text, isError: message["isError"]?.boolValue ?? false))
+                messages.append(.toolResult(callID: id, toolName: call.name, text: message.text, isError: message.isError ?? false))
             default: continue
             }
         }

@@ -5,9 +5,8 @@ import Testing
 import VFS
 @testable import AgentRuntime
 
-/// Behaviour added after the review of the runtime: retries under an idempotency key, runs that
-/// cannot start, CRLF text, secrets in provider errors and files, rate-limit words.
-@Suite struct ReviewFixTests {
+/// Runs at their edges: runs that cannot start, CRLF text, secrets in provider errors and files, rate-limit words.
+@Suite struct RunEdgeCaseTests {
     @Test func aRunWithoutCredentialsWritesNoMessage() async throws {
         let fixture = try await RuntimeFixture(environment: [:])
         defer { Task { await fixture.stop() } }
