@@ -42,7 +42,7 @@ extension RuntimeBenchRun {
             _ = try runtime.sessions.openSession(key)
             return key
         }
-        func runOnce(_ key: SessionKey, stream: Bool) async throws {
+        @Sendable func runOnce(_ key: SessionKey, stream: Bool) async throws {
             let result = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: stream)).result()
             guard result.text == Self.replyText, result.turns == 1 else {
                 throw BenchError("the run answered \(result.text.debugDescription) in \(result.turns) turns")
@@ -96,6 +96,8 @@ extension RuntimeBenchRun {
                          + "so its work is in both sides and cancels out of the overhead.")
         }
 
+        try await concurrentRuns(fake: fake, client: client, restart: restart, freshSession: freshSession, runOnce: runOnce)
+
         // A growing history: every turn reads the whole transcript and sends it back.
         let historyTurns = configuration.historyTurns
         restart()
@@ -148,6 +150,67 @@ extension RuntimeBenchRun {
                          + "whole transcript to rebuild the history; the last request body is \(bodies.last?.count ?? 0) bytes.")
         row.values["head_overhead_seconds"] = headOverhead
         row.values["tail_overhead_seconds"] = tailOverhead
+        rows.append(row)
+    }
+
+    /// 200 runs at once in one process against the in-process fake provider, each in its own
+    /// session, against 200 direct requests at once: the p99 latency a run adds.
+    private func concurrentRuns(fake: FakeModelProvider, client: DirectModelClient, restart: () -> Void, freshSession: () throws -> SessionKey,
+                                runOnce: @escaping @Sendable (SessionKey, Bool) async throws -> Void) async throws {
+        let concurrent = 200
+        restart()
+        let probe = try freshSession()
+        try await runOnce(probe, false)
+        guard let captured = fake.requests.last else { throw BenchError("the fake provider recorded no request") }
+        let body = captured.body
+        Log.info("3b. turn: \(concurrent) concurrent one-turn runs vs \(concurrent) concurrent direct requests")
+        func percentile(_ values: [Double], _ fraction: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+        }
+        var runP99: [Double] = []
+        var directP99: [Double] = []
+        var runP50: [Double] = []
+        var directP50: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let keys = try (0..<concurrent).map { _ in try freshSession() }
+            let runs = try await withThrowingTaskGroup(of: Double.self) { group in
+                for key in keys {
+                    group.addTask {
+                        let start = Stopwatch.nanoseconds()
+                        try await runOnce(key, false)
+                        return Double(Stopwatch.nanoseconds() - start) / 1e9
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let directs = try await withThrowingTaskGroup(of: Double.self) { group in
+                for _ in 0..<concurrent {
+                    group.addTask {
+                        let start = Stopwatch.nanoseconds()
+                        try await client.send(body, stream: false)
+                        return Double(Stopwatch.nanoseconds() - start) / 1e9
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            runP99.append(percentile(runs, 0.99))
+            directP99.append(percentile(directs, 0.99))
+            runP50.append(percentile(runs, 0.5))
+            directP50.append(percentile(directs, 0.5))
+        }
+        let run = Sample(seconds: runP99).median
+        let direct = Sample(seconds: directP99).median
+        Log.info("   p99 run \(Format.time(run)), direct \(Format.time(direct)), added \(Self.signed(run - direct))")
+        var row = RuntimeResultRow(
+            id: "turn-concurrent", workload: "\(concurrent) one-turn runs at once in one process (each in its own session, non-streaming), "
+                + "against \(concurrent) direct requests at once with the same body: p99 latency per run",
+            openclaw: "p99 \(Format.time(run)) (added \(Self.signed(run - direct)))", alternative: "p99 \(Format.time(direct))",
+            ratio: run / direct, ratioMeaning: "run/direct p99 latency", goal: "- (reported: the added p99 per run)", met: nil, repetitions: repetitions,
+            values: ["openclaw_p99_seconds": run, "direct_p99_seconds": direct, "added_p99_seconds": run - direct,
+                     "openclaw_p50_seconds": Sample(seconds: runP50).median, "direct_p50_seconds": Sample(seconds: directP50).median,
+                     "concurrent_runs": Double(concurrent)])
+        row.notes.append("median over the repetitions of each round's p99 (sorted latencies); the fake provider and both sides share this process")
         rows.append(row)
     }
 
