@@ -46,7 +46,6 @@ public enum TerminalText {
     }
 
     private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+        CollectionOfOne(byte).lowercaseHex
     }
 }
