@@ -82,8 +82,8 @@ extension RuntimeBenchRun {
                                  + "them as they arrive and reports each piece of text. Streaming is what `openclaw agent` uses by default.")
             } else {
                 row.notes.append("a run reads the agent's settings, the model catalog, the credentials, the skills and the session's transcript, and commits "
-                                 + "\(eventsPerRun) transcript events (user message, run_start with the session's model, assistant message, run_end): "
-                                 + "\(eventsPerRun) write transactions (WAL, synchronous=NORMAL). The direct side sends the byte-identical body the "
+                                 + "\(eventsPerRun) transcript events in 2 write transactions (the user message with run_start and the session's model; the "
+                                 + "assistant message with run_end; WAL, synchronous=NORMAL, prepared statements cached). The direct side sends the byte-identical body the "
                                  + "runtime sent (\(captured.body.count) bytes: system prompt, \(tools) tool definitions, the message) over the same "
                                  + "`HTTPClient.shared` and parses the answer with JSONSerialization. The sessions are created before the timing.")
             }

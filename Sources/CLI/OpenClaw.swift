@@ -52,13 +52,15 @@ enum Main {
             await CommandHost.shutdown()
         } catch let error as VFSError {
             Output.error(Main.message(error))
+            if error.errno == EROFS { Output.error("hint: \(ExitStatus.readOnlyHint)") }
             if error.isDamage {
                 Output.error("openclaw: \(ExitStatus.damageHint)")
                 exit(ExitStatus.unusableState)
             }
             exit(ExitStatus.failure)
         } catch let error as StorageError {
-            Output.error(Main.message(error))
+            Output.error(Main.message(error.summary))
+            if let hint = error.hint { Output.error("hint: \(hint)") }
             if error.code == .corrupt || error.code == .integrityCheckFailed { Output.error("openclaw: \(ExitStatus.damageHint)") }
             exit(error.code == .cannotOpen || error.code == .io || error.code == .backupFailed ? ExitStatus.failure : ExitStatus.unusableState)
         } catch let error as StateError {
@@ -69,7 +71,7 @@ enum Main {
             exit(ExitStatus.failure)
         } catch let error as AgentRuntimeError {
             Output.error(Main.message(error.message))
-            if let hint = error.hint { Output.error("hint: \(hint)") }
+            if let hint = error.hint ?? (error.code == .readOnly ? ExitStatus.readOnlyHint : nil) { Output.error("hint: \(hint)") }
             if error.code == .unusableDatabase { Output.error("openclaw: \(ExitStatus.damageHint)") }
             exit(error.exitStatus)
         } catch let error as CLIFailure {
@@ -102,6 +104,10 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let unusableState: Int32 = 65
     static let internalError: Int32 = 70
+
+    /// What to do about damaged stored data, printed after the error (exit 65).
+    /// What to do about a write refused by a read-only state directory (`EROFS`).
+    static let readOnlyHint = "the state directory is read-only: every read command works on it; to change it, copy it to writable storage (cp -a) and point --state there"
 
     /// What to do about damaged stored data, printed after the error (exit 65).
     static let damageHint = "the database is damaged: `openclaw doctor` names every damaged file; move the file away or restore it from a backup (`openclaw backup create` archives verified copies)"

@@ -22,7 +22,7 @@ extension VFSCommand {
         var agent: String = "main"
         @Option(name: .customLong("ns"), help: ArgumentHelp("Mount only this namespace as the root.", valueName: "name"))
         var namespace: String?
-        @Flag(help: "Detach once the mount is ready; logs go to <state>/logs/vfs-mount-<agent>.log.")
+        @Flag(help: "Detach once the mount is ready; logs go to <state>/logs/vfs-mount-<agent>.log ($TMPDIR/openclaw-logs-<uid>/ when the state is read-only).")
         var background = false
         @Flag(help: "Let other users read the mount (needs user_allow_other in /etc/fuse.conf for non-root).")
         var allowOther = false
@@ -85,7 +85,9 @@ extension VFSCommand {
         /// Starts this command again as a detached child and returns once the mount answers.
         private func runInBackground() throws {
             let state = StateDirectory(root: stateOptions.state)
-            let logDirectory = state.root + "/logs"
+            // A read-only state directory cannot hold the log: it goes to the temporary directory.
+            let logDirectory = state.readOnlyReason == nil ? state.root + "/logs"
+                : (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/openclaw-logs-\(getuid())"
             try FilePermissions.createPrivateDirectory(logDirectory)
             let logPath = logDirectory + "/vfs-mount-\(try AgentID(agent)).log"
             // Append: another mount of the same agent may be writing to this log.

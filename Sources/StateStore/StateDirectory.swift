@@ -22,9 +22,16 @@ public final class StateDirectory: Sendable {
         let root = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
         self.root = root
         var options = options
-        if options.spaceReserve == nil { options.spaceReserve = SpaceReserve.inDirectory(root, environment: environment) }
+        // A state directory on read-only media (or a read-only mount) is read as it is: every
+        // database opens for reading, and writes fail with EROFS and this reason.
+        self.readOnlyReason = ReadOnlyMedia.reason(forDirectory: root)
+        if readOnlyReason != nil { options.readOnly = true }
+        if options.spaceReserve == nil, readOnlyReason == nil { options.spaceReserve = SpaceReserve.inDirectory(root, environment: environment) }
         self.options = options
     }
+
+    /// Why this state directory cannot be written, or `nil` when it can (see ``ReadOnlyMedia``).
+    public let readOnlyReason: String?
 
     /// The reserve of disk space kept in the root (see ``SpaceReserve``), if enabled.
     public var spaceReserve: SpaceReserve? { options.spaceReserve }

@@ -120,7 +120,7 @@ extension StateDatabase {
     /// Copies the WAL into the file and empties it, when the file has room for what the WAL
     /// holds; does nothing otherwise (a full disk), leaving every committed frame where it is.
     func truncateWAL() {
-        guard journal == .wal else { return }
+        guard journal == .wal, readOnlyReason == nil else { return }
         let pageCount = (try? writer.read { db in try Int64.fetchOne(db, sql: "PRAGMA page_count") }) ?? 0
         let pageSize = (try? writer.read { db in try Int64.fetchOne(db, sql: "PRAGMA page_size") }) ?? 4096
         let growth = pageCount * pageSize - fileSizes().database

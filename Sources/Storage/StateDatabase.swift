@@ -30,6 +30,13 @@ public final class StateDatabase: Sendable {
     public let spaceReserve: SpaceReserve?
     /// The WAL pages that trigger an automatic checkpoint on commit.
     let autoCheckpointPages: Int
+    /// Why the database accepts no writes, or `nil` when it does: opened for reading only, or
+    /// in a directory that cannot be written (``ReadOnlyMedia``). Every write then fails with
+    /// `SQLITE_READONLY` (`EROFS`) and this reason.
+    public let readOnlyReason: String?
+    /// Whether the file was opened `immutable` (a read-only directory without the WAL's index
+    /// file, which SQLite cannot create there): nothing else may change it while it is open.
+    public let isImmutable: Bool
 
     /// Opens (creating if needed) the database at `path` and brings `components` up to date.
     ///
@@ -43,33 +50,69 @@ public final class StateDatabase: Sendable {
         let detected = options.journalPolicy.map { ($0, "requested") } ?? JournalPolicy.detect(forDirectory: directory.isEmpty ? "." : directory)
         self.journal = detected.0
         self.journalReason = detected.1
+        // On read-only media the database is read as it is; nothing is created or migrated.
+        let media = ReadOnlyMedia.reason(forDirectory: directory.isEmpty ? "." : directory)
+        var options = options
+        if media != nil { options.readOnly = true }
+        self.readOnlyReason = media ?? (options.readOnly ? "it was opened for reading only" : nil)
         if FileManager.default.fileExists(atPath: path) {
             try Self.refuseEmptyFile(path)
         } else if options.readOnly {
-            throw StorageError(.cannotOpen, path: path, message: "does not exist", errno: ENOENT)
+            throw StorageError(.cannotOpen, path: path, message: media.map { "does not exist (\($0))" } ?? "does not exist", errno: ENOENT)
         } else {
             try FilePermissions.createPrivateDirectory(directory.isEmpty ? "." : directory)
             try Self.create(path: path, identity: identity, components: components, journal: detected.0, options: options)
         }
+        let opened: (writer: any DatabaseWriter, immutable: Bool)
         do {
-            writer = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
+            opened = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
         } catch let error as StorageError where error.errno == ENOSPC {
             // Opening writes (GRDB starts an empty WAL with a transaction; a migration writes): on
             // a full disk, the reserve makes room, so that reads and removals keep working.
             guard let reserve = options.spaceReserve, reserve.release() else { throw error }
-            writer = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
+            opened = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
         }
+        (writer, isImmutable) = opened
     }
 
     private static func open(path: String, identity: DatabaseIdentity, components: [SchemaComponent], journal: JournalPolicy,
-                             options: StateDatabaseOptions) throws -> any DatabaseWriter {
+                             options: StateDatabaseOptions) throws -> (writer: any DatabaseWriter, immutable: Bool) {
+        let envelope = SchemaEnvelope(identity: identity, components: components, path: path)
         do {
             let writer = try makeWriter(path: path, journal: journal, options: options)
-            try SchemaEnvelope(identity: identity, components: components, path: path).prepare(writer, readOnly: options.readOnly)
-            return writer
+            try envelope.prepare(writer, readOnly: options.readOnly)
+            return (writer, false)
+        } catch let error as DatabaseError where options.readOnly && error.resultCode == .SQLITE_CANTOPEN {
+            // A WAL database in a directory that cannot be written, without its `-shm` index:
+            // SQLite cannot create the index, so it reads the file as immutable, which is exact
+            // only while no WAL holds commits the file lacks.
+            guard walSize(path) == 0 else {
+                throw StorageError(.cannotOpen, path: path, message: "its WAL (\(path)-wal) holds commits, and SQLite cannot read them without its -shm index file, which this directory cannot hold",
+                                   errno: EROFS, hint: "copy the state directory to writable storage and open it there once")
+            }
+            do {
+                let writer = try makeWriter(path: immutableURI(path), journal: journal, options: options)
+                try envelope.prepare(writer, readOnly: true)
+                return (writer, true)
+            } catch let error as DatabaseError {
+                throw storageError(error, path: path)
+            }
         } catch let error as DatabaseError {
             throw storageError(error, path: path)
         }
+    }
+
+    /// The size of the database's WAL file (0 when there is none).
+    private static func walSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path + "-wal", &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// An SQLite URI that opens `path` with `immutable=1` (no locks, no WAL index).
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
     }
 
     /// A database file of zero bytes with no WAL holds nothing SQLite wrote: it was truncated or

@@ -47,9 +47,13 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    /// `path: message`, with the errno's name when it is the whole story (a full disk).
+    /// `path: message`, with the errno's name when it is the whole story (a full disk); no hint.
+    public var summary: String {
+        errno == ENOSPC ? "\(path): No space left on device (ENOSPC): \(message)" : "\(path): \(message)"
+    }
+
+    /// ``summary``, then the hint.
     public var description: String {
-        let text = errno == ENOSPC ? "\(path): No space left on device (ENOSPC): \(message)" : "\(path): \(message)"
-        return hint.map { text + "; " + $0 } ?? text
+        hint.map { summary + "; " + $0 } ?? summary
     }
 }

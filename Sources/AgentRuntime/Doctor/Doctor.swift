@@ -22,6 +22,9 @@ public struct Doctor: Sendable {
     /// its checksums; `progress` gets a line about every 64 MiB.
     public func inspect(quick: Bool = false, progress: (String) -> Void = { _ in }) -> DoctorReport {
         var report = DoctorReport()
+        if let reason = state.readOnlyReason {
+            report.notes.append("the state directory is read-only (\(reason)): reads work; nothing here can be changed or repaired")
+        }
         report.databases = databases(&report, quick: quick, progress: progress)
         report.legacy = legacySources()
         for source in report.legacy {
@@ -35,6 +38,11 @@ public struct Doctor: Sendable {
     /// staged chunks of killed uploads, gives free pages back to the filesystem in steps that fit
     /// the free space, then inspects.
     public func fix(quick: Bool = false, progress: (String) -> Void = { _ in }) -> DoctorReport {
+        if let reason = state.readOnlyReason {
+            var report = inspect(quick: quick, progress: progress)
+            report.problems.append("cannot fix a read-only state directory (\(reason)); copy it to writable storage and run `openclaw doctor --fix` there")
+            return report
+        }
         var imports: [LegacyImportResult] = []
         let sources = legacySources()
         if !sources.isEmpty {
@@ -140,7 +148,7 @@ public struct Doctor: Sendable {
             let sizes = database.fileSizes()
             health.sizeBytes = sizes.database
             health.walBytes = sizes.wal
-            health.journal = "\(database.journal.rawValue) (\(database.journalReason))"
+            health.journal = "\(database.journal.rawValue) (\(database.journalReason))" + (database.isImmutable ? "; read as immutable (no WAL index file)" : "")
             if health.integrity != ["ok"] {
                 health.problems.append("integrity check failed: \(health.integrity.prefix(5).joined(separator: "; "))")
                 health.isDamaged = true

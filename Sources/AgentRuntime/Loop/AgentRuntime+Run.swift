@@ -173,24 +173,19 @@ extension AgentRuntime {
         let sessions = self.sessions
         // Every event is stored with the run's secrets and secret-shaped tokens redacted (the
         // model still sees what it was sent).
-        @discardableResult
-        func record(_ draft: TranscriptEventDraft) async throws -> AppendedEvent {
+        func redacted(_ draft: TranscriptEventDraft) -> TranscriptEventDraft {
             var draft = draft
             draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
-            return try await sessions.append(sessionID, draft)
+            return draft
+        }
+        /// Writes `drafts` in one transaction (a turn's events that belong together).
+        @discardableResult
+        func record(_ drafts: TranscriptEventDraft..., settingModel: Bool = false) async throws -> [AppendedEvent] {
+            try await sessions.append(sessionID, drafts.map(redacted), settingModelOf: settingModel ? context.key : nil,
+                                      to: settingModel ? reference.description : nil)
         }
 
         let runID = context.runID
-        let user: AppendedEvent
-        do {
-            user = try await record(.userMessage(message, idempotencyKey: context.idempotencyKey))
-            if user.deduplicated {
-                // Another process wrote this key's message since the check: it runs there.
-                throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
-            }
-        } catch {
-            return terminal(ending(error))
-        }
         let canSpawn = context.depth < configuration.maxSpawnDepth
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
         let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: prepared.skills,
@@ -210,10 +205,21 @@ extension AgentRuntime {
         // concurrency threads.
         let rateLimited = LockedValue<[String]>([])
         var workedProfile: String?
+        // The user's message and the run's start are one transaction; nothing is written for a
+        // message already recorded under its idempotency key.
         do {
-            try await sessions.append(sessionID, .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
-                                                           namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
-                                      settingModelOf: context.key, to: reference.description)
+            let written = try await record(.userMessage(message, idempotencyKey: context.idempotencyKey),
+                                           .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
+                                                     namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
+                                           settingModel: true)
+            if let user = written.first, user.deduplicated {
+                // Another process wrote this key's message since the check: it runs there.
+                throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
+            }
+        } catch {
+            return terminal(ending(error))
+        }
+        do {
             sink.emit(.started(sessionID: sessionID, model: reference))
             while true {
                 try Task.checkCancellation()
@@ -239,16 +245,19 @@ extension AgentRuntime {
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { sink.emit(.text(response.text)) }
                 usage = usage + response.usage
-                try await record(.assistantMessage(response, reference: reference, credential: outcome.credential))
-                messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
-                sink.emit(.turnCompleted(turn: turn, usage: response.usage))
+                let assistant = TranscriptEventDraft.assistantMessage(response, reference: reference, credential: outcome.credential)
                 if response.toolCalls.isEmpty {
-                    try await record(.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount))
+                    // The last answer and the run's end are one transaction.
+                    try await record(assistant, .runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount))
+                    sink.emit(.turnCompleted(turn: turn, usage: response.usage))
                     await recordSuccess(workedProfile, provider: provider.id, model: model.id)
                     sink.emit(.completed(text: response.text, usage: usage, turns: turn, toolCalls: toolCallCount))
                     return .success(AgentRunResult(runID: runID, sessionKey: context.key, sessionID: sessionID, model: reference, text: response.text,
                                                    turns: turn, usage: usage, toolCalls: toolCallCount))
                 }
+                try await record(assistant)
+                messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
+                sink.emit(.turnCompleted(turn: turn, usage: response.usage))
                 for call in response.toolCalls {
                     try Task.checkCancellation()
                     sink.emit(.toolCall(call))
@@ -279,9 +288,8 @@ extension AgentRuntime {
             let end = TranscriptEventDraft.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure, partialText: partial)
             // Written from a task of its own: this one may be cancelled (an abort), and the
             // end of the run must still be recorded.
-            let redacted = TranscriptEventDraft(type: end.type, fields: end.fields.mapValues { Redaction.redact($0, secrets: secrets) },
-                                                parent: end.parent)
-            _ = try? await Task { try await sessions.append(sessionID, redacted) }.value
+            let recorded = redacted(end)
+            _ = try? await Task { try await sessions.append(sessionID, recorded) }.value
             await recordSuccess(workedProfile, provider: provider.id, model: model.id)
             return terminal(failure, partialText: Redaction.redact(partial, secrets: secrets))
         }

@@ -46,13 +46,13 @@ public final class ModelCatalog: Sendable {
     /// Every provider with its models, by id.
     public func providers() throws -> [ModelProviderConfiguration] {
         try database.reading { db in
-            let models = try Row.fetchAll(db, sql: "SELECT * FROM model_catalog ORDER BY provider_id, model_id")
+            let models = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM model_catalog ORDER BY provider_id, model_id"))
             var byProvider: [String: [ModelDescriptor]] = [:]
             for row in models {
                 byProvider[row["provider_id"], default: []].append(
                     try ModelDescriptor(id: row["model_id"], contextWindow: row["context_window"], maxTokens: row["max_tokens"]))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM model_providers ORDER BY provider_id").map { row in
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM model_providers ORDER BY provider_id")).map { row in
                 try Self.provider(row, models: byProvider[row["provider_id"]] ?? [])
             }
         }

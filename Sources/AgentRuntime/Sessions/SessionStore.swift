@@ -67,7 +67,7 @@ public final class SessionStore: Sendable {
     public func session(_ key: SessionKey) throws -> SessionSummary? {
         try checkAgent(key)
         return try database.reading { db in
-            try Row.fetchOne(db, sql: Self.summarySQL + " WHERE n.session_key = ?", arguments: [key.value]).map(Self.summary)
+            try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(Self.summary)
         }
     }
 
@@ -147,16 +147,6 @@ public final class SessionStore: Sendable {
         try database.immediate { db in try append(db, sessionID, draft) }
     }
 
-    /// Appends one event and records the model the session `key` uses, in one transaction.
-    @discardableResult
-    func append(_ sessionID: String, _ draft: TranscriptEventDraft, settingModelOf key: SessionKey, to model: String) throws -> AppendedEvent {
-        try database.immediate { db in
-            let appended = try append(db, sessionID, draft)
-            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
-            return appended
-        }
-    }
-
     /// Appends one event to session `sessionID` in its own transaction, suspending the caller
     /// meanwhile (GRDB's async write: no thread waits for the writer).
     @discardableResult
@@ -164,13 +154,22 @@ public final class SessionStore: Sendable {
         try await database.immediate { db in try self.append(db, sessionID, draft) }
     }
 
-    /// Appends one event and records the model the session `key` uses, in one transaction,
-    /// suspending the caller meanwhile.
+    /// Appends `drafts` in order in one transaction, suspending the caller meanwhile. Stops at
+    /// the first draft already written under its idempotency key (the drafts after it are not
+    /// written, and neither is the model); otherwise records `model` for the session `key` when
+    /// both are given. Returns the events written, the deduplicated one last.
     @discardableResult
-    func append(_ sessionID: String, _ draft: TranscriptEventDraft, settingModelOf key: SessionKey, to model: String) async throws -> AppendedEvent {
+    func append(_ sessionID: String, _ drafts: [TranscriptEventDraft], settingModelOf key: SessionKey? = nil, to model: String? = nil) async throws -> [AppendedEvent] {
         try await database.immediate { db in
-            let appended = try self.append(db, sessionID, draft)
-            try db.execute(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?", arguments: [model, key.value])
+            var appended: [AppendedEvent] = []
+            for draft in drafts {
+                let event = try self.append(db, sessionID, draft)
+                appended.append(event)
+                if event.deduplicated { return appended }
+            }
+            if let key, let model {
+                try db.cachedStatement(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?").execute(arguments: [model, key.value])
+            }
             return appended
         }
     }
@@ -185,11 +184,13 @@ public final class SessionStore: Sendable {
 
     /// Appends in an open transaction (used by importers, which write many events at once).
     func append(_ db: Database, _ sessionID: String, _ draft: TranscriptEventDraft, now: Int64 = RuntimeClock.milliseconds()) throws -> AppendedEvent {
-        guard let window = try Row.fetchOne(db, sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?", arguments: [sessionID]) else {
+        guard let window = try Row.fetchOne(db.cachedStatement(sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?"),
+                                            arguments: [sessionID]) else {
             throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
         }
         if let key = draft.idempotencyKey,
-           let existing = try Row.fetchOne(db, sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?", arguments: [sessionID, key]) {
+           let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?"),
+                                           arguments: [sessionID, key]) {
             return AppendedEvent(seq: existing["seq"], id: existing["event_id"], deduplicated: true)
         }
         let seq: Int64 = (window["last_seq"] as Int64) + 1
@@ -210,8 +211,8 @@ public final class SessionStore: Sendable {
         try insert(db, sessionID, seq: seq, id: id, type: draft.type, parent: draft.type == "session" ? nil : parent,
                    idempotencyKey: draft.idempotencyKey, json: JSONValue.object(event).jsonText, usage: draft.usage ?? TokenUsage(),
                    threaded: draft.type == "session" || parent != nil, now: now)
-        try db.execute(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?",
-                       arguments: [now, window["session_key"] as String, sessionID])
+        try db.cachedStatement(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?")
+            .execute(arguments: [now, window["session_key"] as String, sessionID])
         return AppendedEvent(seq: seq, id: id, deduplicated: false)
     }
 
@@ -219,7 +220,7 @@ public final class SessionStore: Sendable {
     /// given `types` when set.
     public func events(_ sessionID: String, after: Int64 = -1, limit: Int? = nil, types: Set<String>? = nil) throws -> [TranscriptEvent] {
         try database.reading { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM session_windows WHERE session_id = ?", arguments: [sessionID]) != nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM session_windows WHERE session_id = ?"), arguments: [sessionID]) != nil else {
                 throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
             }
             var sql = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND seq > ?"
@@ -230,7 +231,7 @@ public final class SessionStore: Sendable {
             }
             sql += " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit ?? -1])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event)
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.event)
         }
     }
 
@@ -307,15 +308,15 @@ public final class SessionStore: Sendable {
     /// Writes one event row and moves its window's frontier (and, for a threaded event, its tail).
     private func insert(_ db: Database, _ sessionID: String, seq: Int64, id: String, type: String, parent: String?, idempotencyKey: String?,
                         json: String, usage: TokenUsage, threaded: Bool, now: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sessionID, seq, id, type, parent, idempotencyKey, json, now])
-        try db.execute(sql: """
+            """).execute(arguments: [sessionID, seq, id, type, parent, idempotencyKey, json, now])
+        try db.cachedStatement(sql: """
             UPDATE session_windows SET last_seq = ?, tail_event_id = CASE WHEN ? THEN ? ELSE tail_event_id END, updated_at_ms = ?,
               input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
             WHERE session_id = ?
-            """, arguments: [seq, threaded, id, now, usage.inputTokens, usage.outputTokens, sessionID])
+            """).execute(arguments: [seq, threaded, id, now, usage.inputTokens, usage.outputTokens, sessionID])
     }
 
     /// Whether a session id exists.

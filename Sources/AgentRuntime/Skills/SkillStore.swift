@@ -94,7 +94,7 @@ public final class SkillStore: Sendable {
     /// The uploaded skills, by slug.
     public func list() throws -> [SkillRecord] {
         try fileSystem.database.reading { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM skills ORDER BY slug").map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM skills ORDER BY slug")).map { row in
                 SkillRecord(slug: row["slug"], sha256: row["sha256"], description: row["description"], fileCount: row["file_count"],
                             sizeBytes: row["size_bytes"], uploadedAtMilliseconds: row["uploaded_at_ms"])
             }
