@@ -11,6 +11,12 @@ enum JSONText {
     static func render(_ value: Any) -> String {
         JSONValue(foundationObject: value).prettyText
     }
+
+    /// The same text for an `Encodable` value (encoded by JSONEncoder, then written by
+    /// ``JSONValue``'s writer).
+    static func render(encoding value: some Encodable) throws -> String {
+        try JSONValue.parse(JSONEncoder().encode(value)).prettyText
+    }
 }
 
 /// A `--json` array written element by element as a listing walks, so memory stays bounded by

@@ -21,14 +21,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let providers = try runtime.catalog.providers()
             let defaultModel = try runtime.settings.defaultModel()
             if output.json {
-                Output.json([
-                    "defaultModel": defaultModel?.description as Any? ?? NSNull(),
-                    "models": providers.flatMap { provider in provider.models.map { model in
-                        ["ref": "\(provider.id)/\(model.id)", "provider": provider.id, "model": model.id, "api": provider.api.rawValue,
-                         "contextWindow": model.contextWindow as Any? ?? NSNull(), "maxTokens": model.maxTokens as Any? ?? NSNull(),
-                         "default": defaultModel == ModelReference(provider: provider.id, model: model.id)] as [String: Any]
-                    } },
-                ])
+                try Output.json(encoding: ModelList(providers: providers, defaultModel: defaultModel))
                 return
             }
             let rows = providers.flatMap { provider in provider.models.map { (provider, $0) } }

@@ -44,6 +44,12 @@ enum Output {
         write(JSONText.render(value) + "\n")
     }
 
+    /// Prints an `Encodable` response type as JSON, in the same form as ``json(_:)``: indented,
+    /// keys sorted, slashes unescaped, integers exact.
+    static func json(encoding value: some Encodable) throws {
+        write(try JSONText.render(encoding: value) + "\n")
+    }
+
     /// Runs `body` with a buffered standard output and flushes it at the end, also when `body`
     /// throws (what was listed before a failure is still shown).
     static func buffered<Result>(_ body: (inout BufferedOutput) throws -> Result) throws -> Result {

@@ -48,27 +48,6 @@ enum RuntimeFormatting {
         String(RuntimeClock.iso8601(milliseconds: milliseconds).prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
 
-    static func session(_ summary: SessionSummary, agentDatabase: String) -> [String: Any] {
-        [
-            "key": summary.key.value,
-            "agentId": summary.key.agent.value,
-            "sessionId": summary.sessionID,
-            "createdAtMs": summary.createdAtMilliseconds,
-            "updatedAtMs": summary.updatedAtMilliseconds,
-            "model": summary.model as Any? ?? NSNull(),
-            "lastSeq": summary.frontier.lastSeq,
-            "eventCount": summary.frontier.eventCount,
-            "inputTokens": summary.usage.inputTokens,
-            "outputTokens": summary.usage.outputTokens,
-            "databasePath": agentDatabase,
-        ]
-    }
-
-    static func frontier(_ frontier: TranscriptFrontier) -> [String: Any] {
-        ["sessionId": frontier.sessionID, "lastSeq": frontier.lastSeq, "eventCount": frontier.eventCount,
-         "updatedAtMs": frontier.updatedAtMilliseconds, "createdAtMs": frontier.createdAtMilliseconds]
-    }
-
     /// One event as a line for people: `#3 17:04:24 assistant: text [tool write]`.
     static func eventLine(_ event: TranscriptEvent) -> String {
         let time = String(time(event.createdAtMilliseconds).suffix(8))

@@ -31,7 +31,7 @@ struct SessionsCommand: ParsableCommand {
             let state = options.stateOptions.directory()
             let agents = allAgents ? state.agentDatabasesOnDisk().map(\.agent) : [try options.agentID()]
             var rows: [(SessionSummary, String)] = []
-            var skipped: [[String: Any]] = []
+            var skipped: [SessionList.SkippedAgent] = []
             for agent in agents {
                 do {
                     rows += try Self.sessions(of: agent, in: state, limit: limit)
@@ -39,13 +39,13 @@ struct SessionsCommand: ParsableCommand {
                     guard allAgents else { throw error }
                     let message = (error as? AgentRuntimeError)?.message ?? "\(error)"
                     Output.error("openclaw: skipped agent \(agent): \(message)")
-                    skipped.append(["agentId": agent.value, "error": message])
+                    skipped.append(SessionList.SkippedAgent(agentId: agent.value, error: message))
                 }
             }
             rows.sort { ($0.0.updatedAtMilliseconds, $1.0.key.value) > ($1.0.updatedAtMilliseconds, $0.0.key.value) }
             if let limit { rows = Array(rows.prefix(limit)) }
             if output.json {
-                Output.json(["sessions": rows.map { RuntimeFormatting.session($0.0, agentDatabase: $0.1) }, "count": rows.count, "skipped": skipped])
+                try Output.json(encoding: SessionList(sessions: rows.map { SessionListing($0.0, databasePath: $0.1) }, skipped: skipped))
                 return
             }
             if rows.isEmpty {
@@ -99,11 +99,7 @@ struct SessionsCommand: ParsableCommand {
             let start = tail.map { max(-1, frontier.lastSeq - Int64($0)) } ?? after
             let events = try runtime.sessions.events(sessionID, after: start, limit: limit)
             if output.json {
-                Output.json([
-                    "sessionKey": try options.sessionKey(key).value, "frontier": RuntimeFormatting.frontier(frontier),
-                    "events": events.map { ["seq": $0.seq, "event": $0.json] as [String: Any] },
-                    "nextAfter": events.last?.seq ?? start,
-                ])
+                try Output.json(encoding: TranscriptPage(sessionKey: try options.sessionKey(key), frontier: frontier, events: events, after: start))
                 return
             }
             Output.write(events.map { RuntimeFormatting.eventLine($0) + "\n" }.joined())

@@ -26,7 +26,7 @@ struct SkillsCommand: ParsableCommand {
             let (skill, skipped) = try runtime.skills.upload(directory: directory, slug: slug, force: force)
             for item in skipped { Output.error("openclaw: skipped \(item)") }
             if output.json {
-                Output.json(SkillJSON.render(skill).merging(["skipped": skipped]) { $1 })
+                try Output.json(encoding: SkillUploadReport(skill: skill, skipped: skipped))
             } else {
                 Output.line("uploaded skill \(skill.slug): \(skill.fileCount) file(s), \(Formatting.humanBytes(skill.sizeBytes)), sha256 \(skill.sha256)")
             }
@@ -41,7 +41,7 @@ struct SkillsCommand: ParsableCommand {
         func run() throws {
             let skills = try options.runtime().skills.list()
             if output.json {
-                Output.json(["skills": skills.map(SkillJSON.render)])
+                try Output.json(encoding: SkillList(skills: skills))
                 return
             }
             if skills.isEmpty { Output.error("no skills; upload one with `openclaw skills upload DIR --slug NAME`") }
@@ -60,12 +60,5 @@ struct SkillsCommand: ParsableCommand {
             try options.runtime().skills.remove(slug)
             Output.line("removed skill \(slug)")
         }
-    }
-}
-
-enum SkillJSON {
-    static func render(_ skill: SkillRecord) -> [String: Any] {
-        ["slug": skill.slug, "sha256": skill.sha256, "description": skill.description, "files": skill.fileCount, "bytes": skill.sizeBytes,
-         "uploadedAtMs": skill.uploadedAtMilliseconds, "path": "/\(skill.slug)"]
     }
 }
