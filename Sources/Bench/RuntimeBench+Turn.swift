@@ -76,7 +76,7 @@ extension RuntimeBenchRun {
             var row = turnRow(id: stream ? "turn-stream" : "turn",
                               workload: "one agent turn, \(mode) (a plain-text answer from the local fake provider), in a fresh session, \(label) per repetition: "
                                   + "`AgentRuntime.run` vs the same POST /v1/chat/completions sent directly with AsyncHTTPClient",
-                              run: run, direct: direct, perRepetition: count, goal: "overhead < 2 ms/turn (our goal)", maximumOverhead: 0.002)
+                              run: run, direct: direct, perRepetition: count, goal: "<= 2.0x run/direct", maximumRatio: 2.0)
             if stream {
                 row.notes.append("the direct side reads the server-sent events and parses every `data:` line with JSONSerialization; the runtime parses "
                                  + "them as they arrive and reports each piece of text. Streaming is what `openclaw agent` uses by default.")
@@ -133,7 +133,7 @@ extension RuntimeBenchRun {
         Log.info("   run \(Format.time(runTurn))/turn, direct \(Format.time(directTurn))/request, overhead \(Self.signed(runTurn - directTurn))")
         var row = turnRow(id: "turn-history", workload: "\(historyTurns) turns in one session (the history grows to \(historyTurns - 1) earlier exchanges), "
                               + "non-streaming: `AgentRuntime.run` vs the same \(historyTurns) request bodies sent directly (informational)",
-                          run: run, direct: direct, perRepetition: historyTurns, goal: "-", maximumOverhead: nil)
+                          run: run, direct: direct, perRepetition: historyTurns, goal: "-", maximumRatio: nil)
         // Per-turn medians over the timed repetitions (the first array is the warm-up's).
         func band(_ times: [[Double]], _ range: Range<Int>) -> Double {
             let timed = times.dropFirst()
@@ -241,7 +241,7 @@ extension RuntimeBenchRun {
     }
 
     /// Turn rows: both figures per turn, the overhead in the openclaw cell, ratio = run/direct time.
-    func turnRow(id: String, workload: String, run: Sample, direct: Sample, perRepetition: Int, goal: String, maximumOverhead: Double?) -> RuntimeResultRow {
+    func turnRow(id: String, workload: String, run: Sample, direct: Sample, perRepetition: Int, goal: String, maximumRatio: Double?) -> RuntimeResultRow {
         let runTurn = run.median / Double(perRepetition)
         let directTurn = direct.median / Double(perRepetition)
         let overhead = runTurn - directTurn
@@ -249,7 +249,7 @@ extension RuntimeBenchRun {
             id: id, workload: workload,
             openclaw: "\(Format.time(runTurn))/turn (overhead \(Self.signed(overhead)))",
             alternative: "\(Format.time(directTurn))/request",
-            ratio: runTurn / directTurn, ratioMeaning: "run/direct time", goal: goal, met: maximumOverhead.map { overhead < $0 },
+            ratio: runTurn / directTurn, ratioMeaning: "run/direct time", goal: goal, met: maximumRatio.map { runTurn / directTurn <= $0 },
             repetitions: repetitions,
             values: ["openclaw_seconds_per_turn": runTurn, "direct_seconds_per_request": directTurn, "overhead_seconds_per_turn": overhead,
                      "turns_per_repetition": Double(perRepetition),

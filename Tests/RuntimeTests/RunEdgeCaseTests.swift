@@ -8,48 +8,48 @@ import VFS
 /// Runs at their edges: runs that cannot start, CRLF text, secrets in provider errors and files, rate-limit words.
 @Suite struct RunEdgeCaseTests {
     @Test func aRunWithoutCredentialsWritesNoMessage() async throws {
-        let fixture = try await RuntimeFixture(environment: [:])
-        defer { Task { await fixture.stop() } }
-        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "summarize")).result() }
-        #expect(try fixture.mainEvents().map(\.type) == ["session"])
+        try await RuntimeFixture.with(environment: [:]) { (fixture: RuntimeFixture) async throws in
+            await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "summarize")).result() }
+            #expect(try fixture.mainEvents().map(\.type) == ["session"])
+        }
     }
 
     @Test func crlfFilesHaveLines() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/dos.txt", contents: Data("alpha\r\nbeta needle\r\ngamma\r\n".utf8))
-        fixture.fake.enqueue(.toolCalls([
-            fakeCall("r", "read", ["path": "dos.txt", "offset": 2, "limit": 1]),
-            fakeCall("g", "grep", ["pattern": "needle"]),
-            fakeCall("e", "edit", ["path": "dos.txt", "oldText": "gamma", "newText": "delta"]),
-        ], text: nil), .text("ok"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "look")).result()
-        let results = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "toolResult" }
-            .map { $0.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
-        #expect(results[0] == "2\tbeta needle\n[1 more lines; continue with offset 3]\n")
-        #expect(results[1] == "/dos.txt:2: beta needle")
-        #expect(results[2] == "edited /dos.txt at line 3")
+        try await RuntimeFixture.with { fixture in
+            try fixture.runtime.fileSystem.namespace("workspace").writeFile("/dos.txt", contents: Data("alpha\r\nbeta needle\r\ngamma\r\n".utf8))
+            fixture.fake.enqueue(.toolCalls([
+                fakeCall("r", "read", ["path": "dos.txt", "offset": 2, "limit": 1]),
+                fakeCall("g", "grep", ["pattern": "needle"]),
+                fakeCall("e", "edit", ["path": "dos.txt", "oldText": "gamma", "newText": "delta"]),
+            ], text: nil), .text("ok"))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "look")).result()
+            let results = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "toolResult" }
+                .map { $0.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
+            #expect(results[0] == "2\tbeta needle\n[1 more lines; continue with offset 3]\n")
+            #expect(results[1] == "/dos.txt:2: beta needle")
+            #expect(results[2] == "edited /dos.txt at line 3")
+        }
     }
 
     @Test func secretsInProviderErrorsAreRedactedAndOtherTextIsNot() async throws {
         let other = "zz-other-provider-secret-1234"
-        let fixture = try await RuntimeFixture(environment: ["FAKE_API_KEY": RuntimeFixture.key, "OTHER_API_KEY": other], maxRetries: 0)
-        defer { Task { await fixture.stop() } }
-        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/keys.txt", contents: Data("other=\(other)\n".utf8))
-        fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "keys.txt"])], text: nil),
-                             .error(status: 400, type: "invalid_request_error", message: "bad request for key \(RuntimeFixture.key)"))
-        do {
-            _ = try await fixture.runtime.run(AgentRunRequest(message: "read keys.txt")).result()
-            Issue.record("expected the provider's error")
-        } catch let error as AgentRuntimeError {
-            #expect(error.code == .provider)
-            #expect(!error.message.contains(RuntimeFixture.key), "the echoed key is masked in the error")
-            #expect(error.message.contains("****1111"))
+        try await RuntimeFixture.with(environment: ["FAKE_API_KEY": RuntimeFixture.key, "OTHER_API_KEY": other], maxRetries: 0) { fixture in
+            try fixture.runtime.fileSystem.namespace("workspace").writeFile("/keys.txt", contents: Data("other=\(other)\n".utf8))
+            fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "keys.txt"])], text: nil),
+                                 .error(status: 400, type: "invalid_request_error", message: "bad request for key \(RuntimeFixture.key)"))
+            do {
+                _ = try await fixture.runtime.run(AgentRunRequest(message: "read keys.txt")).result()
+                Issue.record("expected the provider's error")
+            } catch let error as AgentRuntimeError {
+                #expect(error.code == .provider)
+                #expect(!error.message.contains(RuntimeFixture.key), "the echoed key is masked in the error")
+                #expect(error.message.contains("****1111"))
+            }
+            let dump = try fixture.mainEvents().map(\.json.jsonText).joined()
+            #expect(dump.contains(other), "a value that is not a secret of this run is stored as it was (no guessing by variable names)")
+            #expect(!dump.contains(RuntimeFixture.key))
+            #expect(dump.contains("bad request for key ****1111"))
         }
-        let dump = try fixture.mainEvents().map(\.json.jsonText).joined()
-        #expect(dump.contains(other), "a value that is not a secret of this run is stored as it was (no guessing by variable names)")
-        #expect(!dump.contains(RuntimeFixture.key))
-        #expect(dump.contains("bad request for key ****1111"))
     }
 
     @Test func rateLimitMarkersMustBeWholeWords() {
@@ -72,44 +72,44 @@ import VFS
     }
 
     @Test func anEmptyAnswerIsLeftOutOfTheHistory() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.enqueue(.text(""), .text("second"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "one")).result()
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "two")).result()
-        let messages = try sentMessages(try #require(fixture.fake.requests.last))
-        #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "user"])
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.enqueue(.text(""), .text("second"))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "one")).result()
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "two")).result()
+            let messages = try sentMessages(try #require(fixture.fake.requests.last))
+            #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "user"])
+        }
     }
 
     @Test func readRefusesFilesOverItsLimit() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/big.txt", contents: Data(count: Int(WorkspaceTools.maxTextFileBytes) + 1))
-        fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "big.txt"])], text: nil), .text("ok"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "read it")).result()
-        let result = try #require(try fixture.mainEvents().first { $0.json["message"]?["role"] == "toolResult" })
-        #expect(result.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("EFBIG") == true)
+        try await RuntimeFixture.with { fixture in
+            try fixture.runtime.fileSystem.namespace("workspace").writeFile("/big.txt", contents: Data(count: Int(WorkspaceTools.maxTextFileBytes) + 1))
+            fixture.fake.enqueue(.toolCalls([fakeCall("r", "read", ["path": "big.txt"])], text: nil), .text("ok"))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "read it")).result()
+            let result = try #require(try fixture.mainEvents().first { $0.json["message"]?["role"] == "toolResult" })
+            #expect(result.json["message"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("EFBIG") == true)
+        }
     }
 }
 
 @Suite struct HistoryBudgetTests {
     @Test func oldExchangesGoWholeWhenTheHistoryOutgrowsTheContextWindow() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        try fixture.runtime.catalog.setProvider(try ModelProviderConfiguration(
-            id: "fake", api: .openAICompletions, baseURL: fixture.fake.baseURL + "/v1",
-            models: [try ModelDescriptor(id: "m1", contextWindow: 3000, maxTokens: 256)]))
-        let long = String(repeating: "word ", count: 1000)  // about 1250 estimated tokens
-        fixture.fake.enqueue(.toolCalls([fakeCall("c1", "ls", [:])], text: nil), .text("first answer"), .text("second"), .text("third"))
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "one " + long)).result()
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "two " + long)).result()
-        _ = try await fixture.runtime.run(AgentRunRequest(message: "three")).result()
-        let sent = try sentMessages(try #require(fixture.fake.requests.last))
-        let roles = sent.map { $0["role"]?.stringValue ?? "" }
-        #expect(roles == ["system", "user", "assistant", "user"], "the first exchange (with its tool call and result) went as a whole")
-        #expect(sent[1]["content"]?.stringValue?.hasPrefix("two ") == true)
-        let start = try #require(try fixture.mainEvents().last { $0.type == "run_start" })
-        #expect(start.json["historyDropped"] == 4)
+        try await RuntimeFixture.with { fixture in
+            try fixture.runtime.catalog.setProvider(try ModelProviderConfiguration(
+                id: "fake", api: .openAICompletions, baseURL: fixture.fake.baseURL + "/v1",
+                models: [try ModelDescriptor(id: "m1", contextWindow: 3000, maxTokens: 256)]))
+            let long = String(repeating: "word ", count: 1000)  // about 1250 estimated tokens
+            fixture.fake.enqueue(.toolCalls([fakeCall("c1", "ls", [:])], text: nil), .text("first answer"), .text("second"), .text("third"))
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "one " + long)).result()
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "two " + long)).result()
+            _ = try await fixture.runtime.run(AgentRunRequest(message: "three")).result()
+            let sent = try sentMessages(try #require(fixture.fake.requests.last))
+            let roles = sent.map { $0["role"]?.stringValue ?? "" }
+            #expect(roles == ["system", "user", "assistant", "user"], "the first exchange (with its tool call and result) went as a whole")
+            #expect(sent[1]["content"]?.stringValue?.hasPrefix("two ") == true)
+            let start = try #require(try fixture.mainEvents().last { $0.type == "run_start" })
+            #expect(start.json["historyDropped"] == 4)
+        }
     }
 
     @Test func withoutAContextWindowNothingIsDropped() {

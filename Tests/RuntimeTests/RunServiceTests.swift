@@ -27,158 +27,158 @@ import VFS
     }
 
     @Test func aRunIsANumberedStreamOfCodableEventsWithOneTerminalEvent() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        try fixture.runtime.fileSystem.namespace("workspace").writeFile("/notes.md", contents: Data("hello\n".utf8))
-        fixture.fake.enqueue(.toolCalls([fakeCall("c1", "read", ["path": "notes.md"])], text: nil), .text("it says hello"))
-        let run = try await fixture.runtime.run(AgentRunRequest(message: "what does notes.md say?", stream: false))
-        #expect(run.disposition == .started)
-        let events = await Self.collect(run)
-        #expect(events.map(\.seq) == Array(1...events.count), "numbered from 1 without gaps")
-        #expect(events.allSatisfy { $0.runID == run.runID && $0.sessionKey == .main(.main) && $0.parentRunID == nil })
-        #expect(events.map(\.type) == ["started", "turn_completed", "tool_call", "tool_result", "text", "turn_completed", "completed"])
-        #expect(events.filter(\.isTerminal).count == 1)
-        #expect(events.last?.payload == .completed(text: "it says hello", usage: events.last.map { event -> TokenUsage in
-            if case .completed(_, let usage, _, _) = event.payload { return usage }
-            return TokenUsage()
-        } ?? TokenUsage(), turns: 2, toolCalls: 1))
-        let encoder = JSONEncoder()
-        for event in events {
-            let data = try encoder.encode(event)
-            let decoded = try JSONDecoder().decode(AgentRunEvent.self, from: data)
-            #expect(decoded == event, "\(event.type) round-trips through JSON: \(String(decoding: data, as: UTF8.self))")
-            let object = try JSONValue.parse(String(decoding: data, as: UTF8.self))
-            #expect(object["runId"]?.stringValue == run.runID && object["seq"]?.intValue == event.seq && object["type"]?.stringValue == event.type)
+        try await RuntimeFixture.with { fixture in
+            try fixture.runtime.fileSystem.namespace("workspace").writeFile("/notes.md", contents: Data("hello\n".utf8))
+            fixture.fake.enqueue(.toolCalls([fakeCall("c1", "read", ["path": "notes.md"])], text: nil), .text("it says hello"))
+            let run = try await fixture.runtime.run(AgentRunRequest(message: "what does notes.md say?", stream: false))
+            #expect(run.disposition == .started)
+            let events = await Self.collect(run)
+            #expect(events.map(\.seq) == Array(1...events.count), "numbered from 1 without gaps")
+            #expect(events.allSatisfy { $0.runID == run.runID && $0.sessionKey == .main(.main) && $0.parentRunID == nil })
+            #expect(events.map(\.type) == ["started", "turn_completed", "tool_call", "tool_result", "text", "turn_completed", "completed"])
+            #expect(events.filter(\.isTerminal).count == 1)
+            #expect(events.last?.payload == .completed(text: "it says hello", usage: events.last.map { event -> TokenUsage in
+                if case .completed(_, let usage, _, _) = event.payload { return usage }
+                return TokenUsage()
+            } ?? TokenUsage(), turns: 2, toolCalls: 1))
+            let encoder = JSONEncoder()
+            for event in events {
+                let data = try encoder.encode(event)
+                let decoded = try JSONDecoder().decode(AgentRunEvent.self, from: data)
+                #expect(decoded == event, "\(event.type) round-trips through JSON: \(String(decoding: data, as: UTF8.self))")
+                let object = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+                #expect(object["runId"]?.stringValue == run.runID && object["seq"]?.intValue == event.seq && object["type"]?.stringValue == event.type)
+            }
         }
     }
 
     @Test func aToolReadingAMissingFileReportsENOENT() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.enqueue(.toolCalls([fakeCall("c1", "read", ["path": "missing.md"])], text: nil), .text("no such file"))
-        let events = await Self.collect(try await fixture.runtime.run(AgentRunRequest(message: "read missing.md")))
-        let outcome = try #require(events.compactMap { event -> ToolOutcome? in
-            if case .toolResult(_, let outcome) = event.payload { return outcome }
-            return nil
-        }.first)
-        #expect(outcome.isError)
-        #expect(outcome.details["errno"] == "ENOENT")
-        #expect(outcome.text.contains("ENOENT") || outcome.text.contains("No such file"))
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.enqueue(.toolCalls([fakeCall("c1", "read", ["path": "missing.md"])], text: nil), .text("no such file"))
+            let events = await Self.collect(try await fixture.runtime.run(AgentRunRequest(message: "read missing.md")))
+            let outcome = try #require(events.compactMap { event -> ToolOutcome? in
+                if case .toolResult(_, let outcome) = event.payload { return outcome }
+                return nil
+            }.first)
+            #expect(outcome.isError)
+            #expect(outcome.details["errno"] == "ENOENT")
+            #expect(outcome.text.contains("ENOENT") || outcome.text.contains("No such file"))
+        }
     }
 
     @Test func aRunIsAbortedByItsIDFromAnotherTaskKeepingItsPartialText() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.enqueue(.stall(text: "thinking "))
-        let run = try await fixture.runtime.run(AgentRunRequest(message: "long job"))
-        let events = Task { await Self.collect(run) }
-        try await Self.waitUntil("the model streams") { fixture.fake.requestCount == 1 }
-        try await Task.sleep(for: .milliseconds(100))
-        let aborter = Task { fixture.runtime.abort(runID: run.runID, reason: "stopped by the test") }
-        #expect(await aborter.value)
-        let seen = await events.value
-        #expect(seen.last?.payload == .aborted(reason: "stopped by the test", partialText: "thinking "))
-        #expect(seen.filter(\.isTerminal).count == 1)
-        let end = try #require(try fixture.mainEvents().last)
-        #expect(end.type == "run_end")
-        #expect(end.json["status"] == "aborted")
-        #expect(end.json["error"]?["message"] == "stopped by the test")
-        #expect(end.json["error"]?["partialText"] == "thinking ")
-        #expect(!fixture.runtime.abort(runID: run.runID), "an ended run is no longer in flight")
-        #expect(!fixture.runtime.abort(runID: "no-such-run"))
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.enqueue(.stall(text: "thinking "))
+            let run = try await fixture.runtime.run(AgentRunRequest(message: "long job"))
+            let events = Task { await Self.collect(run) }
+            try await Self.waitUntil("the model streams") { fixture.fake.requestCount == 1 }
+            try await Task.sleep(for: .milliseconds(100))
+            let aborter = Task { fixture.runtime.abort(runID: run.runID, reason: "stopped by the test") }
+            #expect(await aborter.value)
+            let seen = await events.value
+            #expect(seen.last?.payload == .aborted(reason: "stopped by the test", partialText: "thinking "))
+            #expect(seen.filter(\.isTerminal).count == 1)
+            let end = try #require(try fixture.mainEvents().last)
+            #expect(end.type == "run_end")
+            #expect(end.json["status"] == "aborted")
+            #expect(end.json["error"]?["message"] == "stopped by the test")
+            #expect(end.json["error"]?["partialText"] == "thinking ")
+            #expect(!fixture.runtime.abort(runID: run.runID), "an ended run is no longer in flight")
+            #expect(!fixture.runtime.abort(runID: "no-such-run"))
+        }
     }
 
     @Test func runsOfOneSessionTakeTurnsInOrder() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.setLatency(.milliseconds(150))
-        fixture.fake.enqueue(.text("first answer"), .text("second answer"))
-        let arrivals = LockedValue<[AgentRunEvent]>([])
-        let first = try await fixture.runtime.run(AgentRunRequest(message: "one"))
-        let second = try await fixture.runtime.run(AgentRunRequest(message: "two"))
-        async let a: Void = { for await event in first.events { arrivals.withLock { $0.append(event) } } }()
-        async let b: Void = { for await event in second.events { arrivals.withLock { $0.append(event) } } }()
-        _ = await (a, b)
-        let order = arrivals.withLock { $0 }
-        let firstEnd = try #require(order.firstIndex { $0.runID == first.runID && $0.isTerminal })
-        let secondStart = try #require(order.firstIndex { $0.runID == second.runID })
-        #expect(firstEnd < secondStart, "the second run starts after the first ended")
-        #expect(order.last?.payload == .completed(text: "second answer", usage: TokenUsage(inputTokens: 0, outputTokens: 0), turns: 1, toolCalls: 0)
-                || order.last.map { $0.runID == second.runID && $0.isTerminal } == true)
-        // The transcript holds the runs one after the other, never interleaved.
-        let marks = try fixture.mainEvents().compactMap { event -> String? in
-            switch event.type {
-            case "run_start": return "start:\(event.json["runId"]?.stringValue ?? "")"
-            case "run_end": return "end:\(event.json["runId"]?.stringValue ?? "")"
-            case "message" where event.json["message"]?["role"] == "user": return "user"
-            default: return nil
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.setLatency(.milliseconds(150))
+            fixture.fake.enqueue(.text("first answer"), .text("second answer"))
+            let arrivals = LockedValue<[AgentRunEvent]>([])
+            let first = try await fixture.runtime.run(AgentRunRequest(message: "one"))
+            let second = try await fixture.runtime.run(AgentRunRequest(message: "two"))
+            async let a: Void = { for await event in first.events { arrivals.withLock { $0.append(event) } } }()
+            async let b: Void = { for await event in second.events { arrivals.withLock { $0.append(event) } } }()
+            _ = await (a, b)
+            let order = arrivals.withLock { $0 }
+            let firstEnd = try #require(order.firstIndex { $0.runID == first.runID && $0.isTerminal })
+            let secondStart = try #require(order.firstIndex { $0.runID == second.runID })
+            #expect(firstEnd < secondStart, "the second run starts after the first ended")
+            #expect(order.last?.payload == .completed(text: "second answer", usage: TokenUsage(inputTokens: 0, outputTokens: 0), turns: 1, toolCalls: 0)
+                    || order.last.map { $0.runID == second.runID && $0.isTerminal } == true)
+            // The transcript holds the runs one after the other, never interleaved.
+            let marks = try fixture.mainEvents().compactMap { event -> String? in
+                switch event.type {
+                case "run_start": return "start:\(event.json["runId"]?.stringValue ?? "")"
+                case "run_end": return "end:\(event.json["runId"]?.stringValue ?? "")"
+                case "message" where event.json["message"]?["role"] == "user": return "user"
+                default: return nil
+                }
             }
+            #expect(marks == ["user", "start:\(first.runID)", "end:\(first.runID)", "user", "start:\(second.runID)", "end:\(second.runID)"])
         }
-        #expect(marks == ["user", "start:\(first.runID)", "end:\(first.runID)", "user", "start:\(second.runID)", "end:\(second.runID)"])
     }
 
     @Test func aRunWaitingForItsSessionCanBeAbortedAndWritesNothing() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.enqueue(.stall(text: "busy "))
-        let holder = try await fixture.runtime.run(AgentRunRequest(message: "hold the session"))
-        let waiting = try await fixture.runtime.run(AgentRunRequest(message: "wait"))
-        try await Self.waitUntil("the first run calls the model") { fixture.fake.requestCount == 1 }
-        #expect(fixture.runtime.abort(runID: waiting.runID, reason: "not needed"))
-        let waited = await Self.collect(waiting)
-        #expect(waited.map(\.payload) == [.aborted(reason: "not needed", partialText: "")])
-        #expect(waited.first?.seq == 1)
-        fixture.runtime.abort(runID: holder.runID)
-        _ = await Self.collect(holder)
-        let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
-        #expect(users.count == 1, "the aborted waiting run wrote nothing")
-        #expect(fixture.fake.requestCount == 1)
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.enqueue(.stall(text: "busy "))
+            let holder = try await fixture.runtime.run(AgentRunRequest(message: "hold the session"))
+            let waiting = try await fixture.runtime.run(AgentRunRequest(message: "wait"))
+            try await Self.waitUntil("the first run calls the model") { fixture.fake.requestCount == 1 }
+            #expect(fixture.runtime.abort(runID: waiting.runID, reason: "not needed"))
+            let waited = await Self.collect(waiting)
+            #expect(waited.map(\.payload) == [.aborted(reason: "not needed", partialText: "")])
+            #expect(waited.first?.seq == 1)
+            fixture.runtime.abort(runID: holder.runID)
+            _ = await Self.collect(holder)
+            let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
+            #expect(users.count == 1, "the aborted waiting run wrote nothing")
+            #expect(fixture.fake.requestCount == 1)
+        }
     }
 
     @Test func anIdempotencyKeyInFlightAnswersItsRunAndAFinishedOneItsOutcome() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.setLatency(.milliseconds(300))
-        fixture.fake.enqueue(.text("the answer"))
-        let first = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
-        let again = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
-        #expect(again.disposition == .inFlight)
-        #expect(again.runID == first.runID)
-        do {
-            _ = try await again.result()
-            Issue.record("an in-flight key has no outcome yet")
-        } catch let error as AgentRuntimeError {
-            #expect(error.code == .inFlight)
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.setLatency(.milliseconds(300))
+            fixture.fake.enqueue(.text("the answer"))
+            let first = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
+            let again = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
+            #expect(again.disposition == .inFlight)
+            #expect(again.runID == first.runID)
+            do {
+                _ = try await again.result()
+                Issue.record("an in-flight key has no outcome yet")
+            } catch let error as AgentRuntimeError {
+                #expect(error.code == .inFlight)
+            }
+            let answer = try await first.result()
+            #expect(answer.text == "the answer")
+            let later = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
+            #expect(later.disposition == .finished)
+            #expect(later.runID == first.runID)
+            let recorded = try await later.result()
+            #expect(recorded.text == "the answer")
+            #expect(recorded.sessionID == answer.sessionID)
+            #expect(recorded.model == answer.model)
+            #expect(fixture.fake.requestCount == 1, "neither ran again")
+            let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
+            #expect(users.count == 1)
         }
-        let answer = try await first.result()
-        #expect(answer.text == "the answer")
-        let later = try await fixture.runtime.run(AgentRunRequest(message: "once", idempotencyKey: "k1"))
-        #expect(later.disposition == .finished)
-        #expect(later.runID == first.runID)
-        let recorded = try await later.result()
-        #expect(recorded.text == "the answer")
-        #expect(recorded.sessionID == answer.sessionID)
-        #expect(recorded.model == answer.model)
-        #expect(fixture.fake.requestCount == 1, "neither ran again")
-        let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
-        #expect(users.count == 1)
     }
 
     @Test func aFailedRunsIdempotencyKeyAnswersItsRecordedFailure() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        fixture.fake.setKeyRule(RuntimeFixture.key, .unauthorized)
-        await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1")).result() }
-        fixture.fake.setKeyRule(RuntimeFixture.key, nil)
-        let repeated = try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1"))
-        #expect(repeated.disposition == .finished)
-        do {
-            _ = try await repeated.result()
-            Issue.record("the recorded failure is the answer")
-        } catch let error as AgentRuntimeError {
-            #expect(error.code == .authentication)
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.setKeyRule(RuntimeFixture.key, .unauthorized)
+            await #expect(throws: AgentRuntimeError.self) { try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1")).result() }
+            fixture.fake.setKeyRule(RuntimeFixture.key, nil)
+            let repeated = try await fixture.runtime.run(AgentRunRequest(message: "do it", idempotencyKey: "k1"))
+            #expect(repeated.disposition == .finished)
+            do {
+                _ = try await repeated.result()
+                Issue.record("the recorded failure is the answer")
+            } catch let error as AgentRuntimeError {
+                #expect(error.code == .authentication)
+            }
+            #expect(fixture.fake.requestCount == 1)
         }
-        #expect(fixture.fake.requestCount == 1)
     }
 }
 
@@ -195,48 +195,48 @@ import VFS
     /// 64 runs whose tools grep a large workspace, on the cooperative pool of this machine (two
     /// threads on two cores): a trivial task that wakes every 5 ms is never late by 50 ms.
     @Test func heavyToolsDoNotStallTheConcurrencyThreads() async throws {
-        let fixture = try await RuntimeFixture()
-        defer { Task { await fixture.stop() } }
-        let workspace = try fixture.runtime.fileSystem.namespace("workspace")
-        let line = String(repeating: "lorem ipsum dolor sit amet ", count: 3) + "\n"
-        let body = Data(String(repeating: line, count: 200).utf8)
-        try fixture.runtime.fileSystem.transaction { _ in
-            for index in 0..<60 { _ = try workspace.writeFile("/corpus/file-\(index).txt", contents: body) }
-        }
-        let runs = 64
-        fixture.fake.enqueue(contentsOf: Array(repeating: .toolCalls([fakeCall("g", "grep", ["pattern": "a[m]et\\s+$|z{3}q"])], text: nil), count: runs))
-        fixture.fake.setDefaultReply(.text("done"))
+        try await RuntimeFixture.with { fixture in
+            let workspace = try fixture.runtime.fileSystem.namespace("workspace")
+            let line = String(repeating: "lorem ipsum dolor sit amet ", count: 3) + "\n"
+            let body = Data(String(repeating: line, count: 200).utf8)
+            try fixture.runtime.fileSystem.transaction { _ in
+                for index in 0..<60 { _ = try workspace.writeFile("/corpus/file-\(index).txt", contents: body) }
+            }
+            let runs = 64
+            fixture.fake.enqueue(contentsOf: Array(repeating: .toolCalls([fakeCall("g", "grep", ["pattern": "a[m]et\\s+$|z{3}q"])], text: nil), count: runs))
+            fixture.fake.setDefaultReply(.text("done"))
 
-        let finished = LockedValue(false)
-        let ticker = Task { () -> (worst: Duration, ticks: Int) in
-            var worst = Duration.zero
-            var ticks = 0
-            while !finished.withLock({ $0 }) {
-                let before = ContinuousClock.now
-                try? await Task.sleep(for: .milliseconds(5))
-                worst = max(worst, ContinuousClock.now - before - .milliseconds(5))
-                ticks += 1
+            let finished = LockedValue(false)
+            let ticker = Task { () -> (worst: Duration, ticks: Int) in
+                var worst = Duration.zero
+                var ticks = 0
+                while !finished.withLock({ $0 }) {
+                    let before = ContinuousClock.now
+                    try? await Task.sleep(for: .milliseconds(5))
+                    worst = max(worst, ContinuousClock.now - before - .milliseconds(5))
+                    ticks += 1
+                }
+                return (worst, ticks)
             }
-            return (worst, ticks)
-        }
-        let started = ContinuousClock.now
-        let outcomes = try await withThrowingTaskGroup(of: [AgentRunEvent].self) { group in
-            for index in 0..<runs {
-                let run = try await fixture.runtime.run(AgentRunRequest(message: "grep \(index)", sessionKey: try SessionKey("agent:main:grep-\(index)")))
-                group.addTask { await Self.collect(run) }
+            let started = ContinuousClock.now
+            let outcomes = try await withThrowingTaskGroup(of: [AgentRunEvent].self) { group in
+                for index in 0..<runs {
+                    let run = try await fixture.runtime.run(AgentRunRequest(message: "grep \(index)", sessionKey: try SessionKey("agent:main:grep-\(index)")))
+                    group.addTask { await Self.collect(run) }
+                }
+                var all: [[AgentRunEvent]] = []
+                for try await events in group { all.append(events) }
+                return all
             }
-            var all: [[AgentRunEvent]] = []
-            for try await events in group { all.append(events) }
-            return all
+            let elapsed = ContinuousClock.now - started
+            finished.withLock { $0 = true }
+            let (worst, ticks) = await ticker.value
+            print("64 runs with greps: \(elapsed); the 5 ms ticker was at most \(worst) late over \(ticks) ticks")
+            #expect(outcomes.count == runs)
+            #expect(outcomes.allSatisfy { $0.filter(\.isTerminal).count == 1 })
+            let greps = outcomes.flatMap { $0 }.filter { if case .toolResult = $0.payload { return true } else { return false } }
+            #expect(greps.count == runs, "every grep ran")
+            #expect(worst < .milliseconds(50), "a trivial task was stalled \(worst)")
         }
-        let elapsed = ContinuousClock.now - started
-        finished.withLock { $0 = true }
-        let (worst, ticks) = await ticker.value
-        print("64 runs with greps: \(elapsed); the 5 ms ticker was at most \(worst) late over \(ticks) ticks")
-        #expect(outcomes.count == runs)
-        #expect(outcomes.allSatisfy { $0.filter(\.isTerminal).count == 1 })
-        let greps = outcomes.flatMap { $0 }.filter { if case .toolResult = $0.payload { return true } else { return false } }
-        #expect(greps.count == runs, "every grep ran")
-        #expect(worst < .milliseconds(50), "a trivial task was stalled \(worst)")
     }
 }

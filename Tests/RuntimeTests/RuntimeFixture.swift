@@ -49,6 +49,21 @@ struct RuntimeFixture {
     }
 
     func stop() async { await fake.stop() }
+
+    /// Makes a fixture, runs `body` with it and stops the fake provider, also when `body` throws.
+    static func with(api: ModelAPI = .openAICompletions, environment: [String: String] = ["FAKE_API_KEY": RuntimeFixture.key],
+                     configuration: RuntimeConfiguration = .init(), timeoutMilliseconds: Int = 60_000, maxRetries: Int = 2,
+                     _ body: (RuntimeFixture) async throws -> Void) async throws {
+        let fixture = try await RuntimeFixture(api: api, environment: environment, configuration: configuration,
+                                               timeoutMilliseconds: timeoutMilliseconds, maxRetries: maxRetries)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+        await fixture.stop()
+    }
 }
 
 /// A tool call for the fake to send.

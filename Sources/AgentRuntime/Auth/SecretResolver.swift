@@ -48,7 +48,12 @@ struct SecretResolver: Sendable {
         let outcome: (status: TerminationStatus, output: String?)? = try await withThrowingTaskGroup(of: Optional<(status: TerminationStatus, output: String?)>.self) { group in
             group.addTask {
                 do {
-                    let result = try await Subprocess.run(.path(FilePath(program)), input: .none,
+                    // Its own session, so that the teardown reaches what it started too (a `sleep`
+                    // holding its standard output would otherwise keep the read waiting).
+                    var options = PlatformOptions()
+                    options.createSession = true
+                    options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(200))]
+                    let result = try await Subprocess.run(.path(FilePath(program)), platformOptions: options, input: .none,
                                                           output: .string(limit: Self.maxSecretBytes), error: .discarded)
                     return (result.terminationStatus, result.standardOutput)
                 } catch let error as SubprocessError {

@@ -53,6 +53,19 @@ public struct SessionKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         SessionKey(unchecked: "agent:\(agent.value):subagent:\(id)", agent: agent)
     }
 
+    /// A key read back from `agent`'s own database: it was validated when written, so one with
+    /// the agent's prefix is taken as it is (listing 10k sessions parses no key); anything else
+    /// goes through the full parser.
+    init(stored value: String, agent: AgentID) throws {
+        if value.utf8.count > agent.value.utf8.count + 7, value.hasPrefix("agent:"),
+           value.utf8.dropFirst(6).starts(with: agent.value.utf8),
+           value.utf8[value.utf8.index(value.utf8.startIndex, offsetBy: 6 + agent.value.utf8.count)] == UInt8(ascii: ":") {
+            self.init(unchecked: value, agent: agent)
+        } else {
+            try self.init(value)
+        }
+    }
+
     private init(unchecked value: String, agent: AgentID) {
         self.value = value
         self.agent = agent

@@ -67,7 +67,7 @@ public final class SessionStore: Sendable {
     public func session(_ key: SessionKey) throws -> SessionSummary? {
         try checkAgent(key)
         return try database.reading { db in
-            try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(Self.summary)
+            try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(summary)
         }
     }
 
@@ -124,7 +124,12 @@ public final class SessionStore: Sendable {
     /// Sessions, most recently updated first.
     public func list(limit: Int? = nil) throws -> [SessionSummary] {
         try database.reading { db in
-            try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY n.updated_at_ms DESC, n.session_key LIMIT ?", arguments: [limit ?? -1]).map(Self.summary)
+            // A cursor read by column position: no Row copied per session, no column name looked up.
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.summarySQL + " ORDER BY n.updated_at_ms DESC, n.session_key LIMIT ?"),
+                                           arguments: [limit ?? -1])
+            var summaries: [SessionSummary] = []
+            while let row = try rows.next() { summaries.append(try summary(row)) }
+            return summaries
         }
     }
 
@@ -341,10 +346,14 @@ public final class SessionStore: Sendable {
                                createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
     }
 
-    private static func summary(_ row: Row) throws -> SessionSummary {
-        SessionSummary(key: try SessionKey(row["session_key"]), sessionID: row["current_session_id"],
-                       createdAtMilliseconds: row["key_created_at_ms"], updatedAtMilliseconds: row["key_updated_at_ms"], model: row["model"],
-                       frontier: frontier(row), usage: TokenUsage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]))
+    /// A row of ``summarySQL``, read by column position (its column order).
+    private func summary(_ row: Row) throws -> SessionSummary {
+        let last: Int64 = row[6]
+        return SessionSummary(key: try SessionKey(stored: row[0], agent: agent), sessionID: row[1],
+                              createdAtMilliseconds: row[2], updatedAtMilliseconds: row[3], model: row[4],
+                              frontier: TranscriptFrontier(sessionID: row[5], lastSeq: last, eventCount: last + 1,
+                                                           updatedAtMilliseconds: row[7], createdAtMilliseconds: row[8]),
+                              usage: TokenUsage(inputTokens: row[9], outputTokens: row[10]))
     }
 
     private static func frontier(_ row: Row) -> TranscriptFrontier {
