@@ -14,12 +14,7 @@ public struct AgentID: Hashable, Sendable, Comparable, CustomStringConvertible, 
     /// - throws: ``StateError`` with `EINVAL` and the rule.
     public init(_ raw: String) throws {
         let lowered = raw.lowercased()
-        let bytes = Array(lowered.utf8)
-        func allowed(_ byte: UInt8, first: Bool) -> Bool {
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (!first && (byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")))
-        }
-        guard (1...64).contains(bytes.count), allowed(bytes[0], first: true), bytes.dropFirst().allSatisfy({ allowed($0, first: false) }) else {
+        guard Identifier.isValid(lowered) else {
             throw StateError(EINVAL, "invalid agent id \(raw.debugDescription): use 1 to 64 characters a-z, 0-9, '_' or '-', starting with a letter or digit")
         }
         value = lowered

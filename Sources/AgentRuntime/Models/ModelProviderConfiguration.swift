@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 
 /// The wire format a provider speaks.
 public enum ModelAPI: String, Sendable, Codable, CaseIterable {
@@ -61,10 +62,7 @@ public struct ModelProviderConfiguration: Sendable, Equatable {
 
     /// Validates a provider id.
     public static func validateID(_ id: String) throws {
-        let bytes = Array(id.utf8)
-        guard (1...64).contains(bytes.count), bytes.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }),
-              bytes[0] != 45, bytes[0] != 95
-        else {
+        guard Identifier.isValid(id) else {
             throw AgentRuntimeError(.invalidArgument, "invalid provider id \(id.debugDescription): use 1 to 64 characters a-z, 0-9, '-' or '_'")
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import StateStore
 import VFS
 
 /// An uploaded skill.
@@ -32,10 +33,7 @@ public final class SkillStore: Sendable {
 
     /// Validates a slug: 1 to 64 characters a-z, 0-9, `-`, `_`, starting with a letter or digit.
     public static func validateSlug(_ slug: String) throws {
-        let bytes = Array(slug.utf8)
-        guard (1...64).contains(bytes.count), bytes.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }),
-              bytes[0] != 45, bytes[0] != 95
-        else {
+        guard Identifier.isValid(slug) else {
             throw AgentRuntimeError(.invalidArgument, "invalid skill slug \(slug.debugDescription): use 1 to 64 characters a-z, 0-9, '-' or '_', starting with a letter or digit")
         }
     }
