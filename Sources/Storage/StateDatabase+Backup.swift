@@ -24,7 +24,13 @@ extension StateDatabase {
         let oldMask = umask(0o077)
         defer { umask(oldMask) }
         do {
+            let readOnly = readOnlyReason != nil
             try writer.writeWithoutTransaction { db in
+                // A read-only database is copied too (a backup of a read-only volume): its
+                // connection is opened read-only, and `query_only`, which also refuses VACUUM INTO,
+                // is lifted for the copy alone.
+                if readOnly { try db.execute(sql: "PRAGMA query_only = OFF") }
+                defer { if readOnly { try? db.execute(sql: "PRAGMA query_only = ON") } }
                 try db.execute(sql: "VACUUM INTO ?", arguments: [destination])
             }
         } catch let error as DatabaseError {
