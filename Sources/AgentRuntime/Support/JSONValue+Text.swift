@@ -24,31 +24,32 @@ extension JSONValue {
 
     /// The compact encoding, keys sorted (stable across runs), slashes not escaped.
     public func encoded() -> Data {
-        Data(jsonText.utf8)
+        var output = JSONWriter.Output()
+        JSONWriter.write(self, into: &output, indent: nil)
+        return Data(output.bytes)
     }
 
     /// The compact encoding as text.
     public var jsonText: String {
-        var output = ""
+        var output = JSONWriter.Output()
         JSONWriter.write(self, into: &output, indent: nil)
-        return output
+        return output.text
     }
 
     /// The encoding indented by two spaces per level (`"key" : value`), keys sorted, for people.
     public var prettyText: String {
-        var output = ""
-        output.reserveCapacity(4096)
+        var output = JSONWriter.Output(capacity: 4096)
         JSONWriter.write(self, into: &output, indent: 0)
-        return output
+        return output.text
     }
 
     /// ``prettyText`` as it reads nested `level` spaces deep in an enclosing document: every
     /// line after the first is indented by `level` more spaces. Writing a long array element by
     /// element with it gives the same text as ``prettyText`` of the whole array.
     public func prettyText(nestedAt level: Int) -> String {
-        var output = ""
+        var output = JSONWriter.Output()
         JSONWriter.write(self, into: &output, indent: level)
-        return output
+        return output.text
     }
 
     /// Converts Foundation values (`[String: Any]`, `[Any]`, `String`, Swift integers and floating
@@ -339,90 +340,111 @@ private struct JSONReader {
 }
 
 private enum JSONWriter {
+    /// UTF-8 bytes being written (appending to a byte array is several times cheaper than to a
+    /// `String`, whose every append re-checks its contents).
+    struct Output {
+        var bytes: [UInt8] = []
+
+        init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+        mutating func append(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func append(byte: UInt8) { bytes.append(byte) }
+
+        mutating func appendSpaces(_ count: Int) {
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        }
+
+        /// The text written (valid UTF-8: only whole strings and ASCII are appended).
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
     /// Writes `value`; `indent` is the current level's indentation when pretty-printing, `nil`
     /// for the compact form.
-    static func write(_ value: JSONValue, into output: inout String, indent: Int?) {
+    static func write(_ value: JSONValue, into output: inout Output, indent: Int?) {
         switch value {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .integer(let integer): output += String(integer)
+        case .null: output.append("null")
+        case .bool(let flag): output.append(flag ? "true" : "false")
+        case .integer(let integer): output.append(String(integer))
         case .number(let number):
             if !number.isFinite {
-                output += "null"
+                output.append("null")
             } else if number.rounded() == number, abs(number) < 9.0e15 {
-                output += String(Int64(number))
+                output.append(String(Int64(number)))
             } else {
-                output += "\(number)"
+                output.append("\(number)")
             }
         case .string(let text): writeString(text, into: &output)
         case .array(let items):
             guard let indent, !items.isEmpty else {
-                output += "["
+                output.append(byte: UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
-                    if index > 0 { output += "," }
+                    if index > 0 { output.append(byte: UInt8(ascii: ",")) }
                     write(item, into: &output, indent: nil)
                 }
-                output += "]"
+                output.append(byte: UInt8(ascii: "]"))
                 return
             }
-            let inner = String(repeating: " ", count: indent + 2)
-            output += "[\n"
+            output.append("[\n")
             for (index, item) in items.enumerated() {
-                output += inner
+                output.appendSpaces(indent + 2)
                 write(item, into: &output, indent: indent + 2)
-                output += index == items.count - 1 ? "\n" : ",\n"
+                output.append(index == items.count - 1 ? "\n" : ",\n")
             }
-            output += String(repeating: " ", count: indent) + "]"
+            output.appendSpaces(indent)
+            output.append(byte: UInt8(ascii: "]"))
         case .object(let members):
             let keys = members.keys.sorted()
             guard let indent, !keys.isEmpty else {
-                output += "{"
+                output.append(byte: UInt8(ascii: "{"))
                 for (index, key) in keys.enumerated() {
-                    if index > 0 { output += "," }
+                    if index > 0 { output.append(byte: UInt8(ascii: ",")) }
                     writeString(key, into: &output)
-                    output += ":"
+                    output.append(byte: UInt8(ascii: ":"))
                     write(members[key] ?? .null, into: &output, indent: nil)
                 }
-                output += "}"
+                output.append(byte: UInt8(ascii: "}"))
                 return
             }
-            let inner = String(repeating: " ", count: indent + 2)
-            output += "{\n"
+            output.append("{\n")
             for (index, key) in keys.enumerated() {
-                output += inner
+                output.appendSpaces(indent + 2)
                 writeString(key, into: &output)
-                output += " : "
+                output.append(" : ")
                 write(members[key] ?? .null, into: &output, indent: indent + 2)
-                output += index == keys.count - 1 ? "\n" : ",\n"
+                output.append(index == keys.count - 1 ? "\n" : ",\n")
             }
-            output += String(repeating: " ", count: indent) + "}"
+            output.appendSpaces(indent)
+            output.append(byte: UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ text: String, into output: inout String) {
-        output += "\""
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        var index = start
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == 0x22 || byte == 0x5C || byte < 0x20 {
-                output += text[start..<index]
+    static func writeString(_ text: String, into output: inout Output) {
+        output.append(byte: UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+                output.bytes.append(contentsOf: utf8[start..<index])
                 switch byte {
-                case 0x22: output += "\\\""
-                case 0x5C: output += "\\\\"
-                case 0x0A: output += "\\n"
-                case 0x0D: output += "\\r"
-                case 0x09: output += "\\t"
+                case 0x22: output.append("\\\"")
+                case 0x5C: output.append("\\\\")
+                case 0x0A: output.append("\\n")
+                case 0x0D: output.append("\\r")
+                case 0x09: output.append("\\t")
                 default:
                     let hex = String(byte, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    output.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
                 }
-                start = utf8.index(after: index)
+                start = index + 1
             }
-            index = utf8.index(after: index)
+            output.bytes.append(contentsOf: utf8[start..<utf8.endIndex])
         }
-        output += text[start..<index]
-        output += "\""
+        output.append(byte: UInt8(ascii: "\""))
     }
 }
