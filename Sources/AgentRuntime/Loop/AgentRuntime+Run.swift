@@ -125,12 +125,16 @@ extension AgentRuntime {
         try await BlockingWork.storage { [self] in
             let (reference, provider, model) = try resolveModel(context.model)
             let session = try sessions.openSession(context.key)
-            let history = Self.history(from: try sessions.events(session.sessionID, types: ["message"]))
             let needsCredentials = context.credentials == nil || context.secrets == nil
-            return Preparation(reference: reference, provider: provider, model: model, session: session, history: history,
-                               profiles: needsCredentials ? try authProfiles.profiles() : [],
-                               authState: needsCredentials ? try authProfiles.state() : AuthState(),
-                               skills: (try? skills.list()) ?? [])
+            // The rest of the agent's database in one snapshot.
+            let sessions = self.sessions
+            return try agentDatabase.reading { db in
+                Preparation(reference: reference, provider: provider, model: model, session: session,
+                            history: Self.history(from: try sessions.events(db, session.sessionID, types: ["message"])),
+                            profiles: needsCredentials ? try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id } : [],
+                            authState: needsCredentials ? try AuthProfileStore.loadState(db) : AuthState(),
+                            skills: (try? SkillStore.list(db)) ?? [])
+            }
         }
     }
 

@@ -17,7 +17,7 @@ public final class AgentSettings: Sendable {
     /// The agent's default model, if set.
     public func defaultModel() throws -> ModelReference? {
         try database.reading { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT value_json FROM agent_settings WHERE setting_key = ?", arguments: [Self.defaultModelKey]),
+            guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value_json FROM agent_settings WHERE setting_key = ?"), arguments: [Self.defaultModelKey]),
                   let value = try? JSONValue.parse(text).stringValue
             else { return nil }
             return try? ModelReference(value)

@@ -58,9 +58,16 @@ public final class ModelCatalog: Sendable {
         }
     }
 
-    /// One provider, or `nil`.
+    /// One provider, or `nil`: only its own rows are read (every run resolves its model here).
     public func provider(_ id: String) throws -> ModelProviderConfiguration? {
-        try providers().first { $0.id == id }
+        try database.reading { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM model_providers WHERE provider_id = ?"), arguments: [id]) else {
+                return nil
+            }
+            let models = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM model_catalog WHERE provider_id = ? ORDER BY model_id"), arguments: [id])
+                .map { row in try ModelDescriptor(id: row["model_id"], contextWindow: row["context_window"], maxTokens: row["max_tokens"]) }
+            return try Self.provider(row, models: models)
+        }
     }
 
     /// The provider and model of `reference`, or a `notFound` error naming what is missing.
@@ -80,7 +87,9 @@ public final class ModelCatalog: Sendable {
         let headersText: String = row["headers_json"]
         let headers = (try? JSONValue.parse(headersText))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         guard let api = ModelAPI(rawValue: row["api"]) else { throw AgentRuntimeError(.storage, "unknown api in model_providers") }
-        return try ModelProviderConfiguration(id: row["provider_id"], api: api, baseURL: row["base_url"], headers: headers,
-                                              timeoutMilliseconds: row["timeout_ms"], maxRetries: row["max_retries"], models: models)
+        // Validated when stored: read back as it is (parsing the URL again cost most of a run's
+        // model resolution).
+        return ModelProviderConfiguration(stored: row["provider_id"], api: api, baseURL: row["base_url"], headers: headers,
+                                          timeoutMilliseconds: row["timeout_ms"], maxRetries: row["max_retries"], models: models)
     }
 }

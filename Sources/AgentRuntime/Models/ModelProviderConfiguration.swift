@@ -32,6 +32,18 @@ public struct ModelProviderConfiguration: Sendable, Equatable {
     /// The default number of retries.
     public static let defaultMaxRetries = 2
 
+    /// A configuration read back from the catalog, which validated it when it was stored.
+    init(stored id: String, api: ModelAPI, baseURL: String, headers: [String: String], timeoutMilliseconds: Int, maxRetries: Int,
+         models: [ModelDescriptor]) {
+        self.id = id
+        self.api = api
+        self.baseURL = baseURL
+        self.headers = headers
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maxRetries = maxRetries
+        self.models = models
+    }
+
     /// Creates a provider configuration, validating it.
     public init(id: String, api: ModelAPI, baseURL: String, headers: [String: String] = [:], timeoutMilliseconds: Int = defaultTimeoutMilliseconds,
                 maxRetries: Int = defaultMaxRetries, models: [ModelDescriptor] = []) throws {

@@ -66,9 +66,12 @@ public final class SessionStore: Sendable {
     /// The session under `key`, or `nil`.
     public func session(_ key: SessionKey) throws -> SessionSummary? {
         try checkAgent(key)
-        return try database.reading { db in
-            try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(summary)
-        }
+        return try database.reading { db in try session(db, key) }
+    }
+
+    /// The session under `key`, read in an open transaction.
+    func session(_ db: Database, _ key: SessionKey) throws -> SessionSummary? {
+        try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(summary)
     }
 
     /// The session under `key`, created (with its header event) if missing.
@@ -224,20 +227,23 @@ public final class SessionStore: Sendable {
     /// Events of `sessionID` with `seq > after`, in order, at most `limit`; only those of the
     /// given `types` when set.
     public func events(_ sessionID: String, after: Int64 = -1, limit: Int? = nil, types: Set<String>? = nil) throws -> [TranscriptEvent] {
-        try database.reading { db in
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM session_windows WHERE session_id = ?"), arguments: [sessionID]) != nil else {
-                throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
-            }
-            var sql = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND seq > ?"
-            var arguments: StatementArguments = [sessionID, after]
-            if let types {
-                sql += " AND event_type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))"
-                for type in types.sorted() { _ = arguments.append(contentsOf: [type]) }
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            _ = arguments.append(contentsOf: [limit ?? -1])
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.event)
+        try database.reading { db in try events(db, sessionID, after: after, limit: limit, types: types) }
+    }
+
+    /// ``events(_:after:limit:types:)`` in an open transaction.
+    func events(_ db: Database, _ sessionID: String, after: Int64 = -1, limit: Int? = nil, types: Set<String>? = nil) throws -> [TranscriptEvent] {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM session_windows WHERE session_id = ?"), arguments: [sessionID]) != nil else {
+            throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
         }
+        var sql = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND seq > ?"
+        var arguments: StatementArguments = [sessionID, after]
+        if let types {
+            sql += " AND event_type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))"
+            for type in types.sorted() { _ = arguments.append(contentsOf: [type]) }
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        _ = arguments.append(contentsOf: [limit ?? -1])
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.event)
     }
 
     /// Where the transcript of `sessionID` stands.

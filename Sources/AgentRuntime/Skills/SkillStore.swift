@@ -91,11 +91,14 @@ public final class SkillStore: Sendable {
 
     /// The uploaded skills, by slug.
     public func list() throws -> [SkillRecord] {
-        try fileSystem.database.reading { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM skills ORDER BY slug")).map { row in
-                SkillRecord(slug: row["slug"], sha256: row["sha256"], description: row["description"], fileCount: row["file_count"],
-                            sizeBytes: row["size_bytes"], uploadedAtMilliseconds: row["uploaded_at_ms"])
-            }
+        try fileSystem.database.reading { db in try Self.list(db) }
+    }
+
+    /// The skills, read in an open transaction of the agent's database.
+    static func list(_ db: Database) throws -> [SkillRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM skills ORDER BY slug")).map { row in
+            SkillRecord(slug: row["slug"], sha256: row["sha256"], description: row["description"], fileCount: row["file_count"],
+                        sizeBytes: row["size_bytes"], uploadedAtMilliseconds: row["uploaded_at_ms"])
         }
     }
 
