@@ -9,10 +9,9 @@ struct BenchError: Error, CustomStringConvertible {
 
     init(_ message: String) { description = message }
 
-    /// An error from a failed system call, with the errno text.
-    static func system(_ call: String, _ path: String) -> BenchError {
-        let code = errno
-        return BenchError("\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
+    /// An error from a failed system call, with the errno text (by default, of `errno`).
+    static func system(_ call: String, _ path: String, errno code: Int32 = errno) -> BenchError {
+        BenchError("\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
     }
 }
 

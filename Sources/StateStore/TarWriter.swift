@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,14 +67,8 @@ struct TarWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StateError(errno, "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += count
+        try FileDescriptor(rawValue: fd).writeAll(bytes) { code in
+            StateError(code.rawValue, "cannot write \(path): \(String(cString: strerror(code.rawValue)))")
         }
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,18 +72,9 @@ enum HostFile {
         return total
     }
 
+    /// Writes all of `data`; retries on EINTR and short writes.
     static func writeAll(_ fd: Int32, _ data: Data, _ operation: String, _ path: String) throws {
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw VFSError(errno, operation, path)
-                }
-                offset += count
-            }
-        }
+        try FileDescriptor(rawValue: fd).writeAll(data) { VFSError($0.rawValue, operation, path) }
     }
 
     /// `[atime omitted, mtime]` for futimens/utimensat; times before 1970 floor correctly.
