@@ -67,6 +67,7 @@ let package = Package(
             name: "FuseMount",
             dependencies: [
                 "CFuse3",
+                "Storage",
                 "VFS",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,7 @@ enum Stopwatch {
     static func nanoseconds() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+        return UInt64(EpochTime.nanoseconds(seconds: spec.tv_sec, nanoseconds: spec.tv_nsec))
     }
 
     /// Seconds taken by `body`.

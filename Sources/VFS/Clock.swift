@@ -1,3 +1,4 @@
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,6 @@ enum Clock {
     static func nanoseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+        return EpochTime.nanoseconds(seconds: spec.tv_sec, nanoseconds: spec.tv_nsec)
     }
 }

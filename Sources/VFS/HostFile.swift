@@ -31,7 +31,7 @@ enum HostFile {
         let type = info.st_mode & S_IFMT
         return Status(isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, isSymlink: type == S_IFLNK,
                       mode: UInt32(info.st_mode & 0o7777), size: Int64(info.st_size),
-                      mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+                      mtime: EpochTime.nanoseconds(seconds: info.st_mtim.tv_sec, nanoseconds: info.st_mtim.tv_nsec))
     }
 
     /// The names in a directory as raw bytes, without `.` and `..`, sorted.
@@ -79,9 +79,8 @@ enum HostFile {
 
     /// `[atime omitted, mtime]` for futimens/utimensat; times before 1970 floor correctly.
     private static func times(_ nanoseconds: Int64) -> [timespec] {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        return [timespec(tv_sec: 0, tv_nsec: utimeOmit),
-                timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds - seconds * 1_000_000_000))]
+        let time = EpochTime.flooredSeconds(nanoseconds)
+        return [timespec(tv_sec: 0, tv_nsec: utimeOmit), timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)]
     }
 
     static func setModificationTime(fd: Int32, _ nanoseconds: Int64) {
