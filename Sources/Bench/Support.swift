@@ -18,11 +18,8 @@ struct BenchError: Error, CustomStringConvertible {
 
 /// Monotonic time.
 enum Stopwatch {
-    static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(EpochTime.nanoseconds(seconds: spec.tv_sec, nanoseconds: spec.tv_nsec))
-    }
+    /// ``SystemClock/monotonicNanoseconds()``.
+    static func nanoseconds() -> UInt64 { SystemClock.monotonicNanoseconds() }
 
     /// Seconds taken by `body`.
     static func time(_ body: () throws -> Void) rethrows -> Double {

@@ -97,7 +97,7 @@ public final class StateDirectory: Sendable {
     /// when the row is missing or older than ``registrationRefreshMilliseconds``.
     private func register(_ agent: AgentID, database: StateDatabase, global: StateDatabase?) throws {
         let global = try global ?? openGlobal()
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = SystemClock.milliseconds()
         let lastSeen = try global.writer.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_seen_at_ms FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path])
         }

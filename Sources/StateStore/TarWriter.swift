@@ -41,12 +41,12 @@ struct TarWriter {
 
     /// Appends a directory member (restored with `mode`).
     func addDirectory(named name: String, mode: Int = 0o700) throws {
-        try write(header(name: name.hasSuffix("/") ? name : name + "/", size: 0, mode: mode, mtime: Int(Date().timeIntervalSince1970), type: UInt8(ascii: "5")))
+        try write(header(name: name.hasSuffix("/") ? name : name + "/", size: 0, mode: mode, mtime: Int(SystemClock.milliseconds() / 1000), type: UInt8(ascii: "5")))
     }
 
     /// Appends a member named `name` with `data`.
     func addFile(named name: String, data: Data, mode: Int = 0o600) throws {
-        try write(header(name: name, size: data.count, mode: mode, mtime: Int(Date().timeIntervalSince1970)))
+        try write(header(name: name, size: data.count, mode: mode, mtime: Int(SystemClock.milliseconds() / 1000)))
         try write(Array(data))
         try pad(data.count)
     }

@@ -19,7 +19,7 @@ extension VirtualFileSystem {
     public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             for name in NamespaceName.builtIn {
                 try db.execute(
                     sql: "INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns) VALUES (?, ?, ?)",
