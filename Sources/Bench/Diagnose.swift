@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import StateStore
 import Storage
+import Synchronization
 import VFS
 #if canImport(Glibc)
 import Glibc
@@ -116,11 +117,10 @@ struct DiagnoseCommand: ParsableCommand {
 }
 
 /// Statements seen by a trace callback.
-final class StatementLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [String] = []
+final class StatementLog: Sendable {
+    private let statements = Mutex<[String]>([])
 
-    func append(_ statement: String) { lock.withLock { statements.append(statement) } }
-    func reset() { lock.withLock { statements.removeAll() } }
-    func drain() -> [String] { lock.withLock { defer { statements.removeAll() }; return statements } }
+    func append(_ statement: String) { statements.withLock { $0.append(statement) } }
+    func reset() { statements.withLock { $0.removeAll() } }
+    func drain() -> [String] { statements.withLock { statements in defer { statements.removeAll() }; return statements } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A change recorded in the VFS change log: something in the subtree at `path` of `namespace`
 /// was created, rewritten, moved or removed. A change at `/` of a namespace may also mean the
@@ -105,9 +106,7 @@ extension VirtualFileSystem {
     }
 }
 
-private final class ReaderCounter: @unchecked Sendable {
-    // @unchecked: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
+private final class ReaderCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }

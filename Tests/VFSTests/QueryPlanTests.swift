@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Storage
+import Synchronization
 import Testing
 @testable import VFS
 
@@ -58,9 +59,8 @@ import Testing
     }
 }
 
-final class Captured: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [String] = []
-    func append(_ sql: String) { lock.withLock { statements.append(sql) } }
-    func all() -> [String] { lock.withLock { statements } }
+final class Captured: Sendable {
+    private let statements = Mutex<[String]>([])
+    func append(_ sql: String) { statements.withLock { $0.append(sql) } }
+    func all() -> [String] { statements.withLock { $0 } }
 }
