@@ -38,7 +38,7 @@ struct DiagnoseCommand: ParsableCommand {
         let data = Data(repeating: 7, count: 4096)
         for index in 0..<100 { try workspace.writeFile("/dir/f\(index)", contents: data) }
         let log = StatementLog()
-        database.writer.writeWithoutTransaction { db in
+        database.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in log.append(event.description) }
         }
         func show(_ title: String, _ body: () throws -> Void) throws {
@@ -53,14 +53,14 @@ struct DiagnoseCommand: ParsableCommand {
         try show("list(/dir) of 100 entries") { _ = try workspace.list("/dir") }
         try show("writeFile(/dir/f1, contents: 4 KiB), overwrite") { try workspace.writeFile("/dir/f1", contents: data) }
         try show("writeFile(/dir/new, contents: 4 KiB), new file") { try workspace.writeFile("/dir/new", contents: data) }
-        database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
-        let plan = try database.writer.read { db in
+        database.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
+        let plan = try database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT path, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name",
                              arguments: ["workspace", "/dir"]).map { $0["detail"] as String }
         }
         print("query plan of the listing query: " + plan.joined(separator: "; "))
-        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
-        let layout = try database.writer.read { db in
+        let pageSize = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
+        let layout = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT count(*), sum(inline_data IS NOT NULL) FROM vfs_contents")
         }
         print("page_size \(pageSize); contents \(layout?[0] ?? 0), inline \(layout?[1] ?? 0)")
@@ -70,8 +70,8 @@ struct DiagnoseCommand: ParsableCommand {
     func walFrames(_ root: String) throws {
         let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
-        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
-        try database.writer.writeWithoutTransaction { db in
+        let pageSize = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
+        try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
@@ -93,7 +93,7 @@ struct DiagnoseCommand: ParsableCommand {
 
         // The share of automatic checkpoints (run by the committing writer) in write latency.
         func timed(_ title: String, autocheckpoint: Int, count: Int, _ body: (Int) throws -> Void) throws {
-            try database.writer.writeWithoutTransaction { db in
+            try database.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpoint)")
             }

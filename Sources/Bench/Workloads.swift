@@ -37,7 +37,7 @@ final class VFSBenchRun {
         var generator = SplitMix64(state: 42)
         pattern = generator.bytes(64 << 10)
         machine = MachineInfo.collect(directory: root)
-        let (version, mode, synchronous) = try database.writer.writeWithoutTransaction { db in
+        let (version, mode, synchronous) = try database.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?",
              try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?",
              try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
@@ -271,7 +271,7 @@ final class VFSBenchRun {
 
         // Steady state: fold the build's WAL into the database files, as a checkpoint would.
         for database in [bigDatabase, smallDatabase] {
-            try database.writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try database.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         sync()
         // Interleaved rounds (round 0 is the warm-up), so that load from other processes hits
@@ -335,11 +335,11 @@ final class VFSBenchRun {
             for path in vfsPaths { try workspace.writeFile(path, contents: data) }
         }
         Log.info("5. \(count) single-file 4 KiB writes: VFS writeFile(contents:) with synchronous=FULL (writer connection)")
-        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let vfsFull = try measure(repetitions: repetitions, setup: flush) {
             for path in vfsPaths { try workspace.writeFile(path, contents: data) }
         }
-        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         Log.info("5. \(count) single-file 4 KiB writes: native write temp + fsync + rename (and without fsync)")
         let (native, nativeNoSync) = try data.withUnsafeBytes { bytes in
             (try measure(repetitions: repetitions, setup: flush) {

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 
 /// A change recorded in the VFS change log: something in the subtree at `path` of `namespace`
 /// was created, rewritten, moved or removed. A change at `/` of a namespace may also mean the
@@ -84,29 +83,6 @@ extension VirtualFileSystem {
     /// FUSE mount) calls it at start, so that if the database file is deleted or replaced later,
     /// reads keep working from connections that are already open instead of failing to open one.
     public func openAllReaders() {
-        guard let pool = writer as? DatabasePool else { return }
-        let count = pool.configuration.maximumReaderCount
-        let group = DispatchGroup()
-        // Each reader holds its connection until all have one, so the pool must open `count`.
-        let gate = DispatchSemaphore(value: 0)
-        let arrived = ReaderCounter()
-        for _ in 0..<count {
-            group.enter()
-            Thread {
-                try? pool.read { _ in
-                    if arrived.increment() == count {
-                        for _ in 0..<count { gate.signal() }
-                    }
-                    _ = gate.wait(timeout: .now() + 2)
-                }
-                group.leave()
-            }.start()
-        }
-        _ = group.wait(timeout: .now() + 5)
+        database.openAllReaders()
     }
-}
-
-private final class ReaderCounter: Sendable {
-    private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }

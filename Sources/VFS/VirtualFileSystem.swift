@@ -36,8 +36,6 @@ public final class VirtualFileSystem: Sendable {
         VFSNamespace(name: try NamespaceName.validate(name, operation: operation), fileSystem: self)
     }
 
-    var writer: any DatabaseWriter { database.writer }
-
     /// The connection this thread is already using for this VFS, if any: a callback of `walk`,
     /// `streamFile` or an import's progress may call back into the VFS, and those calls run on
     /// the same connection and snapshot instead of re-entering GRDB (which forbids it).
@@ -87,7 +85,7 @@ public final class VirtualFileSystem: Sendable {
             return try mapping(operation, path) { try body(active.database) }
         }
         return try mapping(operation, path) {
-            try writer.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
+            try database.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
         }
     }
 
@@ -99,7 +97,7 @@ public final class VirtualFileSystem: Sendable {
         if let active = activeConnection.current {
             return try mapping(operation, path) { try body(active.database) }
         }
-        return try mapping(operation, path) { try writer.unsafeReentrantRead(body) }
+        return try mapping(operation, path) { try database.readWithoutTransaction(body) }
     }
 
     private func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {

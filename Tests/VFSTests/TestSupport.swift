@@ -20,7 +20,7 @@ struct Fixture {
     var workspace: VFSNamespace { try! fileSystem.namespace("workspace") }
 
     func count(_ sql: String) throws -> Int {
-        try fileSystem.database.writer.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        try fileSystem.database.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 }
 
