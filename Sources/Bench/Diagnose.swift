@@ -1,3 +1,4 @@
+import AgentRuntime
 import ArgumentParser
 import Foundation
 import GRDB
@@ -33,7 +34,7 @@ struct DiagnoseCommand: ParsableCommand {
     /// reads and writes share the traced connection; the VFS issues the same SQL either way).
     func statementCounts(_ root: String) throws {
         let options = StateDatabaseOptions(journalPolicy: .rollback)
-        let database = try StateDirectory(root: root, options: options).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let database = try StateDirectory(root: root, options: options).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
         let data = Data(repeating: 7, count: 4096)
         for index in 0..<100 { try workspace.writeFile("/dir/f\(index)", contents: data) }
@@ -68,7 +69,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     /// WAL frames appended by one commit, with automatic checkpoints off.
     func walFrames(_ root: String) throws {
-        let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
         let pageSize = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
         try database.writeWithoutTransaction { db in

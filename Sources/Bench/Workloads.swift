@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import GRDB
 import StateStore
@@ -31,7 +32,7 @@ final class VFSBenchRun {
         stateRoot = root + "/state"
         nativeRoot = root + "/native"
         try Native.makeDirectories(nativeRoot)
-        database = try StateDirectory(root: stateRoot).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        database = try StateDirectory(root: stateRoot).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         fileSystem = VirtualFileSystem(database: database)
         workspace = try fileSystem.namespace("workspace")
         var generator = SplitMix64(state: 42)
@@ -246,10 +247,10 @@ final class VFSBenchRun {
         // namespace has ~1M. Each in its own agent database, so that the small case really has a
         // small table; a third, ~1k namespace inside the big database shows the effect of the
         // shared table.
-        let smallDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("small"), components: [VirtualFileSystem.schema])
+        let smallDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("small"), components: [AgentRuntime.fileSystemSchema])
         let smallSpace = try VirtualFileSystem(database: smallDatabase).namespace("workspace")
         try smallSpace.importDirectory(small)
-        let bigDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("big"), components: [VirtualFileSystem.schema])
+        let bigDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("big"), components: [AgentRuntime.fileSystemSchema])
         let bigFileSystem = VirtualFileSystem(database: bigDatabase)
         let bigSpace = try bigFileSystem.namespace("workspace")
         let neighbour = try bigFileSystem.namespace("small")

@@ -53,7 +53,7 @@ extension VirtualFileSystem {
     /// The built-in namespaces cannot be removed (`EPERM`).
     public func removeNamespace(_ name: String) throws {
         let name = try NamespaceName.validate(name, operation: "namespaces rm")
-        if NamespaceName.builtIn.contains(name) {
+        if builtInNamespaces.contains(name) {
             throw VFSError(EPERM, "namespaces rm", name, detail: "built-in namespace; empty it with rm -r instead")
         }
         try write("namespaces rm", name) { db in

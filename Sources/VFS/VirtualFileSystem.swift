@@ -21,12 +21,16 @@ public final class VirtualFileSystem: Sendable {
     public let database: StateDatabase
     /// Default limits for namespaces without quotas of their own, and the storage layout.
     public let limits: VFSLimits
+    /// The namespaces that cannot be removed (`EPERM`): those the schema created.
+    public let builtInNamespaces: Set<String>
 
-    /// Creates a VFS over `database`, which must have been opened with ``schema`` among its
-    /// components.
-    public init(database: StateDatabase, limits: VFSLimits = .fromEnvironment()) {
+    /// Creates a VFS over `database`, which must have been opened with ``schema`` (or
+    /// ``schema(builtInNamespaces:)`` with the same `builtInNamespaces`) among its components.
+    public init(database: StateDatabase, limits: VFSLimits = .fromEnvironment(),
+                builtInNamespaces: [String] = [NamespaceName.workspace]) {
         self.database = database
         self.limits = limits
+        self.builtInNamespaces = Set(builtInNamespaces)
     }
 
     /// A handle on one namespace. The name is validated; the namespace need not exist yet
