@@ -67,6 +67,7 @@ let package = Package(
             name: "FuseMount",
             dependencies: [
                 "CFuse3",
+                "Storage",
                 "VFS",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,6 +136,7 @@ let package = Package(
                 "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings
         ),

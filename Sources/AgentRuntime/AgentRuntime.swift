@@ -32,8 +32,13 @@ public struct RuntimeConfiguration: Sendable {
 /// A runtime belongs to an ``AgentHost``, which opens it on first use and closes it; it knows
 /// nothing of HTTP servers and calls model providers as a client.
 public final class AgentRuntime: Sendable {
+    /// The namespaces every agent database has from its creation, which cannot be removed: the
+    /// workspace and the skills.
+    public static let builtInNamespaces = [NamespaceName.workspace, SkillStore.namespaceName]
+    /// The VFS tables of an agent database, created with ``builtInNamespaces``.
+    public static let fileSystemSchema = VirtualFileSystem.schema(builtInNamespaces: builtInNamespaces)
     /// The schema components of an agent database.
-    public static let agentComponents = [VirtualFileSystem.schema, RuntimeSchema.agent]
+    public static let agentComponents = [fileSystemSchema, RuntimeSchema.agent]
 
     /// The state directory.
     public let state: StateDirectory
@@ -80,7 +85,7 @@ public final class AgentRuntime: Sendable {
         self.agent = agent
         self.agentDatabase = agentDatabase
         self.globalDatabase = globalDatabase
-        self.fileSystem = VirtualFileSystem(database: agentDatabase)
+        self.fileSystem = VirtualFileSystem(database: agentDatabase, builtInNamespaces: Self.builtInNamespaces)
         self.sessions = SessionStore(database: agentDatabase, agent: agent)
         self.catalog = ModelCatalog(database: globalDatabase)
         self.authProfiles = AuthProfileStore(database: agentDatabase)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,7 +92,7 @@ struct VFSBenchCommand: ParsableCommand {
         )
         let selected = common.selected(from: Self.allWorkloads)
         let base = directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let root = base + "/openclaw-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        let root = base + "/openclaw-bench-\(getpid())-\(SystemClock.milliseconds() / 1000)"
         try Native.makeDirectories(root)
         defer {
             if common.keep {

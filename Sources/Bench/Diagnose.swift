@@ -1,8 +1,10 @@
+import AgentRuntime
 import ArgumentParser
 import Foundation
 import GRDB
 import StateStore
 import Storage
+import Synchronization
 import VFS
 #if canImport(Glibc)
 import Glibc
@@ -32,12 +34,12 @@ struct DiagnoseCommand: ParsableCommand {
     /// reads and writes share the traced connection; the VFS issues the same SQL either way).
     func statementCounts(_ root: String) throws {
         let options = StateDatabaseOptions(journalPolicy: .rollback)
-        let database = try StateDirectory(root: root, options: options).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let database = try StateDirectory(root: root, options: options).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
         let data = Data(repeating: 7, count: 4096)
         for index in 0..<100 { try workspace.writeFile("/dir/f\(index)", contents: data) }
         let log = StatementLog()
-        database.writer.writeWithoutTransaction { db in
+        database.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in log.append(event.description) }
         }
         func show(_ title: String, _ body: () throws -> Void) throws {
@@ -52,14 +54,14 @@ struct DiagnoseCommand: ParsableCommand {
         try show("list(/dir) of 100 entries") { _ = try workspace.list("/dir") }
         try show("writeFile(/dir/f1, contents: 4 KiB), overwrite") { try workspace.writeFile("/dir/f1", contents: data) }
         try show("writeFile(/dir/new, contents: 4 KiB), new file") { try workspace.writeFile("/dir/new", contents: data) }
-        database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
-        let plan = try database.writer.read { db in
+        database.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
+        let plan = try database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT path, kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name",
                              arguments: ["workspace", "/dir"]).map { $0["detail"] as String }
         }
         print("query plan of the listing query: " + plan.joined(separator: "; "))
-        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
-        let layout = try database.writer.read { db in
+        let pageSize = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
+        let layout = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT count(*), sum(inline_data IS NOT NULL) FROM vfs_contents")
         }
         print("page_size \(pageSize); contents \(layout?[0] ?? 0), inline \(layout?[1] ?? 0)")
@@ -67,10 +69,10 @@ struct DiagnoseCommand: ParsableCommand {
 
     /// WAL frames appended by one commit, with automatic checkpoints off.
     func walFrames(_ root: String) throws {
-        let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let database = try StateDirectory(root: root).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
-        let pageSize = try database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
-        try database.writer.writeWithoutTransaction { db in
+        let pageSize = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
+        try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
@@ -92,7 +94,7 @@ struct DiagnoseCommand: ParsableCommand {
 
         // The share of automatic checkpoints (run by the committing writer) in write latency.
         func timed(_ title: String, autocheckpoint: Int, count: Int, _ body: (Int) throws -> Void) throws {
-            try database.writer.writeWithoutTransaction { db in
+            try database.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpoint)")
             }
@@ -116,11 +118,10 @@ struct DiagnoseCommand: ParsableCommand {
 }
 
 /// Statements seen by a trace callback.
-final class StatementLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [String] = []
+final class StatementLog: Sendable {
+    private let statements = Mutex<[String]>([])
 
-    func append(_ statement: String) { lock.withLock { statements.append(statement) } }
-    func reset() { lock.withLock { statements.removeAll() } }
-    func drain() -> [String] { lock.withLock { defer { statements.removeAll() }; return statements } }
+    func append(_ statement: String) { statements.withLock { $0.append(statement) } }
+    func reset() { statements.withLock { $0.removeAll() } }
+    func drain() -> [String] { statements.withLock { statements in defer { statements.removeAll() }; return statements } }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,7 +79,7 @@ struct FuseBenchCommand: ParsableCommand {
             throw ValidationError("no openclaw executable at \(executable); build it (swift build -c release --scratch-path .build-bench) or pass --openclaw")
         }
         let base = URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath + "/.bench-tmp").standardizedFileURL.path
-        let root = base + "/openclaw-fuse-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        let root = base + "/openclaw-fuse-bench-\(getpid())-\(SystemClock.milliseconds() / 1000)"
         let cleanup = FuseCleanup()
         cleanup.setRoot(root, keep: common.keep)
         cleanup.installSignalHandlers()

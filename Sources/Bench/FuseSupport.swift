@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -95,37 +96,41 @@ struct OpenClawCLI {
 
 /// What must be undone however the run ends: the mount, then the run directory. Idempotent and
 /// thread-safe: it runs from the normal end of `run()`, on an error, and on SIGINT/SIGTERM.
-final class FuseCleanup: @unchecked Sendable {
-    private let lock = NSLock()
-    private var mountPoint: String?
-    private var mountPID: Int32?
-    private var cli: OpenClawCLI?
-    private var root: String?
-    private var keep = false
+final class FuseCleanup: Sendable {
+    private struct State {
+        var mountPoint: String?
+        var mountPID: Int32?
+        var cli: OpenClawCLI?
+        var root: String?
+        var keep = false
+    }
+
+    private let state = Mutex(State())
 
     func setRoot(_ root: String, keep: Bool) {
-        lock.withLock {
-            self.root = root
-            self.keep = keep
+        state.withLock { state in
+            state.root = root
+            state.keep = keep
         }
     }
 
     func mounted(_ mountPoint: String, pid: Int32?, cli: OpenClawCLI) {
-        lock.withLock {
-            self.mountPoint = mountPoint
-            self.mountPID = pid
-            self.cli = cli
+        state.withLock { state in
+            state.mountPoint = mountPoint
+            state.mountPID = pid
+            state.cli = cli
         }
     }
 
     /// Unmounts if mounted (retrying, then lazily), and waits for the mount process to exit.
     func unmount() {
-        lock.withLock { unmountLocked() }
+        state.withLock { Self.unmount(&$0) }
     }
 
-    private func unmountLocked() {
-        guard let mountPoint, let cli else { return }
-        self.mountPoint = nil
+    /// ``unmount()`` with the state locked.
+    private static func unmount(_ state: inout State) {
+        guard let mountPoint = state.mountPoint, let cli = state.cli else { return }
+        state.mountPoint = nil
         var done = false
         for attempt in 0..<5 where !done {
             do {
@@ -140,7 +145,7 @@ final class FuseCleanup: @unchecked Sendable {
             Log.info("unmounting \(mountPoint) lazily")
             _ = try? cli.run(["vfs", "umount", "--lazy", mountPoint])
         }
-        if let pid = mountPID {
+        if let pid = state.mountPID {
             // The mount process exits once its session ends; wait (up to 5 s) so that nothing
             // holds the database when the run directory is removed.
             for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
@@ -150,11 +155,11 @@ final class FuseCleanup: @unchecked Sendable {
 
     /// Unmounts, then removes the run directory (unless kept).
     func finish() {
-        lock.withLock {
-            unmountLocked()
-            guard let root else { return }
-            self.root = nil
-            if keep {
+        state.withLock { state in
+            Self.unmount(&state)
+            guard let root = state.root else { return }
+            state.root = nil
+            if state.keep {
                 Log.info("kept \(root)")
             } else {
                 Log.info("removing \(root)")

@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import GRDB
 import StateStore
@@ -51,7 +52,7 @@ enum LargeFile {
     }
 
     static func runVFS(state: String, mebibytes: Int, repetitions: Int) throws -> LargeFileResult {
-        let database = try StateDirectory(root: state).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        let database = try StateDirectory(root: state).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         let workspace = try VirtualFileSystem(database: database).namespace("workspace")
         var generator = SplitMix64(state: 7)
         let pattern = generator.bytes(patternBytes)

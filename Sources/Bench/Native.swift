@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +21,9 @@ enum Native {
         if sync, fsync(fd) != 0 { throw BenchError.system("fsync", path) }
     }
 
+    /// Writes all of `bytes`; retries on EINTR and short writes.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BenchError.system("write", path)
-            }
-            offset += count
-        }
+        try FileDescriptor(rawValue: fd).writeAll(bytes) { BenchError.system("write", path, errno: $0.rawValue) }
     }
 
     /// The durable replace of a small file: write a temporary, `fsync` it, `rename` it over the

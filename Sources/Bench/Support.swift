@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,20 +10,16 @@ struct BenchError: Error, CustomStringConvertible {
 
     init(_ message: String) { description = message }
 
-    /// An error from a failed system call, with the errno text.
-    static func system(_ call: String, _ path: String) -> BenchError {
-        let code = errno
-        return BenchError("\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
+    /// An error from a failed system call, with the errno text (by default, of `errno`).
+    static func system(_ call: String, _ path: String, errno code: Int32 = errno) -> BenchError {
+        BenchError("\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
     }
 }
 
 /// Monotonic time.
 enum Stopwatch {
-    static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
+    /// ``SystemClock/monotonicNanoseconds()``.
+    static func nanoseconds() -> UInt64 { SystemClock.monotonicNanoseconds() }
 
     /// Seconds taken by `body`.
     static func time(_ body: () throws -> Void) rethrows -> Double {

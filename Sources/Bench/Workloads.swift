@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import GRDB
 import StateStore
@@ -31,13 +32,13 @@ final class VFSBenchRun {
         stateRoot = root + "/state"
         nativeRoot = root + "/native"
         try Native.makeDirectories(nativeRoot)
-        database = try StateDirectory(root: stateRoot).openAgent(AgentID.main, components: [VirtualFileSystem.schema])
+        database = try StateDirectory(root: stateRoot).openAgent(AgentID.main, components: [AgentRuntime.fileSystemSchema])
         fileSystem = VirtualFileSystem(database: database)
         workspace = try fileSystem.namespace("workspace")
         var generator = SplitMix64(state: 42)
         pattern = generator.bytes(64 << 10)
         machine = MachineInfo.collect(directory: root)
-        let (version, mode, synchronous) = try database.writer.writeWithoutTransaction { db in
+        let (version, mode, synchronous) = try database.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?",
              try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?",
              try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
@@ -246,10 +247,10 @@ final class VFSBenchRun {
         // namespace has ~1M. Each in its own agent database, so that the small case really has a
         // small table; a third, ~1k namespace inside the big database shows the effect of the
         // shared table.
-        let smallDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("small"), components: [VirtualFileSystem.schema])
+        let smallDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("small"), components: [AgentRuntime.fileSystemSchema])
         let smallSpace = try VirtualFileSystem(database: smallDatabase).namespace("workspace")
         try smallSpace.importDirectory(small)
-        let bigDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("big"), components: [VirtualFileSystem.schema])
+        let bigDatabase = try StateDirectory(root: stateRoot).openAgent(try AgentID("big"), components: [AgentRuntime.fileSystemSchema])
         let bigFileSystem = VirtualFileSystem(database: bigDatabase)
         let bigSpace = try bigFileSystem.namespace("workspace")
         let neighbour = try bigFileSystem.namespace("small")
@@ -271,7 +272,7 @@ final class VFSBenchRun {
 
         // Steady state: fold the build's WAL into the database files, as a checkpoint would.
         for database in [bigDatabase, smallDatabase] {
-            try database.writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try database.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         sync()
         // Interleaved rounds (round 0 is the warm-up), so that load from other processes hits
@@ -335,11 +336,11 @@ final class VFSBenchRun {
             for path in vfsPaths { try workspace.writeFile(path, contents: data) }
         }
         Log.info("5. \(count) single-file 4 KiB writes: VFS writeFile(contents:) with synchronous=FULL (writer connection)")
-        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let vfsFull = try measure(repetitions: repetitions, setup: flush) {
             for path in vfsPaths { try workspace.writeFile(path, contents: data) }
         }
-        try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         Log.info("5. \(count) single-file 4 KiB writes: native write temp + fsync + rename (and without fsync)")
         let (native, nativeNoSync) = try data.withUnsafeBytes { bytes in
             (try measure(repetitions: repetitions, setup: flush) {

@@ -1,6 +1,7 @@
 import AgentRuntime
 import ArgumentParser
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -103,12 +104,10 @@ struct AgentCommand: AsyncParsableCommand {
 }
 
 /// A Boolean shared with the event callback.
-final class LockedFlag: @unchecked Sendable {
-    // @unchecked: every access holds `lock`.
-    private let lock = NSLock()
-    private var stored = true
-    var value: Bool { lock.withLock { stored } }
-    func set(_ value: Bool) { lock.withLock { stored = value } }
+final class LockedFlag: Sendable {
+    private let stored = Mutex(true)
+    var value: Bool { stored.withLock { $0 } }
+    func set(_ value: Bool) { stored.withLock { $0 = value } }
 }
 
 /// Calls `action` on the first SIGINT or SIGTERM instead of dying, so a run can record its abort;

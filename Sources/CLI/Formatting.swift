@@ -1,5 +1,6 @@
 import AgentRuntime
 import Foundation
+import Storage
 import VFS
 
 /// Text and JSON renderings shared by the commands.
@@ -24,26 +25,21 @@ enum Formatting {
     /// `2026-11-25 14:57` in local time (`TZ`), by localtime_r: a DateFormatter per line was
     /// most of the time of `ls -l` on a large directory.
     static func shortDate(_ nanoseconds: Int64) -> String {
-        guard let time = brokenDown(floorSeconds(nanoseconds), local: true) else { return "?" }
+        guard let time = brokenDown(EpochTime.flooredSeconds(nanoseconds).seconds, local: true) else { return "?" }
         return "\(digits(time.year, 4))-\(digits(time.month, 2))-\(digits(time.day, 2)) \(digits(time.hour, 2)):\(digits(time.minute, 2))"
     }
 
     /// RFC 3339 with nanoseconds, in UTC.
     static func timestamp(_ nanoseconds: Int64) -> String {
-        // Floor division, so times before 1970 keep a positive fraction.
-        let seconds = floorSeconds(nanoseconds)
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        // Floored seconds, so times before 1970 keep a positive fraction.
+        let (seconds, fraction) = EpochTime.flooredSeconds(nanoseconds)
         guard let time = brokenDown(seconds, local: false) else { return "?" }
         return "\(digits(time.year, 4))-\(digits(time.month, 2))-\(digits(time.day, 2))T"
-            + "\(digits(time.hour, 2)):\(digits(time.minute, 2)):\(digits(time.second, 2)).\(digits(Int(fraction), 9))Z"
-    }
-
-    private static func floorSeconds(_ nanoseconds: Int64) -> Int64 {
-        nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+            + "\(digits(time.hour, 2)):\(digits(time.minute, 2)):\(digits(time.second, 2)).\(digits(fraction, 9))Z"
     }
 
     /// The calendar fields of `seconds` since the epoch, in local time or UTC.
-    private static func brokenDown(_ seconds: Int64, local: Bool) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
+    private static func brokenDown(_ seconds: Int, local: Bool) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
         var time = time_t(seconds)
         var fields = tm()
         guard (local ? localtime_r(&time, &fields) : gmtime_r(&time, &fields)) != nil else { return nil }

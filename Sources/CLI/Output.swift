@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 import VFS
 #if canImport(Glibc)
 import Glibc
@@ -20,18 +22,12 @@ enum Output {
     /// Writes every byte of `bytes`, retrying after EINTR and short writes.
     /// - throws: ``CLIFailure`` naming the errno, such as EPIPE when the reader has gone.
     static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                let name = fd == 1 ? "standard output" : fd == 2 ? "standard error" : "file descriptor \(fd)"
-                // VFSError names the errnos of file operations; EPIPE is the usual one here.
-                let symbol = code == EPIPE ? "EPIPE" : VFSError.name(of: code)
-                throw CLIFailure(message: "\(name): \(String(cString: strerror(code))) (\(symbol))")
-            }
-            offset += count
+        try FileDescriptor(rawValue: fd).writeAll(bytes) { failure in
+            let code = failure.rawValue
+            let name = fd == 1 ? "standard output" : fd == 2 ? "standard error" : "file descriptor \(fd)"
+            // VFSError names the errnos of file operations; EPIPE is the usual one here.
+            let symbol = code == EPIPE ? "EPIPE" : VFSError.name(of: code)
+            return CLIFailure(message: "\(name): \(String(cString: strerror(code))) (\(symbol))")
         }
     }
 

@@ -1,3 +1,4 @@
+import AgentRuntime
 import ArgumentParser
 import Foundation
 import StateStore
@@ -31,8 +32,8 @@ struct VFSOptions: ParsableArguments {
 
     /// Opens the agent's database and its VFS.
     func fileSystem() throws -> VirtualFileSystem {
-        let database = try stateOptions.directory().openAgent(try AgentID(agent), components: [VirtualFileSystem.schema])
-        return VirtualFileSystem(database: database)
+        let database = try stateOptions.directory().openAgent(try AgentID(agent), components: [AgentRuntime.fileSystemSchema])
+        return VirtualFileSystem(database: database, builtInNamespaces: AgentRuntime.builtInNamespaces)
     }
 
     /// The selected namespace of the agent's VFS.

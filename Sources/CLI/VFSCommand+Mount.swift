@@ -1,3 +1,4 @@
+import AgentRuntime
 import ArgumentParser
 import Foundation
 import FuseMount
@@ -60,8 +61,8 @@ extension VFSCommand {
             // Memory-mapped reads: the mount serves large files several times faster that way.
             let state = StateDirectory(root: stateOptions.state, options: StateDatabaseOptions(mmapSizeBytes: 1 << 30, readOnly: true))
             // The mount only reads: no write lock, no schema change, so writers keep working.
-            let database = try state.openAgent(agentID, components: [VirtualFileSystem.schema])
-            let fileSystem = VirtualFileSystem(database: database)
+            let database = try state.openAgent(agentID, components: [AgentRuntime.fileSystemSchema])
+            let fileSystem = VirtualFileSystem(database: database, builtInNamespaces: AgentRuntime.builtInNamespaces)
             // A damaged database is refused now, not request by request once mounted.
             try fileSystem.probe()
             let configuration = FuseMountConfiguration(

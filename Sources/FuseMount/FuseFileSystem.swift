@@ -1,6 +1,7 @@
 import CFuse3
 import Foundation
 import Logging
+import Storage
 import VFS
 
 /// Serves FUSE low-level requests from the VFS. Every request runs on a libfuse worker thread,
@@ -83,8 +84,8 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     static func timespec(_ nanoseconds: Int64) -> Glibc.timespec {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        return Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds - seconds * 1_000_000_000))
+        let time = EpochTime.flooredSeconds(nanoseconds)
+        return Glibc.timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)
     }
 
     func entryParameter(_ entry: VFSEntry, inode: UInt64) -> fuse_entry_param {

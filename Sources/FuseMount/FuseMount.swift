@@ -1,6 +1,7 @@
 import CFuse3
 import Foundation
 import Logging
+import Storage
 import VFS
 
 /// A read-only FUSE mount of a VFS: mount, serve until a signal or an unmount, unmount cleanly.
@@ -36,7 +37,7 @@ public final class FuseMount: Sendable {
         // Every read connection open before the first request: reads then survive the database
         // file being deleted or replaced while mounted (no connection has to be opened later).
         fileSystem.openAllReaders()
-        let view = FuseView(fileSystem: fileSystem, root: configuration.root, startedAt: Int64(Date().timeIntervalSince1970 * 1e9))
+        let view = FuseView(fileSystem: fileSystem, root: configuration.root, startedAt: SystemClock.nanoseconds())
         let server = FuseFileSystem(view: view, configuration: configuration, logger: logger)
 
         var options = "ro,default_permissions,fsname=\(configuration.sourceName.replacingOccurrences(of: ",", with: "_")),subtype=openclaw"

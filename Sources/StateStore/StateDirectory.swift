@@ -97,13 +97,13 @@ public final class StateDirectory: Sendable {
     /// when the row is missing or older than ``registrationRefreshMilliseconds``.
     private func register(_ agent: AgentID, database: StateDatabase, global: StateDatabase?) throws {
         let global = try global ?? openGlobal()
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let lastSeen = try global.writer.read { db in
+        let now = SystemClock.milliseconds()
+        let lastSeen = try global.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_seen_at_ms FROM agent_databases WHERE agent_id = ? AND path = ?", arguments: [agent.value, database.path])
         }
         if let lastSeen, now - lastSeen < Self.registrationRefreshMilliseconds { return }
         let size = database.fileSizes().database
-        try global.writer.write { db in
+        try global.write { db in
             try db.execute(sql: """
                 INSERT INTO agent_databases (agent_id, path, schema_version, last_seen_at_ms, size_bytes) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(agent_id, path) DO UPDATE SET

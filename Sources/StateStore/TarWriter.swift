@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,12 +41,12 @@ struct TarWriter {
 
     /// Appends a directory member (restored with `mode`).
     func addDirectory(named name: String, mode: Int = 0o700) throws {
-        try write(header(name: name.hasSuffix("/") ? name : name + "/", size: 0, mode: mode, mtime: Int(Date().timeIntervalSince1970), type: UInt8(ascii: "5")))
+        try write(header(name: name.hasSuffix("/") ? name : name + "/", size: 0, mode: mode, mtime: Int(SystemClock.milliseconds() / 1000), type: UInt8(ascii: "5")))
     }
 
     /// Appends a member named `name` with `data`.
     func addFile(named name: String, data: Data, mode: Int = 0o600) throws {
-        try write(header(name: name, size: data.count, mode: mode, mtime: Int(Date().timeIntervalSince1970)))
+        try write(header(name: name, size: data.count, mode: mode, mtime: Int(SystemClock.milliseconds() / 1000)))
         try write(Array(data))
         try pad(data.count)
     }
@@ -65,14 +67,8 @@ struct TarWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StateError(errno, "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += count
+        try FileDescriptor(rawValue: fd).writeAll(bytes) { code in
+            StateError(code.rawValue, "cannot write \(path): \(String(cString: strerror(code.rawValue)))")
         }
     }
 

@@ -83,7 +83,7 @@ struct SchemaEnvelope {
     }
 
     private func migrate(_ db: Database, _ snapshot: Snapshot) throws {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = SystemClock.milliseconds()
         if !snapshot.hasMeta {
             try db.execute(sql: """
                 CREATE TABLE schema_meta (

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,9 +72,13 @@ public struct SpaceReserve: Sendable, Hashable {
             var written: Int64 = 0
             allocated = true
             while written < bytes {
-                let count = block.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, Int(min(Int64($0.count), bytes - written))) }
-                if count < 0, errno == EINTR { continue }
-                if count <= 0 { allocated = false; break }
+                let count = Int(min(Int64(block.count), bytes - written))
+                do {
+                    _ = try FileDescriptor(rawValue: fd).writeAll(block[..<count])
+                } catch {
+                    allocated = false
+                    break
+                }
                 written += Int64(count)
             }
         }

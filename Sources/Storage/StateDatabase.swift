@@ -24,8 +24,9 @@ public final class StateDatabase: Sendable {
     public let journal: JournalPolicy
     /// Why that journal was chosen.
     public let journalReason: String
-    /// The serialized writer and its read connections.
-    public let writer: any DatabaseWriter
+    /// The serialized writer and its read connections. Other modules go through ``read(_:)``,
+    /// ``write(_:)`` and the few connection-level calls beside them (StateDatabase+Access.swift).
+    let writer: any DatabaseWriter
     /// The reserve of disk space that operations freeing space may release.
     public let spaceReserve: SpaceReserve?
     /// The WAL pages that trigger an automatic checkpoint on commit.

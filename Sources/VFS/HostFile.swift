@@ -1,4 +1,6 @@
 import Foundation
+import Storage
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +31,7 @@ enum HostFile {
         let type = info.st_mode & S_IFMT
         return Status(isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, isSymlink: type == S_IFLNK,
                       mode: UInt32(info.st_mode & 0o7777), size: Int64(info.st_size),
-                      mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+                      mtime: EpochTime.nanoseconds(seconds: info.st_mtim.tv_sec, nanoseconds: info.st_mtim.tv_nsec))
     }
 
     /// The names in a directory as raw bytes, without `.` and `..`, sorted.
@@ -70,25 +72,15 @@ enum HostFile {
         return total
     }
 
+    /// Writes all of `data`; retries on EINTR and short writes.
     static func writeAll(_ fd: Int32, _ data: Data, _ operation: String, _ path: String) throws {
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw VFSError(errno, operation, path)
-                }
-                offset += count
-            }
-        }
+        try FileDescriptor(rawValue: fd).writeAll(data) { VFSError($0.rawValue, operation, path) }
     }
 
     /// `[atime omitted, mtime]` for futimens/utimensat; times before 1970 floor correctly.
     private static func times(_ nanoseconds: Int64) -> [timespec] {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        return [timespec(tv_sec: 0, tv_nsec: utimeOmit),
-                timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds - seconds * 1_000_000_000))]
+        let time = EpochTime.flooredSeconds(nanoseconds)
+        return [timespec(tv_sec: 0, tv_nsec: utimeOmit), timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)]
     }
 
     static func setModificationTime(fd: Int32, _ nanoseconds: Int64) {

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Progress of an import or export, reported as it goes.
 public struct HostTransferProgress: Sendable, Hashable {
@@ -31,7 +32,7 @@ public struct HostTransferReport: Sendable, Hashable, Codable {
 struct ProgressThrottle {
     private var last: UInt64 = 0
     mutating func due() -> Bool {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = SystemClock.monotonicNanoseconds()
         guard now - last >= 100_000_000 else { return false }
         last = now
         return true

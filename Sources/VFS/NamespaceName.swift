@@ -3,15 +3,13 @@ import Foundation
 ///
 /// A name is a kind of 1 to 32 characters `[a-z][a-z0-9_-]*`, optionally followed by `:` and an
 /// id of 1 to 128 characters `[A-Za-z0-9][A-Za-z0-9._-]*`. The namespaces in use are
-/// `workspace` (the agent's durable workspace), `skills`, `run:<runId>` (per-run scratch) and
+/// `workspace` (the agent's durable workspace), those its user declares built in (see
+/// ``VirtualFileSystem/schema(builtInNamespaces:)``), `run:<runId>` (per-run scratch) and
 /// `snapshot:<name>` (named forks).
 public enum NamespaceName {
-    /// The agent's durable workspace, the default namespace.
+    /// The agent's durable workspace, the default namespace and the one built-in namespace
+    /// of every VFS.
     public static let workspace = "workspace"
-    /// Uploaded skills.
-    public static let skills = "skills"
-    /// Namespaces that exist in every agent database.
-    public static let builtIn = [workspace, skills]
 
     /// Returns `name` if it is valid, or throws `EINVAL`.
     @discardableResult

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ extension VFSNamespace {
         var throttle = ProgressThrottle()
         var buffer = [UInt8](repeating: 0, count: limits.chunkSize)
         try fileSystem.write("import", root.string) { db in
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, name, now: now)
             let maxFile = EntryStore.maxFileBytes(before, limits)
             var changed = root
@@ -121,7 +122,7 @@ extension VFSNamespace {
                 return (content.id, Int64(first))
             }
             // Staged inside this transaction, so no other connection ever sees it unfinished.
-            let id = try ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: Clock.nanoseconds())
+            let id = try ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: SystemClock.nanoseconds())
             var hasher = SHA256()
             var size: Int64 = 0
             var count = first

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 extension VFSNamespace {
     /// Renames `source` to `destination` with `rename(2)` semantics, moving a directory's whole
@@ -21,7 +22,7 @@ extension VFSNamespace {
             if row.isDirectory, from.contains(to) {
                 throw VFSError(EINVAL, "mv", to.string, detail: "cannot move a directory into itself")
             }
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             try EntryStore.ensureDirectory(db, name, to.parent, create: false, now: now, "mv", to)
             if let target = try EntryStore.entry(db, name, to) {
                 switch (row.isDirectory, target.isDirectory) {
@@ -83,7 +84,7 @@ extension VirtualFileSystem {
             if sourceName == destinationName, top.isDirectory, from.contains(to) {
                 throw VFSError(EINVAL, "cp", to.string, detail: "cannot copy a directory into itself")
             }
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, destinationName, now: now)
             let maxFile = EntryStore.maxFileBytes(before, limits)
             let largest: Int64

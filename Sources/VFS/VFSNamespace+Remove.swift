@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 extension VFSNamespace {
     /// Removes the entry at `path` and returns how many entries went.
@@ -24,7 +25,7 @@ extension VFSNamespace {
     private func removeEntries(_ path: VFSPath, recursive: Bool) throws -> Int {
         try fileSystem.write("rm", path.string) { db in
             let row = try EntryStore.require(db, name, path, "rm")
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             var removed = 0
             if row.isDirectory {
                 if try EntryStore.hasChildren(db, name, path) {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Storage
 
 extension VFSNamespace {
     /// Creates or replaces the file at `path` with `contents`, in one transaction.
@@ -18,7 +19,7 @@ extension VFSNamespace {
     /// Writes a complete content from memory in one transaction.
     private func writeBytes(_ path: VFSPath, _ bytes: UnsafeRawBufferPointer, options: WriteOptions, metadata: String?) throws -> VFSEntry {
         try fileSystem.write("write", path.string) { db in
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, name, now: now)
             let maxFile = EntryStore.maxFileBytes(before, limits)
             guard Int64(bytes.count) <= maxFile else {
@@ -52,7 +53,7 @@ extension VFSNamespace {
         }
         // Stage: check the target first so an obviously doomed upload fails before any byte is
         // stored, and clear what uploads killed long ago left behind.
-        let now = Clock.nanoseconds()
+        let now = SystemClock.nanoseconds()
         let (namespaceRow, replacedBytes) = try fileSystem.read("write", path.string) { db in
             (try EntryStore.namespaceRow(db, name), try precheckTarget(db, path, options, "write"))
         }
@@ -80,7 +81,7 @@ extension VFSNamespace {
                         let id: Int64
                         if let contentID {
                             id = contentID
-                            try ContentStore.touchStaging(db, id, now: Clock.nanoseconds(), "write", path.string)
+                            try ContentStore.touchStaging(db, id, now: SystemClock.nanoseconds(), "write", path.string)
                         } else {
                             id = try ContentStore.beginStaging(db, chunkSize: limits.chunkSize, now: now)
                         }
@@ -97,7 +98,7 @@ extension VFSNamespace {
             let digest = Data(hasher.finalize())
             let size = total
             let published = try fileSystem.write("write", path.string) { db in
-                let now = Clock.nanoseconds()
+                let now = SystemClock.nanoseconds()
                 let before = try EntryStore.ensureNamespace(db, name, now: now)
                 try ContentStore.finishStaging(db, id, size: size, sha256: digest, "write", path.string)
                 let row = try link(db, path, contentID: id, size: size, options: options, metadata: metadata, now: now, before: before, "write")
@@ -184,7 +185,7 @@ extension VFSNamespace {
     public func makeDirectory(_ path: String, intermediates: Bool = false, mode: UInt32 = 0o755) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "mkdir")
         return try fileSystem.write("mkdir", path.string) { db in
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             let before = try EntryStore.ensureNamespace(db, name, now: now)
             if path.isRoot {
                 if intermediates { return try stat(db, path, "mkdir") }

@@ -16,11 +16,25 @@ extension VirtualFileSystem {
     /// (`vfs_contents.inline_checksum`) an XXH3-64 checksum, verified on every read. Existing
     /// contents gain theirs in the migration: one pass that reads each chunk and rewrites its
     /// row once. It also records the writer of each staged upload (`staging_owner`).
-    public static let schema = SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
+    ///
+    /// The tables start with one namespace, `workspace`; a user of the VFS that has namespaces
+    /// of its own in every database declares them with ``schema(builtInNamespaces:)``.
+    public static let schema = schema(builtInNamespaces: [NamespaceName.workspace])
+
+    /// The VFS tables, created with the namespaces `builtInNamespaces` (which should include
+    /// `workspace`, the default namespace). Pass the same names to
+    /// ``init(database:limits:builtInNamespaces:)``, which refuses to remove them.
+    public static func schema(builtInNamespaces: [String]) -> SchemaComponent {
+        SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
+            try migrate(db, from: fromVersion, builtInNamespaces: builtInNamespaces)
+        }
+    }
+
+    private static func migrate(_ db: Database, from fromVersion: Int, builtInNamespaces: [String]) throws {
         if fromVersion < 1 {
             try db.execute(sql: schemaVersion1)
-            let now = Clock.nanoseconds()
-            for name in NamespaceName.builtIn {
+            let now = SystemClock.nanoseconds()
+            for name in builtInNamespaces {
                 try db.execute(
                     sql: "INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns) VALUES (?, ?, ?)",
                     arguments: [name, now, now])

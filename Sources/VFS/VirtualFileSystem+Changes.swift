@@ -83,31 +83,6 @@ extension VirtualFileSystem {
     /// FUSE mount) calls it at start, so that if the database file is deleted or replaced later,
     /// reads keep working from connections that are already open instead of failing to open one.
     public func openAllReaders() {
-        guard let pool = writer as? DatabasePool else { return }
-        let count = pool.configuration.maximumReaderCount
-        let group = DispatchGroup()
-        // Each reader holds its connection until all have one, so the pool must open `count`.
-        let gate = DispatchSemaphore(value: 0)
-        let arrived = ReaderCounter()
-        for _ in 0..<count {
-            group.enter()
-            Thread {
-                try? pool.read { _ in
-                    if arrived.increment() == count {
-                        for _ in 0..<count { gate.signal() }
-                    }
-                    _ = gate.wait(timeout: .now() + 2)
-                }
-                group.leave()
-            }.start()
-        }
-        _ = group.wait(timeout: .now() + 5)
+        database.openAllReaders()
     }
-}
-
-private final class ReaderCounter: @unchecked Sendable {
-    // @unchecked: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
 }

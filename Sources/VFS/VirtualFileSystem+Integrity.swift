@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 /// A file whose stored bytes fail their checksum.
 public struct DamagedFile: Sendable, Hashable {
@@ -137,7 +138,7 @@ extension VirtualFileSystem {
     public func stagedUploads() throws -> StagedUploads {
         try read("gc", "/") { db in
             var result = StagedUploads()
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT staging_owner, staging_since_ns, (SELECT coalesce(sum(length(data)), 0) FROM vfs_chunks WHERE content_id = c.id)
                 FROM vfs_contents c WHERE staging_since_ns IS NOT NULL

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 /// Quotas of one namespace. `nil` fields fall back to ``VFSLimits``.
 public struct NamespaceQuota: Sendable, Hashable, Codable {
@@ -44,7 +45,7 @@ extension VirtualFileSystem {
         let name = try NamespaceName.validate(name, operation: "namespaces create")
         return try write("namespaces create", name) { db in
             if try EntryStore.namespaceRow(db, name) != nil { throw VFSError(EEXIST, "namespaces create", name) }
-            return Self.info(name: name, try EntryStore.ensureNamespace(db, name, now: Clock.nanoseconds()))
+            return Self.info(name: name, try EntryStore.ensureNamespace(db, name, now: SystemClock.nanoseconds()))
         }
     }
 
@@ -52,13 +53,13 @@ extension VirtualFileSystem {
     /// The built-in namespaces cannot be removed (`EPERM`).
     public func removeNamespace(_ name: String) throws {
         let name = try NamespaceName.validate(name, operation: "namespaces rm")
-        if NamespaceName.builtIn.contains(name) {
+        if builtInNamespaces.contains(name) {
             throw VFSError(EPERM, "namespaces rm", name, detail: "built-in namespace; empty it with rm -r instead")
         }
         try write("namespaces rm", name) { db in
             _ = try EntryStore.requireNamespace(db, name, "namespaces rm", name)
             try db.execute(sql: "DELETE FROM vfs_namespaces WHERE name = ?", arguments: [name])
-            try EntryStore.logChange(db, name, .root, now: Clock.nanoseconds())
+            try EntryStore.logChange(db, name, .root, now: SystemClock.nanoseconds())
         }
     }
 
@@ -71,7 +72,7 @@ extension VirtualFileSystem {
         return try write("fork", destination) { db in
             let sourceRow = try EntryStore.requireNamespace(db, source, "fork", source)
             if try EntryStore.namespaceRow(db, destination) != nil { throw VFSError(EEXIST, "fork", destination) }
-            let now = Clock.nanoseconds()
+            let now = SystemClock.nanoseconds()
             try db.execute(sql: """
                 INSERT INTO vfs_namespaces (name, created_at_ns, updated_at_ns, forked_from, max_entries, max_bytes, max_file_bytes)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -95,7 +96,7 @@ extension VirtualFileSystem {
             if let value, value < 0 { throw VFSError(EINVAL, "quota", name, detail: "quotas must not be negative") }
         }
         return try write("quota", name) { db in
-            _ = try EntryStore.ensureNamespace(db, name, now: Clock.nanoseconds())
+            _ = try EntryStore.ensureNamespace(db, name, now: SystemClock.nanoseconds())
             try db.execute(sql: "UPDATE vfs_namespaces SET max_bytes = ?, max_entries = ?, max_file_bytes = ? WHERE name = ?",
                            arguments: [quota.maxBytes, quota.maxEntries, quota.maxFileBytes, name])
             return Self.info(name: name, try EntryStore.requireNamespace(db, name, "quota", name))
@@ -132,7 +133,7 @@ extension VirtualFileSystem {
     /// Returns how many were removed.
     @discardableResult
     public func collectAbandonedUploads(olderThan age: Duration = .seconds(3600)) throws -> Int {
-        let cutoff = Clock.nanoseconds() - Int64(age.components.seconds) * 1_000_000_000
+        let cutoff = SystemClock.nanoseconds() - Int64(age.components.seconds) * 1_000_000_000
         let pending = try read("gc", "/") { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_contents WHERE staging_since_ns IS NOT NULL AND staging_since_ns < ?", arguments: [cutoff]) ?? 0
         }

@@ -55,7 +55,7 @@ extension VirtualFileSystem {
     func checkpoint(_ operation: String, _ path: String) throws {
         guard database.journal == .wal else { return }
         do {
-            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
         } catch let error as DatabaseError {
             throw map(error, operation, path)
         }

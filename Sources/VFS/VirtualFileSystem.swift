@@ -21,12 +21,16 @@ public final class VirtualFileSystem: Sendable {
     public let database: StateDatabase
     /// Default limits for namespaces without quotas of their own, and the storage layout.
     public let limits: VFSLimits
+    /// The namespaces that cannot be removed (`EPERM`): those the schema created.
+    public let builtInNamespaces: Set<String>
 
-    /// Creates a VFS over `database`, which must have been opened with ``schema`` among its
-    /// components.
-    public init(database: StateDatabase, limits: VFSLimits = .fromEnvironment()) {
+    /// Creates a VFS over `database`, which must have been opened with ``schema`` (or
+    /// ``schema(builtInNamespaces:)`` with the same `builtInNamespaces`) among its components.
+    public init(database: StateDatabase, limits: VFSLimits = .fromEnvironment(),
+                builtInNamespaces: [String] = [NamespaceName.workspace]) {
         self.database = database
         self.limits = limits
+        self.builtInNamespaces = Set(builtInNamespaces)
     }
 
     /// A handle on one namespace. The name is validated; the namespace need not exist yet
@@ -35,8 +39,6 @@ public final class VirtualFileSystem: Sendable {
     public func namespace(_ name: String, operation: String = "namespace") throws -> VFSNamespace {
         VFSNamespace(name: try NamespaceName.validate(name, operation: operation), fileSystem: self)
     }
-
-    var writer: any DatabaseWriter { database.writer }
 
     /// The connection this thread is already using for this VFS, if any: a callback of `walk`,
     /// `streamFile` or an import's progress may call back into the VFS, and those calls run on
@@ -87,7 +89,7 @@ public final class VirtualFileSystem: Sendable {
             return try mapping(operation, path) { try body(active.database) }
         }
         return try mapping(operation, path) {
-            try writer.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
+            try database.read { db in try activeConnection.with(db, isWrite: false) { try body(db) } }
         }
     }
 
@@ -99,7 +101,7 @@ public final class VirtualFileSystem: Sendable {
         if let active = activeConnection.current {
             return try mapping(operation, path) { try body(active.database) }
         }
-        return try mapping(operation, path) { try writer.unsafeReentrantRead(body) }
+        return try mapping(operation, path) { try database.readWithoutTransaction(body) }
     }
 
     private func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @_exported import TestSupport
 
@@ -72,11 +73,10 @@ struct CLIRunner {
     }
 }
 
-final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func setErrors(_ value: Data) { lock.withLock { data = value } }
-    var errors: Data { lock.withLock { data } }
+final class Collected: Sendable {
+    private let data = Mutex(Data())
+    func setErrors(_ value: Data) { data.withLock { $0 = value } }
+    var errors: Data { data.withLock { $0 } }
 }
 
 /// Runs `body`, which blocks (it waits for child processes), on a thread of its own, so that the

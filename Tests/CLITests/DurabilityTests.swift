@@ -40,7 +40,7 @@ import VFS
         }
         #expect(count == treeFiles)
         #expect(versions.count == 1, "an import was applied partly: \(versions)")
-        try database.writer.read { db in
+        try database.read { db in
             if integrity { #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"]) }
             let wrongRefs = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM vfs_contents c WHERE c.staging_since_ns IS NULL
@@ -93,7 +93,7 @@ import VFS
         // Abandoned staged uploads are invisible; collecting them leaves every invariant intact.
         let database = try StateDirectory(root: state).openAgent(.main, components: [VirtualFileSystem.schema])
         _ = try VirtualFileSystem(database: database).collectAbandonedUploads(olderThan: .zero)
-        let staging = try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_contents WHERE staging_since_ns IS NOT NULL") }
+        let staging = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM vfs_contents WHERE staging_since_ns IS NOT NULL") }
         #expect(staging == 0)
         try database.close()
         try Self.verify(state, integrity: true)

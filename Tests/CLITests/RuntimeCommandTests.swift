@@ -1,5 +1,6 @@
 import FakeProvider
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -713,11 +714,9 @@ struct RuntimeFixture: Sendable {
 
 /// An `openclaw` process started without waiting for it, its output collected as it comes.
 final class RunningCLI: @unchecked Sendable {
-    // @unchecked: `process` is only started, signalled and read; the buffers are behind `lock`.
+    // @unchecked: `process` is only started, signalled and read; the buffers are behind a Mutex.
     private let process = Process()
-    private let lock = NSLock()
-    private var stdout = Data()
-    private var stderr = Data()
+    private let buffers = Mutex((stdout: Data(), stderr: Data()))
 
     init(arguments: [String], environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: CLIRunner.executable)
@@ -731,12 +730,12 @@ final class RunningCLI: @unchecked Sendable {
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil }
-            self?.lock.withLock { self?.stdout.append(data) }
+            self?.buffers.withLock { $0.stdout.append(data) }
         }
         errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil }
-            self?.lock.withLock { self?.stderr.append(data) }
+            self?.buffers.withLock { $0.stderr.append(data) }
         }
         try process.run()
     }
@@ -745,8 +744,8 @@ final class RunningCLI: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    var output: String { lock.withLock { String(decoding: stdout, as: UTF8.self) } }
-    var errors: String { lock.withLock { String(decoding: stderr, as: UTF8.self) } }
+    var output: String { buffers.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
+    var errors: String { buffers.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
     var status: Int32 { process.terminationStatus }
 
     func signal(_ number: Int32) {

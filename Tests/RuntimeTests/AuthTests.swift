@@ -61,7 +61,7 @@ import Testing
         try store.save(try AuthProfile(id: "openrouter:default", provider: "openrouter", credential: .apiKey(key: "sk-or-aaaaaaaaaaaa", keyRef: nil)))
         try store.save(try AuthProfile(id: "anthropic:work", provider: "anthropic",
                                        credential: .token(token: nil, tokenRef: try SecretRef(source: .env, id: "WORK_TOKEN"), expiresAtMilliseconds: 42)))
-        let text = try store.database.writer.read { db in try String.fetchOne(db, sql: "SELECT store_json FROM auth_profile_store") }
+        let text = try store.database.read { db in try String.fetchOne(db, sql: "SELECT store_json FROM auth_profile_store") }
         let document = try JSONValue.parse(try #require(text))
         #expect(document["version"] == 1)
         #expect(document["profiles"]?["openrouter:default"] == ["type": "api_key", "provider": "openrouter", "key": "sk-or-aaaaaaaaaaaa"])
@@ -181,7 +181,7 @@ import Testing
         let database = try StateDirectory(root: directory.path).openAgent(.main, components: AgentRuntime.agentComponents)
         let store = AuthProfileStore(database: database)
         try store.save(try AuthProfile(id: "openai:ok", provider: "openai", credential: .apiKey(key: "sk-ok-aaaaaaaaaaaa", keyRef: nil)))
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(sql: """
                 UPDATE auth_profile_store SET store_json = json_set(store_json, '$.profiles."openai:bad"', json('{"type":"weird","provider":"openai"}'))
                 """)

@@ -49,9 +49,9 @@ import Testing
         #expect(AgentRuntime.history(from: events) == [.user("legacy hello"), .assistant(text: "legacy answer", toolCalls: [])])
 
         let global = try state.openGlobal(components: [RuntimeSchema.global])
-        let recorded = try global.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM migration_sources WHERE source_removed = 1") }
+        let recorded = try global.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM migration_sources WHERE source_removed = 1") }
         #expect(recorded == 5)
-        #expect(try global.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM migration_runs") } == "succeeded")
+        #expect(try global.read { db in try String.fetchOne(db, sql: "SELECT status FROM migration_runs") } == "succeeded")
 
         // Idempotent: a second run finds nothing; the same file put back is recognized and not imported twice.
         #expect(doctor.fix().imports.isEmpty)

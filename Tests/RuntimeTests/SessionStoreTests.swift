@@ -126,7 +126,7 @@ import Testing
         #expect(try store.session(key) == nil)
         #expect(throws: AgentRuntimeError.self) { try store.events(first.sessionID) }
         #expect(throws: AgentRuntimeError.self) { try store.delete(key) }
-        let count = try store.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transcript_events") }
+        let count = try store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transcript_events") }
         #expect(count == 0)
     }
 
@@ -148,7 +148,7 @@ import Testing
         let (directory, store) = try store()
         let session = try store.openSession(.main(.main))
         try store.append(session.sessionID, TranscriptEventDraft(type: "message", fields: ["text": "x"]))
-        let dump = try store.database.writer.read { db in
+        let dump = try store.database.read { db in
             try String.fetchAll(db, sql: """
                 SELECT group_concat(event_json) FROM transcript_events UNION ALL SELECT group_concat(session_key || session_id) FROM session_windows
                 """).compactMap { $0 }.joined()

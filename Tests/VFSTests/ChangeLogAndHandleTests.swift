@@ -41,7 +41,7 @@ import Testing
 
     @Test func aReaderThatFellBehindTheTrimmedLogIsTold() throws {
         let fixture = try Fixture()
-        try fixture.fileSystem.database.writer.write { db in
+        try fixture.fileSystem.database.write { db in
             for _ in 0..<(10_239 - (try Int.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM vfs_changes") ?? 0)) {
                 try db.execute(sql: "INSERT INTO vfs_changes (namespace, path, changed_at_ns) VALUES ('workspace', '/', 0)")
             }

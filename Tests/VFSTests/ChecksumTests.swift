@@ -10,7 +10,7 @@ import Testing
 
     /// Flips bytes of a stored blob in place (same length), as a bad disk would.
     static func damage(_ fixture: Fixture, sql: String, arguments: StatementArguments) throws {
-        try fixture.fileSystem.database.writer.write { db in try db.execute(sql: sql, arguments: arguments) }
+        try fixture.fileSystem.database.write { db in try db.execute(sql: sql, arguments: arguments) }
     }
 
     @Test func damagedChunkIsEIOOnEveryReadPathAndNamed() throws {
@@ -107,7 +107,7 @@ import Testing
         let big = Data.pattern(150_000, seed: 5)
         do {
             let old = try StateDatabase(path: path, identity: identity, components: [versionOne])
-            try old.writer.write { db in
+            try old.write { db in
                 try db.execute(sql: "INSERT INTO vfs_contents (id, size, sha256, chunk_size, inline_data, ref_count) VALUES (1, 5, NULL, 65536, CAST('small' AS BLOB), 0)")
                 try db.execute(sql: "INSERT INTO vfs_contents (id, size, sha256, chunk_size, ref_count) VALUES (2, ?, NULL, 65536, 0)", arguments: [big.count])
                 for index in 0..<3 {
@@ -129,7 +129,7 @@ import Testing
         let ws = try vfs.namespace("workspace")
         #expect(try ws.readFile("/small") == Data("small".utf8))
         #expect(try ws.readFile("/big") == big)
-        let unchecked = try database.writer.read { db in
+        let unchecked = try database.read { db in
             try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM vfs_chunks WHERE checksum IS NULL) + (SELECT count(*) FROM vfs_contents WHERE inline_data IS NOT NULL AND inline_checksum IS NULL)")
         }
         #expect(unchecked == 0)

@@ -31,7 +31,7 @@ import Testing
         }
         // A range read over one chunk reads one chunk row: remove the others and it still works.
         let id = try fixture.count("SELECT content_id FROM vfs_entries WHERE path = '/big'")
-        try fixture.fileSystem.database.writer.write { db in
+        try fixture.fileSystem.database.write { db in
             try db.execute(sql: "DELETE FROM vfs_chunks WHERE content_id = ? AND chunk_index <> 2", arguments: [id])
         }
         #expect(try ws.read("/big", offset: 8200, length: 100) == data.subdata(in: 8200..<8300))
@@ -89,7 +89,7 @@ import Testing
                     batches += 1
                     if batches == (collectAtEnd ? 4 : 2) {
                         // Another writer's cleanup finds this upload idle for over an hour.
-                        try fixture.fileSystem.database.writer.write { db in
+                        try fixture.fileSystem.database.write { db in
                             try db.execute(sql: "UPDATE vfs_contents SET staging_since_ns = 1 WHERE staging_since_ns IS NOT NULL")
                         }
                         #expect(try fixture.fileSystem.collectAbandonedUploads() == 1)
@@ -118,7 +118,7 @@ import Testing
 
     @Test func abandonedUploadsAreCollected() throws {
         let fixture = try Fixture(limits: Self.small)
-        try fixture.fileSystem.database.writer.write { db in
+        try fixture.fileSystem.database.write { db in
             try db.execute(sql: "INSERT INTO vfs_contents (size, chunk_size, staging_since_ns) VALUES (0, 4096, 1)")
             try db.execute(sql: "INSERT INTO vfs_chunks (content_id, chunk_index, data) VALUES (last_insert_rowid(), 0, x'00')")
         }

@@ -155,7 +155,7 @@ import Testing
     /// Edits `vfs_entries` as someone with the SQLite file could: `/escape` becomes
     /// `/a/../../escape`; `/b` gets the name `x/y`; `/c` gets the name `..`.
     static func tamper(_ fileSystem: VirtualFileSystem) throws {
-        try fileSystem.database.writer.write { db in
+        try fileSystem.database.write { db in
             try db.execute(sql: "UPDATE vfs_entries SET path = '/a/../../escape', parent = '/a' WHERE namespace = 'workspace' AND path = '/escape'")
             try db.execute(sql: "UPDATE vfs_entries SET name = 'x/y' WHERE namespace = 'workspace' AND path = '/b'")
             try db.execute(sql: "UPDATE vfs_entries SET name = '..' WHERE namespace = 'workspace' AND path = '/c'")

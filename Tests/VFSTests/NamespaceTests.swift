@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Testing
 @testable import VFS
 
@@ -97,6 +98,17 @@ import Testing
         expectErrno(EFBIG) { try vfs.copy("/one", from: "workspace", to: "/one", in: "run:small") }
         // A fork inherits the quotas.
         #expect(try vfs.fork("workspace", to: "run:q").maxBytes == 10)
+    }
+
+    @Test func theBuiltInNamespacesAreTheDeclaredOnes() throws {
+        let fixture = try Fixture()
+        expectErrno(EPERM) { try fixture.fileSystem.removeNamespace("skills") }
+        let directory = TemporaryDirectory()
+        let plain = VirtualFileSystem(database: try StateDatabase(
+            path: directory.path + "/plain.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "test"),
+            components: [VirtualFileSystem.schema]))
+        #expect(try plain.namespaces().map(\.name) == ["workspace"])
+        expectErrno(EPERM) { try plain.removeNamespace("workspace") }
     }
 
     @Test func namespacesAreListedAndCreated() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Storage
+import Synchronization
 import Testing
 @testable import VFS
 
@@ -22,16 +23,16 @@ import Testing
             ("mv", { try ws.move("/dir/sub1", to: "/other/moved") }),
             ("rm -r", { try ws.remove("/dir", recursive: true) }),
         ]
-        let writer = fixture.fileSystem.database.writer
+        let database = fixture.fileSystem.database
         for (operation, body) in operations {
             let captured = Captured()
-            writer.writeWithoutTransaction { db in
+            database.writeWithoutTransaction { db in
                 db.trace(options: .statement) { event in
                     if case let .statement(statement) = event { captured.append(statement.expandedSQL) }
                 }
             }
             try body()
-            let plans = try writer.writeWithoutTransaction { db in
+            let plans = try database.writeWithoutTransaction { db in
                 db.trace(options: [], nil)
                 return try captured.all()
                     .filter { $0.contains("vfs_entries") && !$0.hasPrefix("--") && !$0.hasPrefix("INSERT") }
@@ -58,9 +59,8 @@ import Testing
     }
 }
 
-final class Captured: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [String] = []
-    func append(_ sql: String) { lock.withLock { statements.append(sql) } }
-    func all() -> [String] { lock.withLock { statements } }
+final class Captured: Sendable {
+    private let statements = Mutex<[String]>([])
+    func append(_ sql: String) { statements.withLock { $0.append(sql) } }
+    func all() -> [String] { statements.withLock { $0 } }
 }

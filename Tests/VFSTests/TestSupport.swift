@@ -7,20 +7,24 @@ import Testing
 
 /// A VFS over a real SQLite file in a temporary directory.
 struct Fixture {
+    /// The built-in namespaces the fixture declares, as the agent runtime does.
+    static let builtInNamespaces = [NamespaceName.workspace, "skills"]
+
     let directory = TemporaryDirectory()
     let fileSystem: VirtualFileSystem
 
     init(limits: VFSLimits = VFSLimits(), journal: JournalPolicy? = nil) throws {
         let database = try StateDatabase(
             path: directory.path + "/agent.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "test"),
-            components: [VirtualFileSystem.schema], options: StateDatabaseOptions(journalPolicy: journal))
-        fileSystem = VirtualFileSystem(database: database, limits: limits)
+            components: [VirtualFileSystem.schema(builtInNamespaces: Self.builtInNamespaces)],
+            options: StateDatabaseOptions(journalPolicy: journal))
+        fileSystem = VirtualFileSystem(database: database, limits: limits, builtInNamespaces: Self.builtInNamespaces)
     }
 
     var workspace: VFSNamespace { try! fileSystem.namespace("workspace") }
 
     func count(_ sql: String) throws -> Int {
-        try fileSystem.database.writer.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        try fileSystem.database.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 }
 

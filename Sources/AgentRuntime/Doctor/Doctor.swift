@@ -94,9 +94,9 @@ public struct Doctor: Sendable {
         }
         for (agent, path) in state.agentDatabasesOnDisk() {
             do {
-                let database = try state.openAgent(agent, components: [VirtualFileSystem.schema])
+                let database = try state.openAgent(agent, components: [AgentRuntime.fileSystemSchema])
                 defer { try? database.close() }
-                let vfs = VirtualFileSystem(database: database)
+                let vfs = VirtualFileSystem(database: database, builtInNamespaces: AgentRuntime.builtInNamespaces)
                 let collected = try vfs.collectKilledUploads() + vfs.collectAbandonedUploads(olderThan: Self.abandonedUploadIdle)
                 if collected > 0 { repairs[path, default: []].append("collected \(collected) staged upload(s) of killed writers") }
                 progress("reclaiming free pages: agent \(agent)")

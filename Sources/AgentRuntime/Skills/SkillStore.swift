@@ -23,6 +23,9 @@ public struct SkillRecord: Sendable, Equatable {
 /// table. An upload is one transaction: the files and the record appear together, replacing the
 /// old version, or nothing changes.
 public final class SkillStore: Sendable {
+    /// The namespace of the skills, one of the agent's ``AgentRuntime/builtInNamespaces``.
+    public static let namespaceName = "skills"
+
     /// The agent's VFS (its database also holds the `skills` table).
     public let fileSystem: VirtualFileSystem
 
@@ -56,7 +59,7 @@ public final class SkillStore: Sendable {
             throw AgentRuntimeError(.invalidArgument, "\(skillFile) is not UTF-8 text")
         }
         let description = Self.description(of: text)
-        let namespace = try fileSystem.namespace(NamespaceName.skills)
+        let namespace = try fileSystem.namespace(Self.namespaceName)
         let root = "/" + slug
         do {
             return try fileSystem.transaction { db in
@@ -105,7 +108,7 @@ public final class SkillStore: Sendable {
     /// Removes a skill (its files and its record) in one transaction.
     public func remove(_ slug: String) throws {
         try Self.validateSlug(slug)
-        let namespace = try fileSystem.namespace(NamespaceName.skills)
+        let namespace = try fileSystem.namespace(Self.namespaceName)
         try fileSystem.transaction { db in
             try db.execute(sql: "DELETE FROM skills WHERE slug = ?", arguments: [slug])
             guard db.changesCount > 0 else { throw AgentRuntimeError(.notFound, "no skill '\(slug)'") }

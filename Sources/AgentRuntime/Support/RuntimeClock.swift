@@ -1,13 +1,14 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Wall-clock milliseconds since 1970 (the unit of every `*_at_ms` column), the timestamps and the
-/// ids of transcript events.
+/// ids of transcript events: the runtime's names for Storage's ``SystemClock``.
 public enum RuntimeClock {
-    /// Milliseconds since 1970.
-    public static func milliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970 (``SystemClock/milliseconds()``).
+    public static func milliseconds() -> Int64 { SystemClock.milliseconds() }
 
     /// ISO 8601 in UTC with milliseconds (`2026-11-25T17:04:24.123Z`), as transcript events carry it.
     public static func iso8601(milliseconds: Int64) -> String {

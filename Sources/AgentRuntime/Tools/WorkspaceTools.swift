@@ -102,7 +102,7 @@ struct WorkspaceTools: Sendable {
         let path = try VFSPath(text, operation: tool).string
         if path == Self.skillsMount || path.hasPrefix(Self.skillsMount + "/") {
             let inner = path == Self.skillsMount ? "/" : String(path.dropFirst(Self.skillsMount.count))
-            return Target(namespace: try fileSystem.namespace(NamespaceName.skills), path: inner, shown: path, readOnly: true)
+            return Target(namespace: try fileSystem.namespace(SkillStore.namespaceName), path: inner, shown: path, readOnly: true)
         }
         return Target(namespace: try fileSystem.namespace(namespace), path: path, shown: path, readOnly: false)
     }
@@ -188,12 +188,12 @@ struct WorkspaceTools: Sendable {
         } catch let error as VFSError where error.errno == ENOENT && target.shown == "/.openclaw" {
             // The namespace has no /.openclaw of its own; the skills mount still appears in it.
             entries = []
-            if (try? fileSystem.namespace(NamespaceName.skills).list("/"))?.isEmpty != false { throw error }
+            if (try? fileSystem.namespace(SkillStore.namespaceName).list("/"))?.isEmpty != false { throw error }
         }
         var lines: [String] = []
         if target.shown == "/" || target.shown == "/.openclaw" {
             // The skills mount is not an entry of the namespace; show it where it appears.
-            let skills = try? fileSystem.namespace(NamespaceName.skills).list("/")
+            let skills = try? fileSystem.namespace(SkillStore.namespaceName).list("/")
             if target.shown == "/.openclaw", skills?.isEmpty == false { lines.append("skills/") }
             if target.shown == "/", skills?.isEmpty == false, !entries.contains(where: { $0.path == "/.openclaw" }) { lines.append(".openclaw/") }
         }

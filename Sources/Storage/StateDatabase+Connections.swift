@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// What a module needs of the connections themselves, beside ``StateDatabase/read(_:)`` and
+/// ``StateDatabase/write(_:)``: statements outside a transaction, and the pool opened up front.
+extension StateDatabase {
+    /// Runs `body` on a read connection without opening a transaction (GRDB's
+    /// `unsafeReentrantRead`): each statement sees what was committed when it started, and two
+    /// statements may see different states. For lookups that need one statement, where BEGIN and
+    /// COMMIT would double the cost. Inside another read of this thread, `body` runs there.
+    public func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.unsafeReentrantRead(body)
+    }
+
+    /// Runs `body` on the writer connection outside any transaction, for what only runs there:
+    /// checkpoints (`PRAGMA wal_checkpoint`), the writer's own settings (`synchronous`,
+    /// `wal_autocheckpoint`) and tracing. Data goes through ``write(_:)``; on a read-only
+    /// database the connection is `query_only`, so a write here fails with `SQLITE_READONLY`.
+    public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) rethrows -> T {
+        try writer.writeWithoutTransaction(body)
+    }
+
+    /// Opens every read connection of the pool now instead of on demand (a rollback-journal
+    /// database has none). A long-lived reader calls it at start, so that if the file is deleted
+    /// or replaced later, reads keep working from connections that are already open.
+    public func openAllReaders() {
+        guard let pool = writer as? DatabasePool else { return }
+        let count = pool.configuration.maximumReaderCount
+        let group = DispatchGroup()
+        // Each reader holds its connection until all have one, so the pool must open `count`.
+        let gate = DispatchSemaphore(value: 0)
+        let arrived = ReaderCounter()
+        for _ in 0..<count {
+            group.enter()
+            Thread {
+                try? pool.read { _ in
+                    if arrived.increment() == count {
+                        for _ in 0..<count { gate.signal() }
+                    }
+                    _ = gate.wait(timeout: .now() + 2)
+                }
+                group.leave()
+            }.start()
+        }
+        _ = group.wait(timeout: .now() + 5)
+    }
+}
+
+private final class ReaderCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}
