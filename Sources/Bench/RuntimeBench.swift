@@ -87,7 +87,7 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
             unsetenv("OPENCLAW_SQLITE_SYNCHRONOUS")
         }
         let base = directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let root = URL(fileURLWithPath: base).standardizedFileURL.path + "/openclaw-runtime-bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        let root = URL(fileURLWithPath: base).standardizedFileURL.path + "/openclaw-runtime-bench-\(getpid())-\(SystemClock.milliseconds() / 1000)"
         try Native.makeDirectories(root)
         defer {
             if common.keep {
@@ -186,7 +186,7 @@ final class RuntimeBenchRun {
         machine.sourceRevision = Self.revision()
         // The header describes the default state directory (the one `append` and `turn` use).
         let database = try Self.openRuntime(root + "/state").agentDatabase
-        let (version, mode) = try database.writer.writeWithoutTransaction { db in
+        let (version, mode) = try database.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?", try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
         }
         machine.sqliteVersion = version
@@ -209,7 +209,7 @@ final class RuntimeBenchRun {
 
     /// `PRAGMA synchronous` of the writer connection (the one that commits).
     static func synchronous(_ database: StateDatabase) throws -> String {
-        let value = try database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        let value = try database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
         return [0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"][value] ?? String(value)
     }
 

@@ -44,7 +44,7 @@ extension ModelsCommand {
             let runtime = try options.runtime()
             let id = profileId ?? "\(provider):default"
             let credential: AuthCredential = type == .token
-                ? .token(token: secret, tokenRef: nil, expiresAtMilliseconds: expiresIn.map { Int64(Date().timeIntervalSince1970 * 1000) + $0 * 1000 })
+                ? .token(token: secret, tokenRef: nil, expiresAtMilliseconds: expiresIn.map { RuntimeClock.milliseconds() + $0 * 1000 })
                 : .apiKey(key: secret, keyRef: nil)
             let profile = try AuthProfile(id: id, provider: provider, credential: credential)
             try runtime.authProfiles.save(profile)
