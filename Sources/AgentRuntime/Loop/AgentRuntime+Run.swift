@@ -109,6 +109,10 @@ extension AgentRuntime {
         var secrets: [String]?
     }
 
+    /// The size of the tool definitions a run sends, for the history budget (they never change).
+    private static let toolBytes = (workspace: HistoryBudget.bytes(of: WorkspaceTools.definitions),
+                                    withSpawn: HistoryBudget.bytes(of: WorkspaceTools.definitions + [SubagentSpawner.definition]))
+
     /// What a run reads before its first turn, in one hop off the concurrency threads.
     private struct Preparation: Sendable {
         var reference: ModelReference
@@ -198,7 +202,7 @@ extension AgentRuntime {
         let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
         // The oldest exchanges go when the history would not fit the model's context window.
         let fitted = HistoryBudget.fit(prepared.history + [.user(message)], contextWindow: model.contextWindow,
-                                       reserved: maxTokens + HistoryBudget.estimate(system, definitions))
+                                       reserved: maxTokens + HistoryBudget.estimate(system, toolBytes: canSpawn ? Self.toolBytes.withSpawn : Self.toolBytes.workspace))
         var messages = fitted.messages
         var usage = TokenUsage()
         var toolCallCount = 0

@@ -14,9 +14,15 @@ enum HistoryBudget {
         return bytes / 4 + 4
     }
 
-    /// The estimate for the system prompt and the tool definitions.
-    static func estimate(_ system: String, _ tools: [ToolDefinition]) -> Int {
-        (system.utf8.count + tools.reduce(0) { $0 + $1.name.utf8.count + $1.description.utf8.count + $1.parameters.jsonText.utf8.count }) / 4
+    /// The estimate for the system prompt and tool definitions of `toolBytes` bytes (``bytes(of:)``).
+    static func estimate(_ system: String, toolBytes: Int) -> Int {
+        (system.utf8.count + toolBytes) / 4
+    }
+
+    /// The bytes of tool definitions the estimate counts: names, descriptions, encoded schemas.
+    /// The definitions are fixed, so callers compute this once.
+    static func bytes(of tools: [ToolDefinition]) -> Int {
+        tools.reduce(0) { $0 + $1.name.utf8.count + $1.description.utf8.count + $1.parameters.jsonText.utf8.count }
     }
 
     /// `messages` without their oldest exchanges as needed, and how many messages were dropped.

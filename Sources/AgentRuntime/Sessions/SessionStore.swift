@@ -169,16 +169,7 @@ public final class SessionStore: Sendable {
     @discardableResult
     func append(_ sessionID: String, _ drafts: [TranscriptEventDraft], settingModelOf key: SessionKey? = nil, to model: String? = nil) async throws -> [AppendedEvent] {
         try await database.immediate { db in
-            var appended: [AppendedEvent] = []
-            for draft in drafts {
-                let event = try self.append(db, sessionID, draft)
-                appended.append(event)
-                if event.deduplicated { return appended }
-            }
-            if let key, let model {
-                try db.cachedStatement(sql: "UPDATE session_nodes SET model = ? WHERE session_key = ?").execute(arguments: [model, key.value])
-            }
-            return appended
+            try self.append(db, sessionID, drafts, model: key != nil ? model : nil)
         }
     }
 
@@ -192,36 +183,75 @@ public final class SessionStore: Sendable {
 
     /// Appends in an open transaction (used by importers, which write many events at once).
     func append(_ db: Database, _ sessionID: String, _ draft: TranscriptEventDraft, now: Int64 = RuntimeClock.milliseconds()) throws -> AppendedEvent {
+        guard let appended = try append(db, sessionID, [draft], model: nil, now: now).first else {
+            throw AgentRuntimeError(.storage, "no event appended to session id \(sessionID)")
+        }
+        return appended
+    }
+
+    /// Appends `drafts` in order in an open transaction, reading the window once and moving its
+    /// frontier once: the events of one moment cost one statement each. Stops after a draft
+    /// already written under its idempotency key. With `model`, records it as the key's model.
+    func append(_ db: Database, _ sessionID: String, _ drafts: [TranscriptEventDraft], model: String?,
+                now: Int64 = RuntimeClock.milliseconds()) throws -> [AppendedEvent] {
         guard let window = try Row.fetchOne(db.cachedStatement(sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?"),
                                             arguments: [sessionID]) else {
             throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
         }
-        if let key = draft.idempotencyKey,
-           let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?"),
-                                           arguments: [sessionID, key]) {
-            return AppendedEvent(seq: existing["seq"], id: existing["event_id"], deduplicated: true)
+        let sessionKey: String = window[0]
+        var lastSeq: Int64 = window[1]
+        var tail: String? = window[2]
+        var usage = TokenUsage()
+        var appended: [AppendedEvent] = []
+        let timestamp = JSONValue.string(RuntimeClock.iso8601(milliseconds: now))
+        for draft in drafts {
+            if let key = draft.idempotencyKey,
+               let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?"),
+                                               arguments: [sessionID, key]) {
+                appended.append(AppendedEvent(seq: existing[0], id: existing[1], deduplicated: true))
+                break
+            }
+            let seq = lastSeq + 1
+            let id = draft.type == "session" ? sessionID : RuntimeClock.uuid()
+            let parent: String? = switch draft.parent {
+            case .tail: tail
+            case .event(let id): id
+            case .none: nil
+            }
+            var event = draft.fields
+            event["type"] = .string(draft.type)
+            event["id"] = .string(id)
+            event["timestamp"] = timestamp
+            if let parent, draft.type != "session" { event["parentId"] = .string(parent) }
+            if let key = draft.idempotencyKey { event["idempotencyKey"] = .string(key) }
+            try db.cachedStatement(sql: """
+                INSERT INTO transcript_events (session_id, seq, event_id, event_type, parent_id, idempotency_key, event_json, created_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [sessionID, seq, id, draft.type, draft.type == "session" ? nil : parent, draft.idempotencyKey,
+                                          JSONValue.object(event).jsonText, now])
+            // Only events in the conversation tree (the header and events with a parent) become
+            // the tail, so run markers written without a parent never break the chain.
+            if draft.type == "session" || parent != nil { tail = id }
+            lastSeq = seq
+            usage = usage + (draft.usage ?? TokenUsage())
+            appended.append(AppendedEvent(seq: seq, id: id, deduplicated: false))
         }
-        let seq: Int64 = (window["last_seq"] as Int64) + 1
-        let id = draft.type == "session" ? sessionID : RuntimeClock.uuid()
-        let parent: String? = switch draft.parent {
-        case .tail: window["tail_event_id"]
-        case .event(let id): id
-        case .none: nil
+        guard appended.contains(where: { !$0.deduplicated }) else { return appended }
+        try db.cachedStatement(sql: """
+            UPDATE session_windows SET last_seq = ?, tail_event_id = ?, updated_at_ms = ?,
+              input_tokens = input_tokens + ?, output_tokens = output_tokens + ?
+            WHERE session_id = ?
+            """).execute(arguments: [lastSeq, tail, now, usage.inputTokens, usage.outputTokens, sessionID])
+        if let model, appended.last?.deduplicated != true {
+            try db.cachedStatement(sql: """
+                UPDATE session_nodes SET model = ?, updated_at_ms = CASE WHEN current_session_id = ? THEN ? ELSE updated_at_ms END
+                WHERE session_key = ?
+                """).execute(arguments: [model, sessionID, now, sessionKey])
+        } else {
+            try db.cachedStatement(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?")
+                .execute(arguments: [now, sessionKey, sessionID])
         }
-        var event = draft.fields
-        event["type"] = .string(draft.type)
-        event["id"] = .string(id)
-        event["timestamp"] = .string(RuntimeClock.iso8601(milliseconds: now))
-        if let parent, draft.type != "session" { event["parentId"] = .string(parent) }
-        if let key = draft.idempotencyKey { event["idempotencyKey"] = .string(key) }
-        // Only events in the conversation tree (the header and events with a parent) become the
-        // tail, so run markers written without a parent never break the chain.
-        try insert(db, sessionID, seq: seq, id: id, type: draft.type, parent: draft.type == "session" ? nil : parent,
-                   idempotencyKey: draft.idempotencyKey, json: JSONValue.object(event).jsonText, usage: draft.usage ?? TokenUsage(),
-                   threaded: draft.type == "session" || parent != nil, now: now)
-        try db.cachedStatement(sql: "UPDATE session_nodes SET updated_at_ms = ? WHERE session_key = ? AND current_session_id = ?")
-            .execute(arguments: [now, window["session_key"] as String, sessionID])
-        return AppendedEvent(seq: seq, id: id, deduplicated: false)
+        return appended
     }
 
     /// Events of `sessionID` with `seq > after`, in order, at most `limit`; only those of the
