@@ -186,11 +186,11 @@ extension AgentRuntime {
             draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
             return draft
         }
-        /// Writes `drafts` in one transaction (a turn's events that belong together).
+        /// Writes `drafts` in one transaction (a turn's events that belong together), with `model`
+        /// recorded as the session's model when given.
         @discardableResult
-        func record(_ drafts: TranscriptEventDraft..., settingModel: Bool = false) async throws -> [AppendedEvent] {
-            try await sessions.append(sessionID, drafts.map(redacted), settingModelOf: settingModel ? context.key : nil,
-                                      to: settingModel ? reference.description : nil)
+        func record(_ drafts: TranscriptEventDraft..., model: String? = nil) async throws -> [AppendedEvent] {
+            try await sessions.append(sessionID, drafts.map(redacted), model: model)
         }
 
         let runID = context.runID
@@ -219,7 +219,7 @@ extension AgentRuntime {
             let written = try await record(.userMessage(message, idempotencyKey: context.idempotencyKey),
                                            .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
                                                      namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
-                                           settingModel: true)
+                                           model: reference.description)
             if let user = written.first, user.deduplicated {
                 // Another process wrote this key's message since the check: it runs there.
                 throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")

@@ -9,28 +9,17 @@ public struct ModelList: Sendable, Equatable, Encodable {
         public var model: String
         public var api: String
         /// `null` when the catalog does not say.
-        public var contextWindow: Int?
+        @NullWhenAbsent public var contextWindow: Int?
         /// `null` when the catalog does not say.
-        public var maxTokens: Int?
+        @NullWhenAbsent public var maxTokens: Int?
         /// Whether it is the agent's default model.
         public var isDefault: Bool
 
         private enum CodingKeys: String, CodingKey { case ref, provider, model, api, contextWindow, maxTokens, isDefault = "default" }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ref, forKey: .ref)
-            try container.encode(provider, forKey: .provider)
-            try container.encode(model, forKey: .model)
-            try container.encode(api, forKey: .api)
-            try container.encode(contextWindow, forKey: .contextWindow)
-            try container.encode(maxTokens, forKey: .maxTokens)
-            try container.encode(isDefault, forKey: .isDefault)
-        }
     }
 
     /// `provider/model`, or `null` when the agent has none.
-    public var defaultModel: String?
+    @NullWhenAbsent public var defaultModel: String?
     public var models: [Entry]
 
     /// The models of `providers`, in catalog order.
@@ -43,14 +32,6 @@ public struct ModelList: Sendable, Equatable, Encodable {
                       isDefault: defaultModel == ModelReference(provider: provider.id, model: model.id))
             }
         }
-    }
-
-    private enum CodingKeys: String, CodingKey { case defaultModel, models }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(defaultModel, forKey: .defaultModel)
-        try container.encode(models, forKey: .models)
     }
 }
 

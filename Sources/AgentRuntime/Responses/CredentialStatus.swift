@@ -86,23 +86,14 @@ public struct ProviderCredentialStatus: Sendable, Equatable, Encodable {
 /// `openclaw models status --json`: the agent, its default model and each checked provider.
 public struct ModelsStatusReport: Sendable, Equatable, Encodable {
     public var agentId: String
-    public var defaultModel: String?
+    /// `null` when the agent has no default model.
+    @NullWhenAbsent public var defaultModel: String?
     public var providers: [ProviderCredentialStatus]
 
     public init(agentId: String, defaultModel: String?, providers: [ProviderCredentialStatus]) {
         self.agentId = agentId
         self.defaultModel = defaultModel
         self.providers = providers
-    }
-
-    private enum CodingKeys: String, CodingKey { case agentId, defaultModel, providers }
-
-    /// `defaultModel` is `null` when unset (the key is always present).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(agentId, forKey: .agentId)
-        try container.encode(defaultModel, forKey: .defaultModel)
-        try container.encode(providers, forKey: .providers)
     }
 }
 

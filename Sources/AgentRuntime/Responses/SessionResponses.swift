@@ -9,7 +9,7 @@ public struct SessionListing: Sendable, Equatable, Encodable {
     public var createdAtMs: Int64
     public var updatedAtMs: Int64
     /// `provider/model` last used; `null` before the first run.
-    public var model: String?
+    @NullWhenAbsent public var model: String?
     public var lastSeq: Int64
     public var eventCount: Int64
     public var inputTokens: Int
@@ -28,25 +28,6 @@ public struct SessionListing: Sendable, Equatable, Encodable {
         inputTokens = summary.usage.inputTokens
         outputTokens = summary.usage.outputTokens
         self.databasePath = databasePath
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case key, agentId, sessionId, createdAtMs, updatedAtMs, model, lastSeq, eventCount, inputTokens, outputTokens, databasePath
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(key, forKey: .key)
-        try container.encode(agentId, forKey: .agentId)
-        try container.encode(sessionId, forKey: .sessionId)
-        try container.encode(createdAtMs, forKey: .createdAtMs)
-        try container.encode(updatedAtMs, forKey: .updatedAtMs)
-        try container.encode(model, forKey: .model)
-        try container.encode(lastSeq, forKey: .lastSeq)
-        try container.encode(eventCount, forKey: .eventCount)
-        try container.encode(inputTokens, forKey: .inputTokens)
-        try container.encode(outputTokens, forKey: .outputTokens)
-        try container.encode(databasePath, forKey: .databasePath)
     }
 }
 

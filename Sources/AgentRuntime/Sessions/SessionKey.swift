@@ -57,9 +57,8 @@ public struct SessionKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// the agent's prefix is taken as it is (listing 10k sessions parses no key); anything else
     /// goes through the full parser.
     init(stored value: String, agent: AgentID) throws {
-        if value.utf8.count > agent.value.utf8.count + 7, value.hasPrefix("agent:"),
-           value.utf8.dropFirst(6).starts(with: agent.value.utf8),
-           value.utf8[value.utf8.index(value.utf8.startIndex, offsetBy: 6 + agent.value.utf8.count)] == UInt8(ascii: ":") {
+        let prefix = "agent:\(agent.value):"
+        if value.utf8.count > prefix.utf8.count, value.hasPrefix(prefix) {
             self.init(unchecked: value, agent: agent)
         } else {
             try self.init(value)

@@ -164,13 +164,11 @@ public final class SessionStore: Sendable {
 
     /// Appends `drafts` in order in one transaction, suspending the caller meanwhile. Stops at
     /// the first draft already written under its idempotency key (the drafts after it are not
-    /// written, and neither is the model); otherwise records `model` for the session `key` when
-    /// both are given. Returns the events written, the deduplicated one last.
+    /// written, and neither is the model); otherwise records `model`, when given, as the model of
+    /// the session's key. Returns the events written, the deduplicated one last.
     @discardableResult
-    func append(_ sessionID: String, _ drafts: [TranscriptEventDraft], settingModelOf key: SessionKey? = nil, to model: String? = nil) async throws -> [AppendedEvent] {
-        try await database.immediate { db in
-            try self.append(db, sessionID, drafts, model: key != nil ? model : nil)
-        }
+    func append(_ sessionID: String, _ drafts: [TranscriptEventDraft], model: String? = nil) async throws -> [AppendedEvent] {
+        try await database.immediate { db in try self.append(db, sessionID, drafts, model: model) }
     }
 
     /// The event of `sessionID` written with `idempotencyKey`, if any.
