@@ -113,7 +113,13 @@ public final class AgentRuntime: Sendable {
 
     /// The model a run uses: `requested`, else the agent's default, else the catalog's only model.
     public func resolveModel(_ requested: ModelReference?) throws -> (reference: ModelReference, provider: ModelProviderConfiguration, model: ModelDescriptor) {
-        if let reference = try requested ?? settings.defaultModel() {
+        try resolveModel(chosen: requested ?? settings.defaultModel())
+    }
+
+    /// The model a run uses, the agent's default already read: `chosen` (the request's model or
+    /// the default), else the catalog's only model.
+    func resolveModel(chosen: ModelReference?) throws -> (reference: ModelReference, provider: ModelProviderConfiguration, model: ModelDescriptor) {
+        if let reference = chosen {
             let resolved = try catalog.resolve(reference)
             return (reference, resolved.provider, resolved.model)
         }

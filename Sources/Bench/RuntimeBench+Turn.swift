@@ -62,7 +62,7 @@ extension RuntimeBenchRun {
             let tools = (captured.json["tools"] as? [Any])?.count ?? 0
             Log.info("3. turn: \(label) one-turn runs (\(mode)), each in a fresh session, vs the same request sent directly")
             var keys: [SessionKey] = []
-            let (run, direct) = try await measurePairAsync(setupFirst: {
+            let ((run, direct), cpu) = try await measurePairWithCPU(setupFirst: {
                 keys = try (0..<count).map { _ in try freshSession() }
             }, first: {
                 for key in keys { try await runOnce(key, stream: stream) }
@@ -72,11 +72,17 @@ extension RuntimeBenchRun {
             let runTurn = run.median / Double(count)
             let directTurn = direct.median / Double(count)
             perTurn[stream] = (runTurn, directTurn)
-            Log.info("   run \(Format.time(runTurn))/turn, direct \(Format.time(directTurn))/request, overhead \(Self.signed(runTurn - directTurn))")
+            let (runCPU, directCPU) = (cpu.first / Double(count), cpu.second / Double(count))
+            Log.info("   run \(Format.time(runTurn))/turn, direct \(Format.time(directTurn))/request, overhead \(Self.signed(runTurn - directTurn)); "
+                     + "CPU \(Format.time(runCPU)) vs \(Format.time(directCPU))")
             var row = turnRow(id: stream ? "turn-stream" : "turn",
                               workload: "one agent turn, \(mode) (a plain-text answer from the local fake provider), in a fresh session, \(label) per repetition: "
                                   + "`AgentRuntime.run` vs the same POST /v1/chat/completions sent directly with AsyncHTTPClient",
                               run: run, direct: direct, perRepetition: count, goal: "<= 2.0x run/direct", maximumRatio: 2.0)
+            row.values["openclaw_cpu_seconds_per_turn"] = runCPU
+            row.values["direct_cpu_seconds_per_request"] = directCPU
+            row.notes.append("CPU time of the whole process (both sides share it with the fake provider): \(Format.time(runCPU))/turn vs "
+                             + "\(Format.time(directCPU))/request, \(Self.signed(runCPU - directCPU)) per turn")
             if stream {
                 row.notes.append("the direct side reads the server-sent events and parses every `data:` line with JSONSerialization; the runtime parses "
                                  + "them as they arrive and reports each piece of text. Streaming is what `openclaw agent` uses by default.")
@@ -218,21 +224,43 @@ extension RuntimeBenchRun {
     /// alternating. `setupFirst` runs before every run of `first`, outside the timing.
     func measurePairAsync(setupFirst: () throws -> Void, first: () async throws -> Void,
                           second: () async throws -> Void) async throws -> (first: Sample, second: Sample) {
+        try await measurePairWithCPU(setupFirst: setupFirst, first: first, second: second).wall
+    }
+
+    /// ``measurePairAsync(setupFirst:first:second:)`` with the process's CPU time (user + system,
+    /// all threads: both sides share the process with the fake provider) of each side, as medians.
+    func measurePairWithCPU(setupFirst: () throws -> Void, first: () async throws -> Void,
+                            second: () async throws -> Void) async throws -> (wall: (first: Sample, second: Sample), cpu: (first: Double, second: Double)) {
         try setupFirst()
         try await first()
         try await second()
         var firstSeconds: [Double] = []
         var secondSeconds: [Double] = []
+        var firstCPU: [Double] = []
+        var secondCPU: [Double] = []
         for _ in 0..<repetitions {
             try setupFirst()
+            var cpu = Self.processCPUSeconds()
             var start = Stopwatch.nanoseconds()
             try await first()
             firstSeconds.append(Double(Stopwatch.nanoseconds() - start) / 1e9)
+            firstCPU.append(Self.processCPUSeconds() - cpu)
+            cpu = Self.processCPUSeconds()
             start = Stopwatch.nanoseconds()
             try await second()
             secondSeconds.append(Double(Stopwatch.nanoseconds() - start) / 1e9)
+            secondCPU.append(Self.processCPUSeconds() - cpu)
         }
-        return (Sample(seconds: firstSeconds), Sample(seconds: secondSeconds))
+        return ((Sample(seconds: firstSeconds), Sample(seconds: secondSeconds)),
+                (Sample(seconds: firstCPU).median, Sample(seconds: secondCPU).median))
+    }
+
+    /// The CPU time this process has used so far, user and system, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// A signed duration: `+1.2 ms`, `-35.0 µs`.

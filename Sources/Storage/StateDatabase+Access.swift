@@ -21,19 +21,21 @@ extension StateDatabase {
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back
     /// when it throws.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try refuseWritesWhenReadOnly()
+        try checkWritable()
         return try writer.write(body)
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction, suspending the caller meanwhile.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try refuseWritesWhenReadOnly()
+        try checkWritable()
         return try await writer.write(body)
     }
 
-    /// A write to a read-only database fails before it starts, as SQLite would fail it
-    /// (`SQLITE_READONLY`, mapped to `EROFS` by every module), with the reason in its message.
-    private func refuseWritesWhenReadOnly() throws {
+    /// Throws what a write would throw on a read-only database, without writing: a write to a
+    /// read-only database fails before it starts, as SQLite would fail it (`SQLITE_READONLY`,
+    /// mapped to `EROFS` by every module), with the reason in its message. Work that would be
+    /// wasted when its write fails (a model request whose answer cannot be recorded) checks first.
+    public func checkWritable() throws {
         guard let readOnlyReason else { return }
         throw DatabaseError(resultCode: .SQLITE_READONLY, message: "the state database is read-only: \(readOnlyReason)")
     }

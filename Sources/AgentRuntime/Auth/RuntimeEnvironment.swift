@@ -54,7 +54,7 @@ public struct RuntimeEnvironment: Sendable {
     /// Google `GOOGLE_API_KEY`.
     public func apiKeys(provider: String) -> (keys: [(variable: String, value: String)], forced: Bool) {
         let prefix = Self.prefix(of: provider)
-        if let forced = variables["OPENCLAW_LIVE_\(prefix)_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !forced.isEmpty {
+        if let forced = variables["OPENCLAW_LIVE_\(prefix)_KEY"]?.trimmedOfWhitespace, !forced.isEmpty {
             return ([("OPENCLAW_LIVE_\(prefix)_KEY", forced)], true)
         }
         var ordered: [(String, String)] = []
@@ -71,7 +71,7 @@ public struct RuntimeEnvironment: Sendable {
         var seen: Set<String> = []
         var result: [(variable: String, value: String)] = []
         for (name, value) in ordered {
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = value.trimmedOfWhitespace
             guard !trimmed.isEmpty, seen.insert(trimmed).inserted else { continue }
             result.append((name, trimmed))
         }

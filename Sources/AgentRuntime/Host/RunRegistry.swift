@@ -61,6 +61,9 @@ final class RunRegistry: Sendable {
     /// Waits until the run holds its session.
     /// - throws: `CancellationError` when the run was aborted while waiting (it then left the line).
     func waitForTurn(_ runID: String, in key: SessionKey) async throws {
+        // A free session (the common case) is taken without suspending.
+        let holds = state.withLock { state in state.lines[key].map { $0.holder == runID } ?? true }
+        if holds { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let ready: Bool? = state.withLock { state in

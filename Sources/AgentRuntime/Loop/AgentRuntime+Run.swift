@@ -21,7 +21,7 @@ extension AgentRuntime {
         guard key.agent == agent else {
             throw AgentRuntimeError(.invalidArgument, "session key \(key) belongs to agent '\(key.agent)', not '\(agent)'")
         }
-        guard !request.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !request.message.isBlank else {
             throw AgentRuntimeError(.invalidArgument, "the message is empty")
         }
         guard request.message.utf8.count <= Self.maxMessageBytes else {
@@ -125,20 +125,46 @@ extension AgentRuntime {
         var skills: [SkillRecord]
     }
 
+    /// What a run reads of the agent's database, in one snapshot.
+    private struct AgentSnapshot {
+        var defaultModel: ModelReference?
+        var session: SessionSummary?
+        var history: [ChatMessage] = []
+        var profiles: [AuthProfile] = []
+        var authState = AuthState()
+        var skills: [SkillRecord] = []
+    }
+
     private func prepare(_ context: RunContext) async throws -> Preparation {
         try await BlockingWork.storage { [self] in
-            let (reference, provider, model) = try resolveModel(context.model)
-            let session = try sessions.openSession(context.key)
+            // A run whose transcript cannot be written never calls the model.
+            try agentDatabase.checkWritable()
             let needsCredentials = context.credentials == nil || context.secrets == nil
-            // The rest of the agent's database in one snapshot.
-            let sessions = self.sessions
-            return try agentDatabase.reading { db in
-                Preparation(reference: reference, provider: provider, model: model, session: session,
-                            history: Self.history(from: try sessions.events(db, session.sessionID, types: ["message"])),
-                            profiles: needsCredentials ? try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id } : [],
-                            authState: needsCredentials ? try AuthProfileStore.loadState(db) : AuthState(),
-                            skills: (try? SkillStore.list(db)) ?? [])
+            let (sessions, settings, key) = (self.sessions, self.settings, context.key)
+            func snapshot() throws -> AgentSnapshot {
+                try agentDatabase.reading { db in
+                    var read = AgentSnapshot(defaultModel: context.model == nil ? try settings.defaultModel(db) : nil, session: try sessions.session(db, key))
+                    guard let session = read.session else { return read }
+                    read.history = Self.history(from: try sessions.events(db, session.sessionID, types: ["message"]))
+                    if needsCredentials {
+                        read.profiles = try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id }
+                        read.authState = try AuthProfileStore.loadState(db)
+                    }
+                    read.skills = (try? SkillStore.list(db)) ?? []
+                    return read
+                }
             }
+            var read = try snapshot()
+            // The model is resolved before a new session is created: a run that cannot start
+            // leaves no empty session behind.
+            let (reference, provider, model) = try resolveModel(chosen: context.model ?? read.defaultModel)
+            if read.session == nil {
+                _ = try sessions.openSession(key)
+                read = try snapshot()
+            }
+            guard let session = read.session else { throw AgentRuntimeError(.storage, "session \(key) vanished after creation") }
+            return Preparation(reference: reference, provider: provider, model: model, session: session, history: read.history,
+                               profiles: read.profiles, authState: read.authState, skills: read.skills)
         }
     }
 

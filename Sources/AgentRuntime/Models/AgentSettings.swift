@@ -16,12 +16,15 @@ public final class AgentSettings: Sendable {
 
     /// The agent's default model, if set.
     public func defaultModel() throws -> ModelReference? {
-        try database.reading { db in
-            guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value_json FROM agent_settings WHERE setting_key = ?"), arguments: [Self.defaultModelKey]),
-                  let value = try? JSONValue.parse(text).stringValue
-            else { return nil }
-            return try? ModelReference(value)
-        }
+        try database.reading { db in try defaultModel(db) }
+    }
+
+    /// ``defaultModel()`` in an open transaction.
+    func defaultModel(_ db: Database) throws -> ModelReference? {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value_json FROM agent_settings WHERE setting_key = ?"), arguments: [Self.defaultModelKey]),
+              let value = try? JSONValue.parse(text).stringValue
+        else { return nil }
+        return try? ModelReference(value)
     }
 
     /// Sets (or with `nil` clears) the agent's default model.

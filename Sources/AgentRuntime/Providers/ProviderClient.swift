@@ -7,7 +7,6 @@ import Synchronization
 /// timeout (for the response head and for every silence in the body) and bounded retries with
 /// exponential backoff on 5xx answers and connection failures (never after text was streamed).
 struct ProviderClient: Sendable {
-    var httpClient: HTTPClient = .shared
     /// The first backoff; doubled per retry, with jitter, capped at 5 s.
     var initialBackoff: Duration = .milliseconds(250)
     /// The largest error body read.
@@ -43,68 +42,47 @@ struct ProviderClient: Sendable {
         for (name, value) in WireFormat.headers(provider, credential: credential) { http.headers.add(name: name, value: value) }
         if request.stream { http.headers.add(name: "accept", value: "text/event-stream") }
         http.body = .bytes(ByteBuffer(bytes: WireFormat.encode(request, api: provider.api)))
-        let timeout = Duration.milliseconds(provider.timeoutMilliseconds)
         let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(http, timeout: .milliseconds(Int64(provider.timeoutMilliseconds)))
+            // The deadline is for the answer's head; the client's read timeout bounds every
+            // silence, before the head and in the body.
+            response = try await ProviderHTTPClients.client(readTimeoutMilliseconds: provider.timeoutMilliseconds)
+                .execute(http, timeout: .milliseconds(Int64(provider.timeoutMilliseconds)))
         } catch {
             throw Self.classify(error, provider: provider, secrets: [credential.secret])
         }
-        let api = provider.api
-        let activity = LockedValue(ContinuousClock.now)
-        return try await withThrowingTaskGroup(of: ModelResponse?.self) { group in
-            group.addTask {
-                do {
-                    guard response.status.code == 200 else {
-                        // The error body, bounded in size and (by the watchdog) in time.
-                        var collected = ByteBuffer()
-                        for try await var buffer in response.body {
-                            activity.withLock { $0 = .now }
-                            collected.writeBuffer(&buffer)
-                            if collected.readableBytes >= Self.maxErrorBody { break }
-                        }
-                        throw Self.httpError(status: Int(response.status.code), body: Data(collected.readableBytesView.prefix(Self.maxErrorBody)),
-                                             provider: provider, secrets: [credential.secret])
-                    }
-                    if request.stream {
-                        var parser = ServerSentEventParser()
-                        var accumulator = StreamAccumulator(api: api)
-                        for try await buffer in response.body {
-                            activity.withLock { $0 = .now }
-                            for event in try parser.feed(buffer.readableBytesView) {
-                                if let text = try accumulator.consume(event) { onText(text) }
-                            }
-                        }
-                        if let last = parser.finish(), let text = try accumulator.consume(last) { onText(text) }
-                        return try accumulator.response()
-                    }
-                    var collected = ByteBuffer()
-                    for try await var buffer in response.body {
-                        activity.withLock { $0 = .now }
-                        guard collected.readableBytes + buffer.readableBytes <= Self.maxAnswerBody else {
-                            throw AgentRuntimeError(.provider, "the provider's answer is larger than \(Self.maxAnswerBody) bytes")
-                        }
-                        collected.writeBuffer(&buffer)
-                    }
-                    return try WireFormat.decode(Data(collected.readableBytesView), api: api)
-                } catch {
-                    throw Self.classify(error, provider: provider, secrets: [credential.secret])
+        do {
+            guard response.status.code == 200 else {
+                // The error body, bounded in size (and in time, by the read timeout).
+                var collected = ByteBuffer()
+                for try await var buffer in response.body {
+                    collected.writeBuffer(&buffer)
+                    if collected.readableBytes >= Self.maxErrorBody { break }
                 }
+                throw Self.httpError(status: Int(response.status.code), body: Data(collected.readableBytesView.prefix(Self.maxErrorBody)),
+                                     provider: provider, secrets: [credential.secret])
             }
-            group.addTask {
-                // The watchdog: fails the request after `timeout` without a byte.
-                while true {
-                    try await Task.sleep(for: min(timeout, .seconds(1)))
-                    if ContinuousClock.now - activity.withLock({ $0 }) > timeout {
-                        throw AgentRuntimeError(.timeout, "provider '\(provider.id)' sent nothing for \(provider.timeoutMilliseconds) ms")
+            if request.stream {
+                var parser = ServerSentEventParser()
+                var accumulator = StreamAccumulator(api: provider.api)
+                for try await buffer in response.body {
+                    for event in try parser.feed(buffer.readableBytesView) {
+                        if let text = try accumulator.consume(event) { onText(text) }
                     }
                 }
+                if let last = parser.finish(), let text = try accumulator.consume(last) { onText(text) }
+                return try accumulator.response()
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw AgentRuntimeError(.provider, "the request ended without an answer")
+            var collected = ByteBuffer()
+            for try await var buffer in response.body {
+                guard collected.readableBytes + buffer.readableBytes <= Self.maxAnswerBody else {
+                    throw AgentRuntimeError(.provider, "the provider's answer is larger than \(Self.maxAnswerBody) bytes")
+                }
+                collected.writeBuffer(&buffer)
             }
-            return result
+            return try WireFormat.decode(Data(collected.readableBytesView), api: provider.api)
+        } catch {
+            throw Self.classify(error, provider: provider, secrets: [credential.secret])
         }
     }
 
@@ -151,8 +129,10 @@ struct ProviderClient: Sendable {
         if error is CancellationError || Task.isCancelled { return AgentRuntimeError(.aborted, "the run was aborted") }
         if let error = error as? HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout:
+            case .deadlineExceeded:
                 return AgentRuntimeError(.timeout, "provider '\(provider.id)' did not answer within \(provider.timeoutMilliseconds) ms")
+            case .readTimeout:
+                return AgentRuntimeError(.timeout, "provider '\(provider.id)' sent nothing for \(provider.timeoutMilliseconds) ms")
             case .cancelled:
                 return AgentRuntimeError(.aborted, "the run was aborted")
             default: break

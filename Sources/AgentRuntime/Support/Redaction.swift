@@ -36,7 +36,7 @@ public enum Redaction {
 
     /// A fast test before the regular expressions: a known secret, or a prefix they look for.
     static func mayHoldSecret(_ text: String, secrets: [String]) -> Bool {
-        if secrets.contains(where: { $0.count >= 6 && text.contains($0) }) { return true }
+        if secrets.contains(where: { $0.utf8.count >= 6 && text.containsBytes(of: $0) }) { return true }
         guard text.utf8.count >= 12 else { return false }
         // The last six bytes, lowercased, packed in an integer: "sk-", "pk-", "rk-" (the
         // expressions' key prefixes) and "bearer" followed by any whitespace, without allocating.

@@ -24,6 +24,31 @@ public enum RuntimeClock {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(millis, 3))Z"
     }
 
-    /// A new lowercase UUID.
-    public static func uuid() -> String { UUID().uuidString.lowercased() }
+    /// A new random (version 4) UUID in lowercase, from the system's random generator
+    /// (`getrandom(2)`: Foundation's `UUID()` opens and reads `/dev/urandom` each time, and a run
+    /// takes several ids).
+    public static func uuid() -> String {
+        var generator = SystemRandomNumberGenerator()
+        // Bytes 0-7 and 8-15, big-endian: the version nibble is byte 6's high half, the variant
+        // (binary 10) byte 8's two high bits.
+        let high = (generator.next() as UInt64) & ~0xF000 | 0x4000
+        let low = (generator.next() as UInt64) & ~(0xC0 << 56) | (0x80 << 56)
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            digits.withUTF8Buffer { digits in
+                var position = 0
+                for index in 0..<32 {
+                    if index == 8 || index == 12 || index == 16 || index == 20 {
+                        buffer[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    let word = index < 16 ? high : low
+                    let shift = UInt64(60 - 4 * (index % 16))
+                    buffer[position] = digits[Int((word >> shift) & 0xF)]
+                    position += 1
+                }
+            }
+            return 36
+        }
+    }
 }
