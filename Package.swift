@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
@@ -103,6 +105,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The long-running server: OpenClaw's gateway protocol over WebSocket and HTTP on one
+        // loopback port, on the runtime host. Writes no SQL: it calls the runtime and the VFS.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "AgentRuntime",
+                "StateStore",
+                "Storage",
+                "VFS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // A local model provider speaking the OpenAI and Anthropic wire formats, scripted by tests
         // and benchmarks. Never linked into `openclaw`.
         .target(
@@ -116,6 +137,7 @@ let package = Package(
             name: "CLI",
             dependencies: [
                 "AgentRuntime",
+                "Gateway",
                 "StateStore",
                 "VFS",
                 "FuseMount",
@@ -155,6 +177,14 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["AgentRuntime", "FakeProvider", "VFS", "StateStore", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "AgentRuntime", "FakeProvider", "StateStore", "TestSupport",
+                           .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -94,6 +94,13 @@ public final class AgentHost: Sendable {
         return try await BlockingWork.storage { [self] in try runtime(for: agent) }
     }
 
+    /// Runs `body` (synchronous runtime and database calls: session lists, transcripts, the
+    /// catalog) on the host's storage threads and returns its result, so that async callers
+    /// never block a Swift concurrency thread.
+    public func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await BlockingWork.storage(body)
+    }
+
     /// The runtimes opened so far, by agent id.
     public var openAgents: [AgentID] {
         stateLock.withLock { Array($0.runtimes.keys) }.sorted()

@@ -32,20 +32,34 @@ final class RunRegistry: Sendable {
         key.value + "\u{0}" + idempotencyKey
     }
 
-    /// Registers a new run and queues it in its session. Returns the run already in flight with
-    /// the same idempotency key in that session instead, registering nothing.
-    func register(runID: String, sessionKey: SessionKey, idempotencyKey: String?) -> String? {
+    /// What ``register(runID:sessionKey:idempotencyKey:)`` did.
+    enum Registration: Equatable {
+        /// The run is registered and queued in its session.
+        case registered
+        /// A run with the same idempotency key is in flight in that session (its id); nothing was
+        /// registered.
+        case inFlight(String)
+        /// Another run in flight has this run id; nothing was registered.
+        case runIDInUse
+    }
+
+    /// Registers a new run and queues it in its session, unless a run with the same idempotency
+    /// key is in flight in that session or a run with the same id is in flight anywhere.
+    func register(runID: String, sessionKey: SessionKey, idempotencyKey: String?) -> Registration {
         state.withLock { state in
             if let idempotencyKey {
                 let entry = Self.idempotencyEntry(sessionKey, idempotencyKey)
-                if let existing = state.idempotency[entry] { return existing }
+                if let existing = state.idempotency[entry] { return .inFlight(existing) }
+                guard state.runs[runID] == nil else { return .runIDInUse }
                 state.idempotency[entry] = runID
+            } else if state.runs[runID] != nil {
+                return .runIDInUse
             }
             state.runs[runID] = Entry(sessionKey: sessionKey, idempotencyKey: idempotencyKey)
             var line = state.lines[sessionKey] ?? Line()
             if line.holder == nil { line.holder = runID } else { line.waiting.append((runID, nil)) }
             state.lines[sessionKey] = line
-            return nil
+            return .registered
         }
     }
 

@@ -15,15 +15,21 @@ public struct AgentRunRequest: Sendable {
     /// A key that makes a repeated request answer with the first one's run instead of running
     /// again: while that run is in flight, its run id; once it ended, its recorded outcome.
     public var idempotencyKey: String?
+    /// The run's id (default: a new UUID): 1 to 128 letters, digits and `.` `_` `:` `-`, unique
+    /// among the host's runs in flight. A server whose protocol names runs by the client's
+    /// idempotency key passes it here.
+    public var runID: String?
 
     /// Creates a request.
-    public init(message: String, sessionKey: SessionKey? = nil, model: ModelReference? = nil, maxTurns: Int? = nil, stream: Bool = true, idempotencyKey: String? = nil) {
+    public init(message: String, sessionKey: SessionKey? = nil, model: ModelReference? = nil, maxTurns: Int? = nil, stream: Bool = true,
+                idempotencyKey: String? = nil, runID: String? = nil) {
         self.message = message
         self.sessionKey = sessionKey
         self.model = model
         self.maxTurns = maxTurns
         self.stream = stream
         self.idempotencyKey = idempotencyKey
+        self.runID = runID
     }
 }
 

@@ -29,11 +29,22 @@ extension AgentRuntime {
         }
         let maxTurns = request.maxTurns ?? configuration.maxTurns
         guard (1...1000).contains(maxTurns) else { throw AgentRuntimeError(.invalidArgument, "the turn limit must be between 1 and 1000") }
-        let context = RunContext(key: key, namespace: NamespaceName.workspace, depth: 0, attachmentNote: nil,
+        var context = RunContext(key: key, namespace: NamespaceName.workspace, depth: 0, attachmentNote: nil,
                                  model: request.model, maxTurns: maxTurns, stream: request.stream, idempotencyKey: request.idempotencyKey)
+        if let runID = request.runID {
+            guard Self.isValidRunID(runID) else {
+                throw AgentRuntimeError(.invalidArgument, "a run id is 1 to 128 characters of letters, digits and . _ : -")
+            }
+            context.runID = runID
+        }
         let runID = context.runID
-        if let running = registry.register(runID: runID, sessionKey: key, idempotencyKey: request.idempotencyKey) {
+        switch registry.register(runID: runID, sessionKey: key, idempotencyKey: request.idempotencyKey) {
+        case .registered:
+            break
+        case .inFlight(let running):
             return AgentRun(runID: running, sessionKey: key, disposition: .inFlight, events: AsyncStream { $0.finish() })
+        case .runIDInUse:
+            throw AgentRuntimeError(.inFlight, "run id \(runID) is in use by another run in flight")
         }
         if let idempotencyKey = request.idempotencyKey {
             do {
@@ -65,6 +76,13 @@ extension AgentRuntime {
         }
         registry.attach(task, to: runID)
         return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events)
+    }
+
+    /// Whether `runID` may name a run: 1 to 128 ASCII letters, digits and `.` `_` `:` `-`.
+    public static func isValidRunID(_ runID: String) -> Bool {
+        (1...128).contains(runID.utf8.count) && runID.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x2D
+        }
     }
 
     /// Runs one user message to its end: ``run(_:)`` and ``AgentRun/result(onEvent:)``.

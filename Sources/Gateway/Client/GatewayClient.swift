@@ -1,0 +1,187 @@
+import AgentRuntime
+import Foundation
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// A client of a gateway: connects, answers the challenge with `connect`, then sends requests
+/// and reads events until its body returns. Used by `openclaw gateway call` and by tests.
+///
+/// ```swift
+/// let payload = try await GatewayClient.connect(url: "ws://127.0.0.1:18789", token: token) { session in
+///     try await session.call("sessions.list")
+/// }
+/// ```
+public enum GatewayClient {
+    /// What `connect` sends about the client.
+    public struct Identity: Sendable {
+        public var clientID = "cli"
+        public var mode = "cli"
+        public var version = "0.1.0"
+        public var minProtocol = GatewayProtocol.current
+        public var maxProtocol = GatewayProtocol.current
+        public var scopes = ["operator.read", "operator.write", "operator.admin"]
+        public var caps: [String] = []
+
+        public init() {}
+    }
+
+    /// Connects to `url`, performs the handshake with `token`, runs `body`, then closes.
+    /// - throws: ``GatewayError`` when the handshake is refused, ``GatewayClientError`` when the
+    ///   gateway cannot be reached or closes early; what `body` throws.
+    public static func connect<T: Sendable>(url: String, token: String, identity: Identity = Identity(),
+                                            _ body: @escaping @Sendable (GatewaySession) async throws -> T) async throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        var logger = Logger(label: "openclaw.gateway.client")
+        logger.logLevel = .critical
+        let close: WebSocketCloseFrame?
+        do {
+            close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 32 << 20), logger: logger) { inbound, outbound, _ in
+                let session = GatewaySession(outbound: outbound)
+                let reader = Task {
+                    var iterator = inbound.messages(maxSize: 64 << 20).makeAsyncIterator()
+                    while let message = try? await iterator.next() {
+                        guard case .text(let text) = message else { continue }
+                        session.receive(text)
+                    }
+                    session.ended()
+                }
+                do {
+                    let hello = try await session.handshake(token: token, identity: identity)
+                    session.hello.withLock { $0 = hello }
+                    let value = try await body(session)
+                    outcome.withLock { $0 = .success(value) }
+                } catch {
+                    outcome.withLock { $0 = .failure(error) }
+                }
+                try? await outbound.close(.normalClosure, reason: nil)
+                reader.cancel()
+            }
+        } catch {
+            throw GatewayClientError(message: "cannot reach the gateway at \(url): \(error)")
+        }
+        switch outcome.withLock({ $0 }) {
+        case .success(let value)?: return value
+        case .failure(let error)?: throw error
+        case nil:
+            throw GatewayClientError(message: "the gateway at \(url) closed the connection"
+                                     + (close.map { " (\($0.closeCode), \($0.reason ?? ""))" } ?? ""))
+        }
+    }
+}
+
+/// The gateway could not be reached, or ended the connection early.
+public struct GatewayClientError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// One connection of ``GatewayClient`` after its handshake.
+public final class GatewaySession: Sendable {
+    /// An event as received: its name, payload and broadcast `seq`.
+    public struct Event: Sendable {
+        public var name: String
+        public var payload: JSONValue
+        public var seq: Int64?
+    }
+
+    private let outbound: WebSocketOutboundWriter
+    /// The responses awaited, by request id.
+    private let pending = Mutex<[String: AsyncStream<JSONValue>.Continuation]>([:])
+    private let nextID = Mutex(0)
+    private let closed = Mutex(false)
+    /// The `hello-ok` payload.
+    public let hello = Mutex<JSONValue>(.null)
+    /// Every event, in order of arrival.
+    public let events: AsyncStream<Event>
+    private let eventSink: AsyncStream<Event>.Continuation
+
+    init(outbound: WebSocketOutboundWriter) {
+        self.outbound = outbound
+        (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+    }
+
+    func receive(_ text: String) {
+        guard let frame = try? JSONValue.parse(text) else { return }
+        switch frame["type"]?.stringValue {
+        case "event":
+            eventSink.yield(Event(name: frame["event"]?.stringValue ?? "", payload: frame["payload"] ?? .null, seq: frame["seq"]?.int64Value))
+        case "res":
+            guard let id = frame["id"]?.stringValue else { return }
+            _ = pending.withLock { $0[id] }?.yield(frame)
+        default:
+            break
+        }
+    }
+
+    func ended() {
+        closed.withLock { $0 = true }
+        eventSink.finish()
+        let waiting = pending.withLock { table in
+            defer { table = [:] }
+            return Array(table.values)
+        }
+        for waiter in waiting { waiter.finish() }
+    }
+
+    /// Sends a request and returns its first `responses` response frames (`{type:"res", ...}`).
+    public func send(_ method: String, params: JSONValue = [:], id: String? = nil, responses: Int = 1) async throws -> [JSONValue] {
+        let id = id ?? nextID.withLock { next in
+            next += 1
+            return "req_\(next)"
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
+        // Registered before the request goes out, so no response is missed.
+        let isClosed = pending.withLock { table in
+            if closed.withLock({ $0 }) { return true }
+            table[id] = continuation
+            return false
+        }
+        defer { _ = pending.withLock { $0.removeValue(forKey: id) } }
+        guard !isClosed else { throw GatewayClientError(message: "the gateway closed the connection") }
+        let frame: JSONValue = ["type": "req", "id": .string(id), "method": .string(method), "params": params]
+        try await outbound.write(.text(frame.jsonText))
+        var frames: [JSONValue] = []
+        for await response in stream {
+            frames.append(response)
+            if frames.count == responses || response["ok"] != .bool(true) { break }
+        }
+        guard !frames.isEmpty else { throw GatewayClientError(message: "the gateway closed the connection before answering \(method)") }
+        return frames
+    }
+
+    /// Calls `method` and returns its payload.
+    /// - throws: the response's error as a ``GatewayError``.
+    public func call(_ method: String, params: JSONValue = [:], expectFinal: Bool = false) async throws -> JSONValue {
+        let frames = try await send(method, params: params, responses: expectFinal ? 2 : 1)
+        guard let last = frames.last else { throw GatewayClientError(message: "no response") }
+        for frame in frames where frame["ok"] != .bool(true) { throw Self.error(frame["error"]) }
+        return last["payload"] ?? .null
+    }
+
+    static func error(_ json: JSONValue?) -> GatewayError {
+        let code = GatewayError.Code(rawValue: json?["code"]?.stringValue ?? "") ?? .unavailable
+        return GatewayError(code, json?["message"]?.stringValue ?? "the gateway answered an error", details: json?["details"]?.objectValue ?? [:],
+                            retryable: json?["retryable"]?.boolValue, retryAfterMilliseconds: json?["retryAfterMs"]?.intValue)
+    }
+
+    /// Waits for `connect.challenge`, sends `connect` and returns `hello-ok`.
+    func handshake(token: String, identity: GatewayClient.Identity) async throws -> JSONValue {
+        var challenge: Event?
+        for await event in events where event.name == "connect.challenge" {
+            challenge = event
+            break
+        }
+        guard challenge != nil else { throw GatewayClientError(message: "the gateway sent no connect.challenge") }
+        let params: JSONValue = [
+            "minProtocol": .int(identity.minProtocol), "maxProtocol": .int(identity.maxProtocol),
+            "client": ["id": .string(identity.clientID), "version": .string(identity.version), "platform": "linux", "mode": .string(identity.mode)],
+            "role": "operator", "scopes": .array(identity.scopes.map { .string($0) }), "caps": .array(identity.caps.map { .string($0) }),
+            "auth": ["token": .string(token)],
+        ]
+        let frames = try await send("connect", params: params)
+        guard let frame = frames.first else { throw GatewayClientError(message: "no hello-ok") }
+        guard frame["ok"] == .bool(true), let payload = frame["payload"] else { throw Self.error(frame["error"]) }
+        return payload
+    }
+}

@@ -1,0 +1,53 @@
+import AgentRuntime
+import Foundation
+import StateStore
+
+/// Where a running gateway of a state directory says it listens: `<state>/gateway.json`
+/// (`{pid, url, host, port, startedAt}`), written when it is ready and removed when it stops, so
+/// that `openclaw gateway status|call` on the same state directory find it.
+public struct GatewayDiscovery: Sendable, Equatable {
+    public var pid: Int32
+    public var url: String
+    public var host: String
+    public var port: Int
+    public var startedAt: Int64
+
+    public init(pid: Int32, url: String, host: String, port: Int, startedAt: Int64) {
+        self.pid = pid
+        self.url = url
+        self.host = host
+        self.port = port
+        self.startedAt = startedAt
+    }
+
+    public static func path(in state: StateDirectory) -> String { state.root + "/gateway.json" }
+
+    public var json: JSONValue {
+        ["pid": .int(Int(pid)), "url": .string(url), "host": .string(host), "port": .int(port), "startedAt": .int64(startedAt)]
+    }
+
+    /// Writes the file atomically (a temporary file renamed into place).
+    public func write(in state: StateDirectory) throws {
+        let path = Self.path(in: state)
+        let temporary = path + ".\(getpid()).tmp"
+        try json.prettyText.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw GatewayError(.unavailable, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes the file if it is this process's.
+    public static func remove(in state: StateDirectory, pid: Int32 = getpid()) {
+        if let current = read(in: state), current.pid == pid { unlink(path(in: state)) }
+    }
+
+    /// The running gateway of `state`: `nil` when no file, or when its process is gone.
+    public static func read(in state: StateDirectory) -> GatewayDiscovery? {
+        guard let text = try? String(contentsOfFile: path(in: state), encoding: .utf8), let json = try? JSONValue.parse(text),
+              let pid = json["pid"]?.intValue, let url = json["url"]?.stringValue, let host = json["host"]?.stringValue, let port = json["port"]?.intValue
+        else { return nil }
+        guard kill(pid_t(pid), 0) == 0 || errno == EPERM else { return nil }
+        return GatewayDiscovery(pid: Int32(pid), url: url, host: host, port: port, startedAt: json["startedAt"]?.int64Value ?? 0)
+    }
+}

@@ -1,0 +1,159 @@
+import AgentRuntime
+import Foundation
+import StateStore
+
+extension Gateway {
+    /// Starts a run of `message` in `key` named by `idempotencyKey`, or answers the key's earlier run.
+    private func startRun(_ message: String, key: SessionKey, idempotencyKey: String, method: String,
+                          timeout: Duration?) async throws -> (run: AgentRun, status: String) {
+        guard !isDraining else { throw GatewayError(.unavailable, "gateway stopping; retry shortly", retryable: true, retryAfterMilliseconds: 1000) }
+        guard AgentRuntime.isValidRunID(idempotencyKey) else {
+            throw GatewayError.invalidParams(method, "idempotencyKey must be 1 to 128 letters, digits and . _ : - (it becomes the run id)")
+        }
+        if let entry = runs.entry(idempotencyKey) {
+            guard entry.sessionKey == key else { throw GatewayError(.invalidRequest, "idempotencyKey \(idempotencyKey) names a run of another session") }
+        } else if runs.activeCount >= configuration.maxRuns {
+            throw GatewayError(.unavailable, "too many runs in flight (\(configuration.maxRuns)); retry shortly", retryable: true, retryAfterMilliseconds: 1000)
+        }
+        guard !message.isEmpty, !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw GatewayError(.invalidRequest, "message or attachment required")
+        }
+        guard !message.utf8.contains(0) else { throw GatewayError(.invalidRequest, "message must not contain null bytes") }
+        let runtime = try await host.runtime(for: key.agent)
+        let run = try await runtime.run(AgentRunRequest(message: message, sessionKey: key, stream: true, idempotencyKey: idempotencyKey, runID: idempotencyKey))
+        switch run.disposition {
+        case .started:
+            watch(run)
+            if let timeout {
+                let host = self.host
+                let runID = run.runID
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    host.abort(runID: runID, reason: "the run passed its timeout of \(Int(timeout / .milliseconds(1))) ms")
+                }
+            }
+            return (run, "started")
+        case .inFlight:
+            return (run, "in_flight")
+        case .finished:
+            var status = "ok"
+            for await event in run.events {
+                switch event.payload {
+                case .failed: status = "error"
+                case .aborted: status = "aborted"
+                default: break
+                }
+            }
+            return (run, status)
+        }
+    }
+
+    func chatSend(_ params: Params) async throws -> MethodReply {
+        try params.only(["sessionKey", "message", "idempotencyKey", "thinking", "deliver", "attachments", "timeoutMs", "sessionId", "agentId"])
+        let raw = try params.string("sessionKey") ?? "main"
+        let key = try await sessionKey(raw, agentID: try params.string("agentId"), method: params.method)
+        guard let idempotencyKey = try params.string("idempotencyKey") else { throw params.fail("idempotencyKey is required") }
+        if let attachments = params.values["attachments"], attachments != .null, attachments != .array([]) {
+            throw GatewayError(.invalidRequest, "attachments are not served by this gateway; put files in the workspace instead")
+        }
+        let message = try params.string("message") ?? ""
+        let timeout = try params.int("timeoutMs", in: 1...86_400_000).map { Duration.milliseconds($0) }
+        let (run, status) = try await startRun(message, key: key, idempotencyKey: idempotencyKey, method: params.method, timeout: timeout)
+        return .payload(["runId": .string(run.runID), "status": .string(status)])
+    }
+
+    func chatHistory(_ params: Params) async throws -> MethodReply {
+        try params.only(["sessionKey", "limit", "maxChars", "agentId", "cursor"])
+        let key = try await sessionKey(try params.string("sessionKey") ?? "main", agentID: try params.string("agentId"), method: params.method)
+        let limit = try params.int("limit", in: 1...1000) ?? 200
+        var after: Int64 = -1
+        var cursorSession: String?
+        if let cursor = try params.string("cursor") {
+            let parts = cursor.split(separator: ":")
+            guard parts.count == 2, let seq = Int64(parts[1]) else { throw params.fail("cursor must be a deltaCursor from an earlier chat.history") }
+            cursorSession = String(parts[0])
+            after = seq
+        }
+        let host = self.host
+        let runtime = try await host.runtime(for: key.agent)
+        let (cursorID, cursorSeq) = (cursorSession, after)
+        let found: (summary: SessionSummary, events: [TranscriptEvent])? = try await host.offThread {
+            guard let summary = try runtime.sessions.session(key) else { return nil }
+            let from = cursorID == nil || cursorID == summary.sessionID ? cursorSeq : -1
+            return (summary, try runtime.sessions.events(summary.sessionID, after: from, types: ["message"]))
+        }
+        let active = runs.active(in: key)
+        guard let found else {
+            return .payload(["sessionKey": .string(key.value), "sessionId": .null, "messages": [], "kind": cursorSession == nil ? "full" : "reset",
+                             "deltaCursor": .null, "sessionInfo": ["hasActiveRun": .bool(!active.isEmpty), "activeRunIds": .array(active.map { .string($0) })]])
+        }
+        let kind = cursorSession == nil ? "full" : cursorSession == found.summary.sessionID ? "delta" : "reset"
+        let messages = found.events.suffix(limit).compactMap(Self.historyRow)
+        return .payload([
+            "sessionKey": .string(key.value), "sessionId": .string(found.summary.sessionID), "kind": .string(kind), "messages": .array(messages),
+            "deltaCursor": .string("\(found.summary.sessionID):\(found.summary.frontier.lastSeq)"),
+            "thinkingLevel": "off", "verboseLevel": "off",
+            "sessionInfo": ["hasActiveRun": .bool(!active.isEmpty), "activeRunIds": .array(active.map { .string($0) })],
+        ])
+    }
+
+    func chatAbort(_ params: Params) async throws -> MethodReply {
+        try params.only(["sessionKey", "runId", "agentId"])
+        let key = try await sessionKey(try params.string("sessionKey") ?? "main", agentID: try params.string("agentId"), method: params.method)
+        var targets = runs.active(in: key)
+        if let runID = try params.string("runId") {
+            if let entry = runs.entry(runID), entry.sessionKey != key { throw GatewayError(.invalidRequest, "runId does not match sessionKey") }
+            targets = targets.filter { $0 == runID }
+        }
+        let aborted = targets.filter { host.abort(runID: $0, reason: "the run was aborted by a client") }
+        return .payload(["ok": true, "aborted": .bool(!aborted.isEmpty), "runIds": .array(aborted.map { .string($0) })])
+    }
+
+    /// The `agent` method: accepted at once, then a second response with the outcome.
+    func agent(_ params: Params) async throws -> MethodReply {
+        try params.only(["message", "idempotencyKey", "agentId", "sessionKey", "sessionId", "thinking", "deliver", "timeout", "label", "extraSystemPrompt"])
+        guard let message = try params.string("message") else { throw params.fail("message is required") }
+        guard let idempotencyKey = try params.string("idempotencyKey") else { throw params.fail("idempotencyKey is required") }
+        let agentID = try params.string("agentId")
+        let key = try await sessionKey(try params.string("sessionKey") ?? "main", agentID: agentID, method: params.method)
+        let timeout = try params.int("timeout", in: 1...86_400).map { Duration.seconds($0) }
+        let accepted = RuntimeClock.milliseconds()
+        let (run, _) = try await startRun(message, key: key, idempotencyKey: idempotencyKey, method: params.method, timeout: timeout)
+        let runs = self.runs
+        let runID = run.runID
+        return .twoPhase(["runId": .string(runID), "sessionKey": .string(key.value), "status": "accepted", "acceptedAt": .int64(accepted)]) {
+            guard let outcome = await runs.wait(runID, timeout: .seconds(86_400)) else {
+                return .failure(GatewayError(.agentResultNotFound, "the outcome of run \(runID) is not kept here"))
+            }
+            var meta: [String: JSONValue] = ["durationMs": .int64(outcome.endedAt - accepted)]
+            if outcome.status == .aborted { meta["aborted"] = true }
+            let status = outcome.status == .ok ? "ok" : outcome.status == .aborted ? "timeout" : "error"
+            var payload: [String: JSONValue] = [
+                "runId": .string(runID), "status": .string(status),
+                "summary": .string(outcome.status == .ok ? "completed" : outcome.error?.message ?? "aborted"),
+                "result": ["payloads": outcome.text.isEmpty ? [] : [["text": .string(outcome.text)]], "meta": .object(meta)],
+            ]
+            if outcome.status == .aborted { payload["stopReason"] = "aborted" }
+            return .success(.object(payload))
+        }
+    }
+
+    func agentWait(_ params: Params) async throws -> MethodReply {
+        try params.only(["runId", "timeoutMs"])
+        let runID = try params.requiredString("runId")
+        let timeout = try params.int("timeoutMs", in: 0...86_400_000) ?? 30_000
+        guard let entry = runs.entry(runID) else {
+            throw GatewayError(.agentResultNotFound, "no run \(runID.debugDescription) is known to this gateway")
+        }
+        var payload: [String: JSONValue] = ["runId": .string(runID), "startedAt": .int64(entry.startedAt)]
+        guard let outcome = await runs.wait(runID, timeout: .milliseconds(timeout)) else {
+            payload["status"] = "timeout"
+            return .payload(.object(payload))
+        }
+        payload["status"] = outcome.status == .ok ? "ok" : "error"
+        payload["endedAt"] = .int64(outcome.endedAt)
+        if let error = outcome.error { payload["error"] = .string(error.message) }
+        if outcome.status == .aborted { payload["stopReason"] = "aborted" }
+        return .payload(.object(payload))
+    }
+}

@@ -1,0 +1,103 @@
+import AgentRuntime
+import Foundation
+import Synchronization
+
+/// The runs this gateway started: in flight, and the last ones that ended (for `agent.wait`,
+/// `chat.abort` and the second response of `agent`).
+final class RunLedger: Sendable {
+    /// How a run ended.
+    struct Outcome: Sendable {
+        enum Status: String, Sendable { case ok, error, aborted }
+        var status: Status
+        var text: String
+        var usage: TokenUsage
+        var error: AgentRuntimeError?
+        var endedAt: Int64
+    }
+
+    struct Entry: Sendable {
+        var sessionKey: SessionKey
+        var startedAt: Int64
+        var outcome: Outcome?
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Ended runs, oldest first, for eviction.
+        var ended: [String] = []
+        var waiters: [String: [(id: Int, continuation: CheckedContinuation<Outcome?, Never>)]] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state = Mutex(State())
+    /// Ended runs kept.
+    let keptEnded = 1000
+
+    func begin(_ runID: String, sessionKey: SessionKey) {
+        state.withLock { $0.entries[runID] = Entry(sessionKey: sessionKey, startedAt: RuntimeClock.milliseconds()) }
+    }
+
+    func end(_ runID: String, _ outcome: Outcome) {
+        let waiting = state.withLock { state -> [CheckedContinuation<Outcome?, Never>] in
+            state.entries[runID]?.outcome = outcome
+            state.ended.append(runID)
+            if state.ended.count > keptEnded {
+                let evicted = state.ended.removeFirst()
+                state.entries[evicted] = nil
+            }
+            return (state.waiters.removeValue(forKey: runID) ?? []).map(\.continuation)
+        }
+        for continuation in waiting { continuation.resume(returning: outcome) }
+    }
+
+    func entry(_ runID: String) -> Entry? { state.withLock { $0.entries[runID] } }
+
+    /// The ids of the runs of `key` in flight.
+    func active(in key: SessionKey) -> [String] {
+        state.withLock { state in state.entries.filter { $0.value.sessionKey == key && $0.value.outcome == nil }.map(\.key).sorted() }
+    }
+
+    var activeCount: Int { state.withLock { state in state.entries.values.count { $0.outcome == nil } } }
+
+    /// The outcome of `runID` once it ends, or `nil` after `timeout` (or for a run unknown here).
+    func wait(_ runID: String, timeout: Duration) async -> Outcome? {
+        enum Known { case ended(Outcome), running, unknown }
+        let known: Known = state.withLock { state in
+            guard let entry = state.entries[runID] else { return .unknown }
+            return entry.outcome.map(Known.ended) ?? .running
+        }
+        switch known {
+        case .ended(let outcome): return outcome
+        case .unknown: return nil
+        case .running: break
+        }
+        let waiterID = state.withLock { state -> Int in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.expire(runID, waiterID)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
+            let ended: Outcome?? = state.withLock { state in
+                guard let entry = state.entries[runID] else { return .some(nil) }
+                if let outcome = entry.outcome { return .some(outcome) }
+                state.waiters[runID, default: []].append((waiterID, continuation))
+                return .none
+            }
+            if let ended { continuation.resume(returning: ended) }
+        }
+    }
+
+    private func expire(_ runID: String, _ waiterID: Int) {
+        let expired = state.withLock { state -> CheckedContinuation<Outcome?, Never>? in
+            guard var list = state.waiters[runID], let index = list.firstIndex(where: { $0.id == waiterID }) else { return nil }
+            let waiter = list.remove(at: index)
+            state.waiters[runID] = list.isEmpty ? nil : list
+            return waiter.continuation
+        }
+        expired?.resume(returning: nil)
+    }
+}
