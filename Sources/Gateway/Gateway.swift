@@ -234,26 +234,26 @@ public final class Gateway: Sendable {
     // MARK: Events
 
     /// Sends an event to every connection that may read it, with the next broadcast `seq`.
-    /// `render` gives the payload for a connection (`nil`: not for it).
-    func broadcast(_ name: String, needsRead: Bool = true, render: (GatewayConnection) -> JSONValue?) {
+    /// `variants` are the payload's shapes (one per protocol, say); `choose` picks a connection's
+    /// (`nil`: not for it). Each variant is encoded once, whatever the number of connections.
+    func broadcast(_ name: String, needsRead: Bool = true, variants: [JSONValue], choose: (GatewayConnection) -> Int? = { _ in 0 }) {
         let targets = connections.withLock { Array($0.values) }
         let seq = broadcastSeq.withLock { seq -> Int64 in
             seq += 1
             return seq
         }
-        var cache: [String: String] = [:]
+        var frames = [String?](repeating: nil, count: variants.count)
         for connection in targets where !needsRead || connection.canRead {
-            guard let payload = render(connection) else { continue }
-            let text = payload.jsonText
-            let frame = cache[text] ?? Frame.event(name, payload: payload, seq: seq)
-            cache[text] = frame
+            guard let index = choose(connection), variants.indices.contains(index) else { continue }
+            let frame = frames[index] ?? Frame.event(name, payload: variants[index], seq: seq)
+            frames[index] = frame
             connection.outbox.send(frame)
         }
     }
 
     /// `sessions.changed` to the readers.
     func sessionsChanged(_ key: SessionKey, reason: String) {
-        broadcast("sessions.changed") { _ in ["sessionKey": .string(key.value), "reason": .string(reason), "ts": .int64(RuntimeClock.milliseconds())] }
+        broadcast("sessions.changed", variants: [["sessionKey": .string(key.value), "reason": .string(reason), "ts": .int64(RuntimeClock.milliseconds())]])
     }
 
     /// Forwards a started run's events to the readers and records its end.
@@ -264,9 +264,9 @@ public final class Gateway: Sendable {
             var outcome = RunLedger.Outcome(status: .aborted, text: "", usage: TokenUsage(), error: nil, endedAt: 0)
             for await event in run.events {
                 let output = translator.translate(event)
-                for payload in output.agent { broadcast("agent") { _ in payload } }
-                for payload in output.tool { broadcast("agent") { $0.caps.contains("tool-events") ? payload : nil } }
-                if let chat = output.chat { broadcast("chat") { $0.protocolVersion >= 4 ? chat.v4 : chat.v3 } }
+                for payload in output.agent { broadcast("agent", variants: [payload]) }
+                for payload in output.tool { broadcast("agent", variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
+                if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
                 guard event.runID == run.runID else { continue }
                 switch event.payload {
                 case .completed(let text, let usage, _, _): outcome = .init(status: .ok, text: text, usage: usage, error: nil, endedAt: RuntimeClock.milliseconds())
@@ -288,7 +288,7 @@ public final class Gateway: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.tickInterval)
             guard !Task.isCancelled else { return }
-            broadcast("tick", needsRead: false) { _ in ["ts": .int64(RuntimeClock.milliseconds())] }
+            broadcast("tick", needsRead: false, variants: [["ts": .int64(RuntimeClock.milliseconds())]])
         }
     }
 
@@ -303,7 +303,7 @@ public final class Gateway: Sendable {
         }
         guard first else { return }
         logger.info("shutting down", metadata: ["runs": .stringConvertible(runs.activeCount), "connections": .stringConvertible(connectedCount)])
-        broadcast("shutdown", needsRead: false) { _ in ["reason": .string(reason), "restartExpectedMs": .null] }
+        broadcast("shutdown", needsRead: false, variants: [["reason": .string(reason), "restartExpectedMs": .null]])
         let deadline = ContinuousClock.now + configuration.drainTimeout
         while runs.activeCount > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import StateStore
+import Storage
 
 /// The shared secret clients present in `connect` (`auth.token`) and as an HTTP bearer.
 ///
@@ -38,7 +39,7 @@ public struct GatewayToken: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
-        let token = bytes.map { String(format: "%02x", $0) }.joined()
+        let token = bytes.lowercaseHex
         try FileManager.default.createDirectory(atPath: state.root, withIntermediateDirectories: true)
         // Written to a temporary file with mode 0600, then linked into place: an existing token
         // (another process was first) wins.

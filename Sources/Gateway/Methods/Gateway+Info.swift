@@ -13,14 +13,27 @@ extension Gateway {
     /// An agent id from params, which must name a served agent.
     func servedAgent(_ raw: String?, method: String) async throws -> AgentID {
         guard let raw else { return .main }
-        guard let agent = try? AgentID(raw) else { throw GatewayError.invalidParams(method, "agentId \(raw.debugDescription) is not an agent id") }
-        guard try await agentIDs().contains(agent) else { throw GatewayError(.invalidRequest, "unknown agent id \(raw.debugDescription)") }
+        let agent = try parsedAgent(raw, method: method)
+        try await requireServed(agent)
         return agent
+    }
+
+    private func parsedAgent(_ raw: String, method: String) throws -> AgentID {
+        guard let agent = try? AgentID(raw) else { throw GatewayError.invalidParams(method, "agentId \(raw.debugDescription) is not an agent id") }
+        return agent
+    }
+
+    /// `main` is always served; another agent must be registered (one read of the registry).
+    private func requireServed(_ agent: AgentID) async throws {
+        if agent == .main { return }
+        guard try await agentIDs().contains(agent) else {
+            throw GatewayError(.invalidRequest, "unknown agent id \(agent.value.debugDescription)")
+        }
     }
 
     /// A session key from params (`agent:<id>:<rest>`, or a bare `<rest>` of `agentId`), of a served agent.
     func sessionKey(_ raw: String, agentID: String? = nil, method: String) async throws -> SessionKey {
-        let agent = try await servedAgent(agentID, method: method)
+        let agent = try agentID.map { try parsedAgent($0, method: method) } ?? .main
         let key: SessionKey
         do { key = try SessionKey(raw, defaultAgent: agent) } catch {
             throw GatewayError.invalidParams(method, AgentRuntimeError.wrap(error).message)
@@ -28,7 +41,7 @@ extension Gateway {
         if agentID != nil, key.agent != agent {
             throw GatewayError(.invalidRequest, "session key \(key) does not belong to agent \(agent)")
         }
-        guard try await agentIDs().contains(key.agent) else { throw GatewayError(.invalidRequest, "unknown agent id \(key.agent.value.debugDescription)") }
+        try await requireServed(key.agent)
         return key
     }
 

@@ -1,6 +1,7 @@
 import AgentRuntime
 import Crypto
 import Foundation
+import Storage
 
 /// The params of the first request, `connect`, validated (OpenClaw's closed schema).
 struct ConnectRequest: Sendable {
@@ -107,7 +108,7 @@ struct ConnectRequest: Sendable {
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
             throw fail("device public key invalid", "DEVICE_AUTH_PUBLIC_KEY_INVALID")
         }
-        let id = SHA256.hash(data: raw).map { String(format: "%02x", $0) }.joined()
+        let id = Array(SHA256.hash(data: raw)).lowercaseHex
         guard id == device.id.lowercased() else { throw fail("device identity mismatch", "DEVICE_AUTH_IDENTITY_MISMATCH") }
         guard abs(now - device.signedAt) <= 10 * 60 * 1000 else { throw fail("device signature expired", "DEVICE_AUTH_SIGNATURE_EXPIRED") }
         guard !device.nonce.isEmpty else { throw fail("device nonce required", "DEVICE_AUTH_NONCE_REQUIRED") }
