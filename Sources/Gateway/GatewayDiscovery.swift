@@ -37,6 +37,20 @@ public struct GatewayDiscovery: Sendable, Equatable {
         }
     }
 
+    /// Whether `pid` is a live openclaw process: a process killed with SIGKILL leaves the file
+    /// behind, and its pid may be a zombie not yet reaped, or reused by another program.
+    static func isGateway(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        // The state follows the parenthesised command name: Z (zombie) and X (dead) are gone.
+        if let close = stat.lastIndex(of: ")") {
+            let state = stat[stat.index(after: close)...].drop(while: { $0 == " " }).first
+            if state == "Z" || state == "X" { return false }
+        }
+        guard let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return true }
+        return String(decoding: command, as: UTF8.self).contains("openclaw")
+    }
+
     /// Removes the file if it is this process's.
     public static func remove(in state: StateDirectory, pid: Int32 = getpid()) {
         if let current = read(in: state), current.pid == pid { unlink(path(in: state)) }
@@ -47,7 +61,7 @@ public struct GatewayDiscovery: Sendable, Equatable {
         guard let text = try? String(contentsOfFile: path(in: state), encoding: .utf8), let json = try? JSONValue.parse(text),
               let pid = json["pid"]?.intValue, let url = json["url"]?.stringValue, let host = json["host"]?.stringValue, let port = json["port"]?.intValue
         else { return nil }
-        guard kill(pid_t(pid), 0) == 0 || errno == EPERM else { return nil }
+        guard isGateway(pid_t(pid)) else { return nil }
         return GatewayDiscovery(pid: Int32(pid), url: url, host: host, port: port, startedAt: json["startedAt"]?.int64Value ?? 0)
     }
 }
