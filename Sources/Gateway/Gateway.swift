@@ -18,6 +18,7 @@ public final class Gateway: Sendable {
     let logger: Logger
     let startedAt = ContinuousClock.now
     let runs = RunLedger()
+    let slots: RunSlots
     let authFailures: AuthFailureLimiter
     private let connections = Mutex<[String: GatewayConnection]>([:])
     private let broadcastSeq = Mutex<Int64>(0)
@@ -30,6 +31,7 @@ public final class Gateway: Sendable {
         self.configuration = configuration
         self.token = token
         self.logger = logger
+        self.slots = RunSlots(limit: configuration.maxRuns)
         self.authFailures = AuthFailureLimiter(limit: configuration.maxAuthFailures, window: configuration.authFailureWindow)
     }
 
@@ -256,13 +258,15 @@ public final class Gateway: Sendable {
         broadcast("sessions.changed", variants: [["sessionKey": .string(key.value), "reason": .string(reason), "ts": .int64(RuntimeClock.milliseconds())]])
     }
 
-    /// Forwards a started run's events to the readers and records its end.
-    func watch(_ run: AgentRun) {
+    /// Forwards a started run's events to the readers (and to `observer`, when given) and records
+    /// its end, which gives its slot back.
+    func watch(_ run: AgentRun, observer: AsyncStream<AgentRunEvent>.Continuation? = nil) {
         runs.begin(run.runID, sessionKey: run.sessionKey)
         let task = Task {
             var translator = RunEventTranslator(rootRunID: run.runID)
             var outcome = RunLedger.Outcome(status: .aborted, text: "", usage: TokenUsage(), error: nil, endedAt: 0)
             for await event in run.events {
+                observer?.yield(event)
                 let output = translator.translate(event)
                 for payload in output.agent { broadcast("agent", variants: [payload]) }
                 for payload in output.tool { broadcast("agent", variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
@@ -277,7 +281,9 @@ public final class Gateway: Sendable {
                 }
             }
             if outcome.endedAt == 0 { outcome.endedAt = RuntimeClock.milliseconds() }
+            observer?.finish()
             runs.end(run.runID, outcome)
+            slots.release()
             _ = watchers.withLock { $0.removeValue(forKey: run.runID) }
         }
         watchers.withLock { $0[run.runID] = task }
@@ -303,6 +309,7 @@ public final class Gateway: Sendable {
         }
         guard first else { return }
         logger.info("shutting down", metadata: ["runs": .stringConvertible(runs.activeCount), "connections": .stringConvertible(connectedCount)])
+        slots.close()
         broadcast("shutdown", needsRead: false, variants: [["reason": .string(reason), "restartExpectedMs": .null]])
         let deadline = ContinuousClock.now + configuration.drainTimeout
         while runs.activeCount > 0, ContinuousClock.now < deadline {

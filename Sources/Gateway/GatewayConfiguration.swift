@@ -20,8 +20,8 @@ public struct GatewayConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(10)
     /// The requests of one connection handled at once; more wait (the socket is not read meanwhile).
     public var maxRequestsPerConnection: Int = 64
-    /// Runs in flight or waiting in the whole gateway; a `chat.send` or `agent` beyond it is
-    /// refused (`UNAVAILABLE`, retryable).
+    /// Runs in flight in the whole gateway; a `chat.send` or `agent` beyond it waits for one to
+    /// end (first come, first served) before it starts and is acknowledged.
     public var maxRuns: Int = 1024
     /// Failed token checks from one peer address within ``authFailureWindow`` before its
     /// connects are refused (`AUTH_RATE_LIMITED`).

@@ -4,26 +4,41 @@ import StateStore
 
 extension Gateway {
     /// Starts a run of `message` in `key` named by `idempotencyKey`, or answers the key's earlier run.
-    private func startRun(_ message: String, key: SessionKey, idempotencyKey: String, method: String,
-                          timeout: Duration?) async throws -> (run: AgentRun, status: String) {
-        guard !isDraining else { throw GatewayError(.unavailable, "gateway stopping; retry shortly", retryable: true, retryAfterMilliseconds: 1000) }
+    /// Past ``GatewayConfiguration/maxRuns`` runs in flight, a new run waits for a slot.
+    /// `observer`, when given, gets the events of a run started here, and is finished at its end.
+    func startRun(_ message: String, key: SessionKey, idempotencyKey: String, method: String, timeout: Duration?,
+                  observer: AsyncStream<AgentRunEvent>.Continuation? = nil) async throws -> (run: AgentRun, status: String) {
+        guard !isDraining else { throw Self.stopping }
         guard AgentRuntime.isValidRunID(idempotencyKey) else {
             throw GatewayError.invalidParams(method, "idempotencyKey must be 1 to 128 letters, digits and . _ : - (it becomes the run id)")
         }
-        if let entry = runs.entry(idempotencyKey) {
-            guard entry.sessionKey == key else { throw GatewayError(.invalidRequest, "idempotencyKey \(idempotencyKey) names a run of another session") }
-        } else if runs.activeCount >= configuration.maxRuns {
-            throw GatewayError(.unavailable, "too many runs in flight (\(configuration.maxRuns)); retry shortly", retryable: true, retryAfterMilliseconds: 1000)
+        if let entry = runs.entry(idempotencyKey), entry.sessionKey != key {
+            throw GatewayError(.invalidRequest, "idempotencyKey \(idempotencyKey) names a run of another session")
         }
         guard !message.isEmpty, !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw GatewayError(.invalidRequest, "message or attachment required")
         }
         guard !message.utf8.contains(0) else { throw GatewayError(.invalidRequest, "message must not contain null bytes") }
         let runtime = try await host.runtime(for: key.agent)
-        let run = try await runtime.run(AgentRunRequest(message: message, sessionKey: key, stream: true, idempotencyKey: idempotencyKey, runID: idempotencyKey))
+        // A key already known here answers without a slot; the runtime dedupes the rest.
+        let needsSlot = runs.entry(idempotencyKey) == nil
+        if needsSlot {
+            guard await slots.acquire() else { throw Self.stopping }
+        }
+        let run: AgentRun
+        do {
+            run = try await runtime.run(AgentRunRequest(message: message, sessionKey: key, stream: true, idempotencyKey: idempotencyKey, runID: idempotencyKey))
+        } catch {
+            if needsSlot { slots.release() }
+            throw error
+        }
+        if run.disposition != .started {
+            if needsSlot { slots.release() }
+            observer?.finish()
+        }
         switch run.disposition {
         case .started:
-            watch(run)
+            watch(run, observer: observer)
             if let timeout {
                 let host = self.host
                 let runID = run.runID
@@ -47,6 +62,8 @@ extension Gateway {
             return (run, status)
         }
     }
+
+    static let stopping = GatewayError(.unavailable, "gateway stopping; retry shortly", retryable: true, retryAfterMilliseconds: 1000)
 
     func chatSend(_ params: Params) async throws -> MethodReply {
         try params.only(["sessionKey", "message", "idempotencyKey", "thinking", "deliver", "attachments", "timeoutMs", "sessionId", "agentId"])
