@@ -238,12 +238,15 @@ public final class Gateway: Sendable {
     /// Sends an event to every connection that may read it, with the next broadcast `seq`.
     /// `variants` are the payload's shapes (one per protocol, say); `choose` picks a connection's
     /// (`nil`: not for it). Each variant is encoded once, whatever the number of connections.
-    func broadcast(_ name: String, needsRead: Bool = true, variants: [JSONValue], choose: (GatewayConnection) -> Int? = { _ in 0 }) {
+    /// Events for some connections only (`sequenced` false: `tool` events) carry no `seq`, as
+    /// OpenClaw's connection-targeted events, so the others see no gap in theirs.
+    func broadcast(_ name: String, needsRead: Bool = true, sequenced: Bool = true, variants: [JSONValue],
+                   choose: (GatewayConnection) -> Int? = { _ in 0 }) {
         let targets = connections.withLock { Array($0.values) }
-        let seq = broadcastSeq.withLock { seq -> Int64 in
+        let seq: Int64? = sequenced ? broadcastSeq.withLock { seq -> Int64 in
             seq += 1
             return seq
-        }
+        } : nil
         var frames = [String?](repeating: nil, count: variants.count)
         for connection in targets where !needsRead || connection.canRead {
             guard let index = choose(connection), variants.indices.contains(index) else { continue }
@@ -269,7 +272,7 @@ public final class Gateway: Sendable {
                 observer?.yield(event)
                 let output = translator.translate(event)
                 for payload in output.agent { broadcast("agent", variants: [payload]) }
-                for payload in output.tool { broadcast("agent", variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
+                for payload in output.tool { broadcast("agent", sequenced: false, variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
                 if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
                 guard event.runID == run.runID else { continue }
                 switch event.payload {

@@ -148,7 +148,15 @@ func rawExchange(_ url: String, send messages: [WebSocketOutboundWriter.Outbound
         while ContinuousClock.now < deadline, !done.isSet {
             try await Task.sleep(for: .milliseconds(20))
         }
-        reader.cancel()
+        // The reader must end before this handler does (the client library reads the inbound
+        // stream afterwards): close, and wait for the server's answer for a while.
+        if !done.isSet { try? await outbound.close(.normalClosure, reason: nil) }
+        let stopper = Task {
+            try? await Task.sleep(for: .seconds(2))
+            reader.cancel()
+        }
+        _ = await reader.result
+        stopper.cancel()
     }
     return RawExchange(frames: frames.all, closeCode: close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) }, closeReason: close?.reason)
 }

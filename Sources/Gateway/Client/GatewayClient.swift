@@ -54,8 +54,15 @@ public enum GatewayClient {
                 } catch {
                     outcome.withLock { $0 = .failure(error) }
                 }
+                // The reader ends when the gateway answers the close. It must end before this
+                // handler does: the client library reads the same inbound stream afterwards.
                 try? await outbound.close(.normalClosure, reason: nil)
-                reader.cancel()
+                let stopper = Task {
+                    try? await Task.sleep(for: .seconds(2))
+                    reader.cancel()
+                }
+                await reader.value
+                stopper.cancel()
             }
         } catch {
             throw GatewayClientError(message: "cannot reach the gateway at \(url): \(error)")

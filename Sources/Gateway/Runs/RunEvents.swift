@@ -27,9 +27,15 @@ struct RunEventTranslator {
         self.rootRunID = rootRunID
     }
 
+    /// An `agent` event. Its `seq` counts the run's events that every reader gets, from 1; a
+    /// `tool` event (only for connections with the `tool-events` cap) carries the `seq` of the
+    /// event before it, so a connection without the cap sees no gap.
     private mutating func agentEvent(_ event: AgentRunEvent, stream: String, data: [String: JSONValue]) -> JSONValue {
-        let seq = (agentSeq[event.runID] ?? 0) + 1
-        agentSeq[event.runID] = seq
+        var seq = agentSeq[event.runID] ?? 0
+        if stream != "tool" {
+            seq += 1
+            agentSeq[event.runID] = seq
+        }
         var payload: [String: JSONValue] = ["runId": .string(event.runID), "seq": .int(seq), "stream": .string(stream),
                                             "ts": .int64(RuntimeClock.milliseconds()), "data": .object(data), "sessionKey": .string(event.sessionKey.value)]
         if let parent = event.parentRunID { payload["spawnedBy"] = .string(parent) }
