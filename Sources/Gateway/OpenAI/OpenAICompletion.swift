@@ -9,7 +9,7 @@ extension OpenAIRoutes {
     ///
     /// The completion id (`chatcmpl_<uuid>`) is also the run's id and idempotency key, so the
     /// run's `agent` and `chat` events on the WebSocket carry it as `runId`.
-    func complete(_ chat: OpenAIChatRequest, message: String, route: OpenAISessionRoute, request: Request) async throws -> Response {
+    func complete(_ chat: OpenAIChatRequest, message: String, route: OpenAISessionRoute, context: GatewayRequestContext) async throws -> Response {
         let id = "chatcmpl_" + RuntimeClock.uuid()
         let (events, observer) = AsyncStream<AgentRunEvent>.makeStream()
         let (run, _) = try await gateway.startRun(message, key: route.key, idempotencyKey: id, method: "chat.completions", timeout: nil, observer: observer)
@@ -34,22 +34,24 @@ extension OpenAIRoutes {
         let chunks = OpenAIChunkStream(id: id, model: chat.model, created: created, includeUsage: chat.includeUsage)
         let host = gateway.host
         let runID = run.runID
+        let channel = context.channel
         let body = ResponseBody { writer in
-            // The request was read whole; what comes in now is only the socket's end, which
-            // aborts the run (a failed write does too).
-            try await request.body.consumeWithInboundCloseHandler({ _ in
-                do {
-                    try await Self.write(events, of: runID, as: chunks, to: &writer)
-                } catch {
-                    host.abort(runID: runID, reason: "the HTTP client disconnected")
-                    throw error
-                }
-            }, onInboundClosed: {
-                host.abort(runID: runID, reason: "the HTTP client disconnected")
-            })
+            // A client that goes away aborts the run: seen by the observer while the run is
+            // quiet, or by the next write that fails.
+            let abort: @Sendable () -> Void = { host.abort(runID: runID, reason: "the HTTP client disconnected") }
+            let observer = ChannelCloseObserver(onClose: abort)
+            try await channel.pipeline.addHandler(observer, position: .first).get()
+            if !channel.isActive { abort() }
+            do {
+                try await Self.write(events, of: runID, as: chunks, to: &writer)
+            } catch {
+                abort()
+                try? await channel.pipeline.removeHandler(observer).get()
+                throw error
+            }
+            try? await channel.pipeline.removeHandler(observer).get()
         }
-        // One stream per connection: the close handler reads the socket past this request.
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"], body: body)
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
     private static func write(_ events: AsyncStream<AgentRunEvent>, of runID: String, as chunks: OpenAIChunkStream,

@@ -28,7 +28,8 @@ struct OpenAIRoutes: Sendable {
             return try await body()
         } catch {
             let failure = OpenAIError.from(error)
-            if failure.status.code >= 500 {
+            // A failure of the gateway or its providers is logged; a drain's refusals are not.
+            if failure.status.code >= 500, failure.status != .serviceUnavailable {
                 gateway.logger.warning("openai request failed", metadata: ["status": .stringConvertible(failure.status.code), "error": .string(failure.message)])
             }
             return failure.response
@@ -46,7 +47,7 @@ struct OpenAIRoutes: Sendable {
                 sessionHeader: Self.header(OpenAISessionRouting.sessionHeader, in: request.headers))
             try await requireServed(route.agent, model: chat.model)
             let message = try OpenAIPrompt.message(for: chat.messages, sessionKeepsHistory: route.isNamed)
-            return try await complete(chat, message: message, route: route, request: request)
+            return try await complete(chat, message: message, route: route, context: context)
         }
     }
 
