@@ -163,6 +163,8 @@ import Testing
             let main = try await http.send(.GET, "/v1/models/openclaw/main")
             #expect(main.status == 200)
             #expect(main.json?["id"] == "openclaw/main")
+            #expect(try await http.send(.GET, "/v1/models/openclaw%2Fmain").json?["id"] == "openclaw/main")
+            #expect(try await http.send(.GET, "/v1/models/openclaw").json?["object"] == "model")
 
             let image = try await http.complete(["model": "openclaw", "messages": [["role": "user", "content": [
                 ["type": "text", "text": "what is this?"], ["type": "image_url", "image_url": ["url": "data:image/png;base64,AAAA"]],
