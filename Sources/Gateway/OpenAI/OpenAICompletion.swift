@@ -40,16 +40,17 @@ extension OpenAIRoutes {
             // quiet, or by the next write that fails.
             let abort: @Sendable () -> Void = { host.abort(runID: runID, reason: "the HTTP client disconnected") }
             let observer = ChannelCloseObserver(onClose: abort)
-            try await channel.pipeline.addHandler(observer, position: .first).get()
-            if !channel.isActive { abort() }
+            // Adding fails only on a channel already closed.
+            let watching = (try? await channel.pipeline.addHandler(observer, position: .first).get()) != nil
+            if !watching || !channel.isActive { abort() }
             do {
                 try await Self.write(events, of: runID, as: chunks, to: &writer)
             } catch {
                 abort()
-                try? await channel.pipeline.removeHandler(observer).get()
+                if watching { try? await channel.pipeline.removeHandler(observer).get() }
                 throw error
             }
-            try? await channel.pipeline.removeHandler(observer).get()
+            if watching { try? await channel.pipeline.removeHandler(observer).get() }
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
