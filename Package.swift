@@ -184,7 +184,8 @@ let package = Package(
             dependencies: ["Gateway", "AgentRuntime", "FakeProvider", "StateStore", "TestSupport",
                            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -15,6 +15,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The gateway's OpenAI-compatible endpoint is tested with the official Python client.
+if ! python3 -c "import openai" >/dev/null 2>&1; then
+  echo "openclaw: installing the Python package openai" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null
+  fi
+  # Debian's own python3 refuses pip installs outside a virtual environment (PEP 668) unless told.
+  python3 -m pip install -q openai >/dev/null 2>&1 || python3 -m pip install -q --break-system-packages openai >/dev/null
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then
     export PATH="/opt/swift/usr/bin:$PATH"

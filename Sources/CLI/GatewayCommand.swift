@@ -63,7 +63,10 @@ struct GatewayRunCommand: AsyncParsableCommand {
             On SIGTERM or SIGINT it stops taking connections and runs, sends `shutdown` to every client, lets runs in \
             flight finish for up to --drain-timeout seconds, aborts the rest (their transcripts say so), closes every \
             socket with 1012 and exits 0. Clients authenticate with the token: $OPENCLAW_GATEWAY_TOKEN, else one \
-            generated on first start and stored 0600 in the state directory (`openclaw gateway token` prints it).
+            generated on first start and stored 0600 in the state directory (`openclaw gateway token` prints it). \
+            With --openai-http the same port also serves OpenAI's chat completions API (POST /v1/chat/completions, \
+            GET /v1/models) to clients that send the token as `Authorization: Bearer <token>`; point an OpenAI \
+            client's base URL at http://HOST:PORT/v1 and use the model `openclaw` or `openclaw/<agentId>`.
             """
     )
 
@@ -87,6 +90,9 @@ struct GatewayRunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("The period of `tick` events in milliseconds (default 30000).", valueName: "ms"))
     var tickIntervalMs: Int = 30_000
+
+    @Flag(name: .long, help: "Also serve the OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models) on the same port.")
+    var openaiHttp = false
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -119,6 +125,7 @@ struct GatewayRunCommand: AsyncParsableCommand {
         }
         configuration.drainTimeout = .milliseconds(Int(drainTimeout * 1000))
         configuration.tickInterval = .milliseconds(tickIntervalMs)
+        configuration.openAIHTTP = openaiHttp
         configuration.serverVersion = OpenClaw.configuration.version
         let token: GatewayToken
         do { token = try GatewayToken.load(state: state) } catch let error as GatewayError { throw CLIFailure(message: error.message) }

@@ -30,6 +30,8 @@ public struct GatewayConfiguration: Sendable {
     public var authFailureWindow: Duration = .seconds(60)
     /// Whether `POST /v1/chat/completions` and `GET /v1/models` are served.
     public var openAIHTTP: Bool = false
+    /// The largest body of an OpenAI-compatible request (20 MiB); a larger one gets 413.
+    public var openAIMaxBodyBytes: Int = 20 * 1024 * 1024
     /// The version reported in `hello-ok.server.version`.
     public var serverVersion: String = "0.1.0"
 

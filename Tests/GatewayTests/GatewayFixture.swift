@@ -73,6 +73,17 @@ struct GatewayFixture {
         await fake.stop()
     }
 
+    /// The gateway's plain HTTP address, `http://127.0.0.1:<port>`.
+    var httpURL: String { "http://127.0.0.1:\(port)" }
+
+    /// A `configure:` that turns the OpenAI-compatible endpoint on, then applies `more`.
+    static func openAI(_ more: @escaping (inout GatewayConfiguration) -> Void = { _ in }) -> (inout GatewayConfiguration) -> Void {
+        { configuration in
+            configuration.openAIHTTP = true
+            more(&configuration)
+        }
+    }
+
     static func with(configure: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (GatewayFixture) async throws -> Void) async throws {
         let fixture = try await GatewayFixture(configure: configure)
         do {

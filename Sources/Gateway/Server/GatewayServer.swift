@@ -8,8 +8,10 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The gateway's services in one `ServiceGroup`: the Hummingbird server (WebSocket upgrades on any
-/// path, `GET /health` and `GET /readyz` over plain HTTP) and the gateway's own lifecycle (the
-/// `tick` events, and on shutdown the drain: see ``Gateway/shutdown(reason:)``).
+/// path, `GET /health` and `GET /readyz` over plain HTTP, and with
+/// ``GatewayConfiguration/openAIHTTP`` the OpenAI-compatible routes: see ``OpenAIRoutes``) and
+/// the gateway's own lifecycle (the `tick` events, and on shutdown the drain: see
+/// ``Gateway/shutdown(reason:)``).
 ///
 /// The lifecycle service is last in the group, so a graceful shutdown drains the gateway (its
 /// clients told, its runs finished or aborted, its sockets closed 1012) before the server stops.
@@ -32,13 +34,16 @@ public struct GatewayServer: Sendable {
 
     func application(onListening: @escaping @Sendable (String, Int) async -> Void) -> some Service {
         let gateway = self.gateway
-        let router = Router()
+        let configuration = gateway.configuration
+        let router = Router(context: GatewayRequestContext.self)
+        // First, so that it also wraps the not-found answer.
+        router.add(middleware: OpenAINotFoundMiddleware(enabled: configuration.openAIHTTP))
         router.get("/health") { _, _ in Self.json(["ok": true, "status": "live"]) }
         router.get("/healthz") { _, _ in Self.json(["ok": true, "status": "live"]) }
         router.get("/readyz") { _, _ in
             gateway.isDraining ? Self.json(["ok": false, "status": "draining"], status: .serviceUnavailable) : Self.json(["ok": true, "status": "ready"])
         }
-        let configuration = gateway.configuration
+        if configuration.openAIHTTP { OpenAIRoutes(gateway: gateway).register(on: router) }
         // Frames up to maxPayload (a message may also come in fragments up to that size); no
         // compression (OpenClaw's frames are plain text).
         let webSocket = WebSocketServerConfiguration(maxFrameSize: configuration.maxPayload)
