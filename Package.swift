@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["VFS", "StateStore", "Storage", "TestSupport", "FakeProvider"],
+            dependencies: ["VFS", "StateStore", "Storage", "TestSupport", "FakeProvider", "Gateway", "AgentRuntime"],
             swiftSettings: strictSettings
         ),
     ],

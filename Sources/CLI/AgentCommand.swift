@@ -1,6 +1,7 @@
 import AgentRuntime
 import ArgumentParser
 import Foundation
+import Gateway
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,8 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Run the agent on one message; its answer streams to standard output.",
         discussion: """
             Tool activity goes to standard error. Ctrl-C aborts the run (recorded in the transcript; exit 130). \
+            When a gateway serves the state directory (`openclaw gateway run`), the run goes through it, so the runs of a session \
+            queue in one place and its clients see them; --local (or --model, --max-turns, --no-stream) runs in this process. \
             With --json nothing streams: one JSON object with the answer, session, usage and run id is printed at the end.
             """
     )
@@ -37,6 +40,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Ask the provider for one complete answer instead of a stream.")
     var noStream = false
 
+    @Flag(name: .long, help: "Run in this process even when a gateway serves the state directory.")
+    var local = false
+
     @OptionGroup var output: JSONFlag
 
     func validate() throws {
@@ -45,6 +51,12 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let state = options.stateOptions.directory()
+        if !local, let gateway = GatewayDiscovery.read(in: state) {
+            let only = optionsOnlyLocal
+            guard !only.isEmpty else { return try await run(through: gateway, state: state) }
+            Output.error("openclaw: \(only.joined(separator: ", ")) cannot go through the gateway (pid \(gateway.pid)): running in this process")
+        }
         let runtime = try options.runtime()
         let request = AgentRunRequest(message: message, sessionKey: try session.map(options.sessionKey),
                                       model: try model.map(ModelReference.init), maxTurns: maxTurns, stream: !noStream && !output.json,

@@ -267,21 +267,14 @@ public final class Gateway: Sendable {
         runs.begin(run.runID, sessionKey: run.sessionKey)
         let task = Task {
             var translator = RunEventTranslator(rootRunID: run.runID)
-            var outcome = RunLedger.Outcome(status: .aborted, text: "", usage: TokenUsage(), error: nil, endedAt: 0)
+            var outcome = RunLedger.Outcome()
             for await event in run.events {
                 observer?.yield(event)
                 let output = translator.translate(event)
                 for payload in output.agent { broadcast("agent", variants: [payload]) }
                 for payload in output.tool { broadcast("agent", sequenced: false, variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
                 if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
-                guard event.runID == run.runID else { continue }
-                switch event.payload {
-                case .completed(let text, let usage, _, _): outcome = .init(status: .ok, text: text, usage: usage, error: nil, endedAt: RuntimeClock.milliseconds())
-                case .failed(let error): outcome = .init(status: .error, text: "", usage: TokenUsage(), error: error, endedAt: RuntimeClock.milliseconds())
-                case .aborted(let reason, let partial):
-                    outcome = .init(status: .aborted, text: partial, usage: TokenUsage(), error: AgentRuntimeError(.aborted, reason), endedAt: RuntimeClock.milliseconds())
-                default: break
-                }
+                if event.runID == run.runID { outcome.absorb(event.payload) }
             }
             if outcome.endedAt == 0 { outcome.endedAt = RuntimeClock.milliseconds() }
             observer?.finish()
@@ -298,6 +291,19 @@ public final class Gateway: Sendable {
             try? await Task.sleep(for: configuration.tickInterval)
             guard !Task.isCancelled else { return }
             broadcast("tick", needsRead: false, variants: [["ts": .int64(RuntimeClock.milliseconds())]])
+        }
+    }
+
+    /// Ends the runs a killed process left in flight, logging each (a failure to read an agent's
+    /// transcripts is logged, and does not stop the gateway).
+    func recoverInterruptedRuns() async {
+        do {
+            for run in try await host.recoverInterruptedRuns() {
+                logger.notice("marked an interrupted run", metadata: ["runId": .string(run.runID), "sessionKey": .string(run.sessionKey.value),
+                                                                       "pid": .stringConvertible(run.pid)])
+            }
+        } catch {
+            logger.error("cannot look for interrupted runs", metadata: ["error": .string("\(error)")])
         }
     }
 

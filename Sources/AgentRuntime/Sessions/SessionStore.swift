@@ -374,7 +374,7 @@ public final class SessionStore: Sendable {
         FROM session_nodes n JOIN session_windows w ON w.session_id = n.current_session_id
         """
 
-    private static func event(_ row: Row) -> TranscriptEvent {
+    static func event(_ row: Row) -> TranscriptEvent {
         let text: String = row["event_json"]
         return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
                                createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))

@@ -194,7 +194,7 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     var json: JSONValue { ["input": .int(input), "output": .int(output)] }
 }
 
-/// `{type: "run_start", runId, agentId, model, api, namespace, credentials, historyDropped?}`.
+/// `{type: "run_start", runId, agentId, model, api, namespace, credentials, historyDropped?, owner?}`.
 public struct RunStartRecord: Sendable, Equatable, Codable {
     public var runId: String
     public var agentId: String
@@ -206,8 +206,11 @@ public struct RunStartRecord: Sendable, Equatable, Codable {
     public var credentials: Int
     /// Old messages left out of the history to fit the context window.
     public var historyDropped: Int?
+    /// The process that ran it (absent in runs recorded before openclaw wrote it).
+    public var owner: RunOwner?
 
-    init(runId: String, agentId: String, model: String, api: String, namespace: String, credentials: Int, historyDropped: Int?) {
+    init(runId: String, agentId: String, model: String, api: String, namespace: String, credentials: Int, historyDropped: Int?,
+         owner: RunOwner? = nil) {
         self.runId = runId
         self.agentId = agentId
         self.model = model
@@ -215,19 +218,21 @@ public struct RunStartRecord: Sendable, Equatable, Codable {
         self.namespace = namespace
         self.credentials = credentials
         self.historyDropped = historyDropped
+        self.owner = owner
     }
 
     init?(_ json: JSONValue) {
         guard let runId = json["runId"]?.stringValue else { return nil }
         self.init(runId: runId, agentId: json["agentId"]?.stringValue ?? "", model: json["model"]?.stringValue ?? "", api: json["api"]?.stringValue ?? "",
                   namespace: json["namespace"]?.stringValue ?? "", credentials: json["credentials"]?.intValue ?? 0,
-                  historyDropped: json["historyDropped"]?.intValue)
+                  historyDropped: json["historyDropped"]?.intValue, owner: RunOwner(json["owner"]))
     }
 
     var fields: [String: JSONValue] {
         var fields: [String: JSONValue] = ["runId": .string(runId), "agentId": .string(agentId), "model": .string(model), "api": .string(api),
                                            "namespace": .string(namespace), "credentials": .int(credentials)]
         if let historyDropped { fields["historyDropped"] = .int(historyDropped) }
+        if let owner { fields["owner"] = owner.json }
         return fields
     }
 }
@@ -245,7 +250,8 @@ public struct RunEndRecord: Sendable, Equatable, Codable {
     }
 
     public var runId: String
-    /// `completed`, `failed` or `aborted`.
+    /// `completed`, `failed`, `aborted`, or `interrupted` (its process ended first: see
+    /// ``AgentRuntime/recoverInterruptedRuns()``).
     public var status: String
     public var turns: Int
     public var usage: UsageRecord

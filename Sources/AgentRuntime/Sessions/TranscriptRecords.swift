@@ -17,7 +17,7 @@ extension TranscriptEventDraft {
     static func runStart(runID: String, agent: String, model: ModelReference, api: String, namespace: String, credentials: Int,
                          historyDropped: Int) -> TranscriptEventDraft {
         let record = RunStartRecord(runId: runID, agentId: agent, model: model.description, api: api, namespace: namespace,
-                                    credentials: credentials, historyDropped: historyDropped > 0 ? historyDropped : nil)
+                                    credentials: credentials, historyDropped: historyDropped > 0 ? historyDropped : nil, owner: .current)
         return TranscriptEventDraft(type: "run_start", fields: record.fields, parent: .none)
     }
 
@@ -49,7 +49,7 @@ extension TranscriptEventDraft {
             RunEndRecord.Failure(code: failure.code.rawValue, message: failure.message, httpStatus: failure.httpStatus,
                                  partialText: partialText.isEmpty ? nil : partialText)
         }
-        let status = failure.map { $0.code == .aborted ? "aborted" : "failed" } ?? "completed"
+        let status = failure.map { $0.code == .aborted ? "aborted" : $0.code == .interrupted ? "interrupted" : "failed" } ?? "completed"
         let record = RunEndRecord(runId: runID, status: status, turns: turns, usage: UsageRecord(usage), toolCalls: toolCalls, error: error)
         return TranscriptEventDraft(type: "run_end", fields: record.fields, parent: .none)
     }

@@ -30,6 +30,9 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         case timeout
         /// The run was aborted.
         case aborted
+        /// The process running the run ended (killed) before the run did; recorded on the next
+        /// start.
+        case interrupted
         /// The idempotency key's run is still in flight; it was not started again.
         case inFlight = "in_flight"
         /// The run reached its turn limit.

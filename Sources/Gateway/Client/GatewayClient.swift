@@ -166,7 +166,8 @@ public final class GatewaySession: Sendable {
         return last["payload"] ?? .null
     }
 
-    static func error(_ json: JSONValue?) -> GatewayError {
+    /// The ``GatewayError`` of a failed response's `error` object.
+    public static func error(_ json: JSONValue?) -> GatewayError {
         let code = GatewayError.Code(rawValue: json?["code"]?.stringValue ?? "") ?? .unavailable
         return GatewayError(code, json?["message"]?.stringValue ?? "the gateway answered an error", details: json?["details"]?.objectValue ?? [:],
                             retryable: json?["retryable"]?.boolValue, retryAfterMilliseconds: json?["retryAfterMs"]?.intValue)

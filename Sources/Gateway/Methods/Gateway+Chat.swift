@@ -51,13 +51,13 @@ extension Gateway {
         case .inFlight:
             return (run, "in_flight")
         case .finished:
-            var status = "ok"
-            for await event in run.events {
-                switch event.payload {
-                case .failed: status = "error"
-                case .aborted: status = "aborted"
-                default: break
-                }
+            var outcome = RunLedger.Outcome()
+            for await event in run.events where event.runID == run.runID { outcome.absorb(event.payload) }
+            runs.record(run.runID, sessionKey: key, outcome)
+            let status = switch outcome.status {
+            case .ok: "ok"
+            case .error: "error"
+            case .aborted: "aborted"
             }
             return (run, status)
         }
@@ -138,11 +138,17 @@ extension Gateway {
         let (run, _) = try await startRun(message, key: key, idempotencyKey: idempotencyKey, method: params.method, timeout: timeout)
         let runs = self.runs
         let runID = run.runID
-        return .twoPhase(["runId": .string(runID), "sessionKey": .string(key.value), "status": "accepted", "acceptedAt": .int64(accepted)]) {
+        // `repeated`: the key's run had ended already; no events follow, only its outcome.
+        return .twoPhase(["runId": .string(runID), "sessionKey": .string(key.value), "status": "accepted", "acceptedAt": .int64(accepted),
+                          "repeated": .bool(run.disposition == .finished)]) {
             guard let outcome = await runs.wait(runID, timeout: .seconds(86_400)) else {
                 return .failure(GatewayError(.agentResultNotFound, "the outcome of run \(runID) is not kept here"))
             }
-            var meta: [String: JSONValue] = ["durationMs": .int64(outcome.endedAt - accepted)]
+            var meta: [String: JSONValue] = [
+                "durationMs": .int64(max(0, outcome.endedAt - accepted)),
+                "agentMeta": ["sessionId": .string(outcome.sessionID), "model": .string(outcome.model), "turns": .int(outcome.turns),
+                              "toolCalls": .int(outcome.toolCalls), "usage": RunEventTranslator.usage(outcome.usage)],
+            ]
             if outcome.status == .aborted { meta["aborted"] = true }
             let status = outcome.status == .ok ? "ok" : outcome.status == .aborted ? "timeout" : "error"
             var payload: [String: JSONValue] = [
@@ -151,6 +157,7 @@ extension Gateway {
                 "result": ["payloads": outcome.text.isEmpty ? [] : [["text": .string(outcome.text)]], "meta": .object(meta)],
             ]
             if outcome.status == .aborted { payload["stopReason"] = "aborted" }
+            if let error = outcome.error { payload["error"] = ["code": .string(error.code.rawValue), "message": .string(error.message)] }
             return .success(.object(payload))
         }
     }

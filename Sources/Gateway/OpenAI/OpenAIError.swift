@@ -90,7 +90,7 @@ struct OpenAIError: Error, Sendable, Equatable {
             OpenAIError(.badGateway, message, type: "api_error", code: code.rawValue)
         case .invalidArgument, .alreadyExists, .inFlight, .limitExceeded: invalidRequest(message, code: code.rawValue)
         case .notFound: OpenAIError(.notFound, message, type: "invalid_request_error", code: code.rawValue)
-        case .aborted, .turnLimit, .storage, .unusableDatabase, .readOnly: OpenAIError(.internalServerError, message, type: "server_error", code: code.rawValue)
+        case .aborted, .interrupted, .turnLimit, .storage, .unusableDatabase, .readOnly: OpenAIError(.internalServerError, message, type: "server_error", code: code.rawValue)
         }
     }
 

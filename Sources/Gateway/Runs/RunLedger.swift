@@ -8,11 +8,33 @@ final class RunLedger: Sendable {
     /// How a run ended.
     struct Outcome: Sendable {
         enum Status: String, Sendable { case ok, error, aborted }
-        var status: Status
-        var text: String
-        var usage: TokenUsage
+        var status: Status = .aborted
+        var text = ""
+        var usage = TokenUsage()
         var error: AgentRuntimeError?
-        var endedAt: Int64
+        /// 0 until the run's end is seen.
+        var endedAt: Int64 = 0
+        var sessionID = ""
+        var model = ""
+        var turns = 0
+        var toolCalls = 0
+
+        /// Takes in one of the run's own events (not a subagent's).
+        mutating func absorb(_ payload: AgentRunEvent.Payload) {
+            switch payload {
+            case .started(let session, let reference):
+                sessionID = session
+                model = reference.description
+            case .completed(let final, let used, let turnCount, let calls):
+                (status, text, usage, turns, toolCalls, endedAt) = (.ok, final, used, turnCount, calls, RuntimeClock.milliseconds())
+            case .failed(let failure):
+                (status, error, endedAt) = (.error, failure, RuntimeClock.milliseconds())
+            case .aborted(let reason, let partial):
+                (status, text, error, endedAt) = (.aborted, partial, AgentRuntimeError(.aborted, reason), RuntimeClock.milliseconds())
+            default:
+                break
+            }
+        }
     }
 
     struct Entry: Sendable {
@@ -48,6 +70,13 @@ final class RunLedger: Sendable {
             return (state.waiters.removeValue(forKey: runID) ?? []).map(\.continuation)
         }
         for continuation in waiting { continuation.resume(returning: outcome) }
+    }
+
+    /// Records a run that ended before this gateway saw it (a repeated idempotency key).
+    func record(_ runID: String, sessionKey: SessionKey, _ outcome: Outcome) {
+        guard entry(runID) == nil else { return }
+        begin(runID, sessionKey: sessionKey)
+        end(runID, outcome)
     }
 
     func entry(_ runID: String) -> Entry? { state.withLock { $0.entries[runID] } }

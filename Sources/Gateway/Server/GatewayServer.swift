@@ -24,8 +24,12 @@ public struct GatewayServer: Sendable {
 
     /// Runs until a graceful shutdown (one of `signals`, or the group's trigger) ends it.
     /// `onListening` is called once with the bound host and port (port 0 picks one).
+    ///
+    /// First it ends the runs a killed process left in flight (``AgentHost/recoverInterruptedRuns()``),
+    /// so their transcripts say `interrupted` and their sessions take new runs.
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (String, Int) async -> Void,
                     onGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
+        await gateway.recoverInterruptedRuns()
         let group = ServiceGroup(configuration: .init(services: [application(onListening: onListening), GatewayLifecycle(gateway: gateway)],
                                                       gracefulShutdownSignals: signals, logger: gateway.logger))
         onGroup(group)

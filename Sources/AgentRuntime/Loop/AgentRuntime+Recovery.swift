@@ -1,0 +1,44 @@
+import Foundation
+
+extension AgentRuntime {
+    /// A run found unended whose process is gone, now ended `interrupted`.
+    public struct InterruptedRun: Sendable, Equatable {
+        public var sessionKey: SessionKey
+        public var runID: String
+        /// The process that was running it.
+        public var pid: Int32
+    }
+
+    /// Ends the runs whose process was killed before they ended: each gets a `run_end` with
+    /// status `interrupted` and a reason, so its transcript says how it ended, a repeat of its
+    /// idempotency key answers that outcome, and the session takes new runs. Runs of a live
+    /// process (this one, or an `openclaw agent` running beside it) are left alone, as are runs
+    /// recorded without an owner (before openclaw recorded one), which cannot be told apart.
+    public func recoverInterruptedRuns() async throws -> [InterruptedRun] {
+        let sessions = self.sessions
+        let registry = self.registry
+        return try await BlockingWork.storage {
+            var interrupted: [InterruptedRun] = []
+            for run in try sessions.unendedRuns() {
+                guard let owner = run.start.owner, !owner.isAlive, !registry.activeRunIDs.contains(run.start.runId) else { continue }
+                let failure = AgentRuntimeError(.interrupted, "the process running this run (pid \(owner.pid)) ended before the run did")
+                _ = try sessions.append(run.session.sessionID, .runEnd(runID: run.start.runId, turns: 0, usage: TokenUsage(), toolCalls: 0, failure: failure))
+                interrupted.append(InterruptedRun(sessionKey: run.session.key, runID: run.start.runId, pid: owner.pid))
+            }
+            return interrupted
+        }
+    }
+}
+
+extension AgentHost {
+    /// ``AgentRuntime/recoverInterruptedRuns()`` for every registered agent: what a gateway does
+    /// when it starts, after a `kill -9` left runs in flight.
+    public func recoverInterruptedRuns() async throws -> [AgentRuntime.InterruptedRun] {
+        let agents = try await offThread { [self] in try registeredAgents().map(\.agent) }
+        var interrupted: [AgentRuntime.InterruptedRun] = []
+        for agent in Set(agents).sorted() {
+            interrupted += try await runtime(for: agent).recoverInterruptedRuns()
+        }
+        return interrupted
+    }
+}
