@@ -1,4 +1,5 @@
 import AgentRuntime
+import VFS
 import Foundation
 
 /// A failure answered to a client: the `error` object of a `res` frame, and for a handshake
@@ -57,7 +58,7 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         if let error = error as? GatewayError { return error }
         let failure = AgentRuntimeError.wrap(error)
         var details: [String: JSONValue] = ["code": .string(failure.code.rawValue)]
-        if let errno = failure.errno { details["errno"] = .int(Int(errno)) }
+        if let errno = failure.errno { details["errno"] = .string(VFSError.name(of: errno)) }
         if let hint = failure.hint { details["hint"] = .string(hint) }
         switch failure.code {
         case .invalidArgument, .notFound, .alreadyExists, .inFlight, .limitExceeded:

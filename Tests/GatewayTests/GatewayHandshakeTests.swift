@@ -28,7 +28,7 @@ import Testing
             for method in ["chat.send", "chat.history", "chat.abort", "sessions.list", "agent", "agent.wait", "health"] {
                 #expect(methods.contains(method))
             }
-            #expect(!methods.contains("sessions.patch"), "only what is served is listed")
+            #expect(!methods.contains("config.get"), "only what is served is listed")
             #expect(payload["snapshot"]?["sessionDefaults"]?["mainSessionKey"] == "agent:main:main")
             #expect(payload["auth"]?["role"] == "operator")
             #expect(payload["auth"]?["scopes"] == ["operator.read", "operator.write"])

@@ -83,9 +83,39 @@ import Testing
         #expect(report.isHealthy, "\(report.problems)")
         #expect(report.databases.map(\.role) == ["global", "agent"])
         #expect(report.databases.allSatisfy { $0.integrity == ["ok"] && $0.envelopeVersion == 1 })
-        #expect(report.databases[1].components["runtime"] == 1)
+        #expect(report.databases[1].components["runtime"] == 2)
         #expect(report.databases[1].components["vfs"] == 2)
         #expect(report.databases[0].components["runtime-global"] == 1)
+    }
+}
+
+@Suite struct RuntimeMigrationTests {
+    @Test func aVersion1FileGainsTheSessionLabelAndModelColumns() throws {
+        let directory = TemporaryDirectory()
+        let state = StateDirectory(root: directory.path)
+        do {
+            let runtime = try AgentRuntime.open(state: state, agent: .main, environment: RuntimeEnvironment(variables: [:]))
+            _ = try runtime.sessions.openSession(try SessionKey("agent:main:old"))
+            // Back to version 1, as an older openclaw left it.
+            try runtime.agentDatabase.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    ALTER TABLE session_nodes DROP COLUMN label;
+                    ALTER TABLE session_nodes DROP COLUMN model_override;
+                    UPDATE schema_components SET version = 1 WHERE component = 'runtime';
+                    """)
+            }
+        }
+        let runtime = try AgentRuntime.open(state: state, agent: .main, environment: RuntimeEnvironment(variables: [:]))
+        let key = try SessionKey("agent:main:old")
+        #expect(try runtime.sessions.session(key)?.label == nil, "the old row reads, its new columns NULL")
+        let patched = try runtime.sessions.patch(key, label: .set("Old one"), model: .set(ModelReference(provider: "fake", model: "m1")))
+        #expect(patched.label == "Old one")
+        #expect(patched.modelOverride == "fake/m1")
+        #expect(try runtime.sessions.patch(key, model: .clear).modelOverride == nil)
+        #expect(throws: AgentRuntimeError.self) { try runtime.sessions.patch(key, label: .set("")) }
+        let report = Doctor(state: state).inspect()
+        #expect(report.databases[1].components["runtime"] == 2)
+        #expect(report.isHealthy, "\(report.problems)")
     }
 }
 

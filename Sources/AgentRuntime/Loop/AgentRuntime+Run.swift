@@ -175,7 +175,8 @@ extension AgentRuntime {
             var read = try snapshot()
             // The model is resolved before a new session is created: a run that cannot start
             // leaves no empty session behind.
-            let (reference, provider, model) = try resolveModel(chosen: context.model ?? read.defaultModel)
+            let chosenForSession = read.session?.modelOverride.flatMap { try? ModelReference($0) }
+            let (reference, provider, model) = try resolveModel(chosen: context.model ?? chosenForSession ?? read.defaultModel)
             if read.session == nil {
                 _ = try sessions.openSession(key)
                 read = try snapshot()

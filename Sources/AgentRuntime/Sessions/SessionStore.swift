@@ -19,6 +19,11 @@ public struct SessionSummary: Sendable, Equatable {
     public var frontier: TranscriptFrontier
     /// Token totals of the current session id.
     public var usage: TokenUsage
+    /// A name for the session, set by `sessions.patch`.
+    public var label: String?
+    /// The model the session's runs use unless a run names one (set by `sessions.patch`; the
+    /// agent's default model otherwise).
+    public var modelOverride: String?
 }
 
 /// One generation of a session key: a session id and why it started.
@@ -370,7 +375,7 @@ public final class SessionStore: Sendable {
 
     private static let summarySQL = """
         SELECT n.session_key, n.current_session_id, n.created_at_ms AS key_created_at_ms, n.updated_at_ms AS key_updated_at_ms, n.model,
-               w.session_id, w.last_seq, w.updated_at_ms, w.created_at_ms, w.input_tokens, w.output_tokens
+               w.session_id, w.last_seq, w.updated_at_ms, w.created_at_ms, w.input_tokens, w.output_tokens, n.label, n.model_override
         FROM session_nodes n JOIN session_windows w ON w.session_id = n.current_session_id
         """
 
@@ -387,7 +392,7 @@ public final class SessionStore: Sendable {
                               createdAtMilliseconds: row[2], updatedAtMilliseconds: row[3], model: row[4],
                               frontier: TranscriptFrontier(sessionID: row[5], lastSeq: last, eventCount: last + 1,
                                                            updatedAtMilliseconds: row[7], createdAtMilliseconds: row[8]),
-                              usage: TokenUsage(inputTokens: row[9], outputTokens: row[10]))
+                              usage: TokenUsage(inputTokens: row[9], outputTokens: row[10]), label: row[11], modelOverride: row[12])
     }
 
     private static func frontier(_ row: Row) -> TranscriptFrontier {

@@ -13,7 +13,7 @@ public enum RuntimeSchema {
     ///   and the `{order, lastGood, usageStats}` state document.
     /// - `agent_settings`: small JSON settings (the default model).
     /// - `skills`: the uploaded skills and their digests (files live in the `skills` namespace).
-    public static let agent = SchemaComponent(name: "runtime", version: 1) { db, fromVersion in
+    public static let agent = SchemaComponent(name: "runtime", version: 2) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: """
                 CREATE TABLE session_nodes (
@@ -77,6 +77,13 @@ public enum RuntimeSchema {
                 ) STRICT;
                 """)
         }
+        if fromVersion < 2 {
+            // Version 2: a session's label and the model chosen for it (sessions.patch).
+            try db.execute(sql: """
+                ALTER TABLE session_nodes ADD COLUMN label TEXT;
+                ALTER TABLE session_nodes ADD COLUMN model_override TEXT;
+                """)
+        }
     }
 
     /// The global tables: the model catalog, subagent runs and doctor's migration bookkeeping.
@@ -86,6 +93,7 @@ public enum RuntimeSchema {
     /// - `subagent_runs`: every `sessions_spawn`, with parent and child sessions and status.
     /// - `migration_runs` / `migration_sources`: `doctor --fix` imports, keyed by source path,
     ///   digest and size so that an import is never done twice.
+
     public static let global = SchemaComponent(name: "runtime-global", version: 1) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: """

@@ -16,6 +16,8 @@ extension Gateway {
             row["model"] = .string(parts.count == 2 ? String(parts[1]) : model)
             if parts.count == 2 { row["modelProvider"] = .string(String(parts[0])) }
         }
+        if let label = summary.label { row["label"] = .string(label) }
+        if let chosen = summary.modelOverride { row["modelOverride"] = .string(chosen) }
         let active = runs.active(in: summary.key)
         row["hasActiveRun"] = .bool(!active.isEmpty)
         row["activeRunIds"] = .array(active.map { .string($0) })
@@ -135,7 +137,47 @@ extension Gateway {
             }
             throw GatewayError(.invalidRequest, "no session has session id \(sessionID.debugDescription)")
         }
-        throw params.fail("key or sessionId is required (labels are not kept)")
+        if let label = try params.string("label") {
+            let agents = try params.string("agentId") != nil ? [try await servedAgent(try params.string("agentId"), method: params.method)] : try await agentIDs()
+            for agent in agents {
+                let runtime = try await host.runtime(for: agent)
+                if let match = try await host.offThread({ try runtime.sessions.list().first { $0.label == label } }) {
+                    return .payload(["ok": true, "key": .string(match.key.value)])
+                }
+            }
+            throw GatewayError(.invalidRequest, "no session has label \(label.debugDescription)")
+        }
+        throw params.fail("key, sessionId or label is required")
+    }
+
+    /// `sessions.patch {key, label?, model?}`: `null` clears a field; a model must be in the catalog.
+    func sessionsPatch(_ params: Params) async throws -> MethodReply {
+        try params.only(["key", "sessionKey", "label", "model", "agentId"])
+        guard let raw = try params.string("key") ?? params.string("sessionKey") else { throw params.fail("key is required") }
+        let key = try await sessionKey(raw, agentID: try params.string("agentId"), method: params.method)
+        func patch<Value>(_ name: String, _ make: (String) throws -> Value) throws -> FieldPatch<Value> {
+            switch params.values[name] {
+            case nil: return .keep
+            case .null?: return .clear
+            case .string(let text)?: return .set(try make(text))
+            default: throw params.fail("\(name) must be a string or null")
+            }
+        }
+        let label = try patch("label") { $0 }
+        let model = try patch("model") { text -> ModelReference in
+            do { return try ModelReference(text) } catch { throw params.fail("model must be provider/model") }
+        }
+        let host = self.host
+        let runtime = try await host.runtime(for: key.agent)
+        let summary = try await host.offThread {
+            if case .set(let reference) = model { _ = try runtime.resolveModel(reference) }
+            return try runtime.sessions.patch(key, label: label, model: model)
+        }
+        sessionsChanged(key, reason: "patch")
+        let resolved = summary.modelOverride.flatMap { try? ModelReference($0) }
+        var payload: [String: JSONValue] = ["ok": true, "key": .string(key.value), "entry": sessionRow(summary)]
+        if let resolved { payload["resolved"] = ["modelProvider": .string(resolved.provider), "model": .string(resolved.model)] }
+        return .payload(.object(payload))
     }
 
     func sessionsGet(_ params: Params) async throws -> MethodReply {

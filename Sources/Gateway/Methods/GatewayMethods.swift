@@ -26,12 +26,21 @@ enum GatewayMethods {
         "sessions.resolve": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsResolve(params) },
         "sessions.get": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsGet(params) },
         "sessions.reset": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.sessionsReset(params) },
+        "sessions.patch": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.sessionsPatch(params) },
         "sessions.delete": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.sessionsDelete(params) },
         "chat.send": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.chatSend(params) },
         "chat.history": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.chatHistory(params) },
         "chat.abort": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.chatAbort(params) },
         "agent": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.agent(params) },
         "agent.wait": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentWait(params) },
+        "agents.files.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsFilesList(params) },
+        "agents.files.get": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsFilesGet(params) },
+        "agents.files.set": Method(scope: GatewayScope.write) { gateway, _, params in try await gateway.agentsFilesSet(params) },
+        "vfs.stat": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.vfsStat(params) },
+        "vfs.ls": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.vfsList(params) },
+        "vfs.read": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.vfsRead(params) },
+        "vfs.find": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.vfsFind(params) },
+        "vfs.du": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.vfsDiskUsage(params) },
     ]
 
     /// `hello-ok.features.methods`: what this server serves, sorted.
