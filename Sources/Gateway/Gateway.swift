@@ -19,6 +19,7 @@ public final class Gateway: Sendable {
     let startedAt = ContinuousClock.now
     let runs = RunLedger()
     let slots: RunSlots
+    let uploads = SkillUploads()
     let authFailures: AuthFailureLimiter
     private let connections = Mutex<[String: GatewayConnection]>([:])
     private let broadcastSeq = Mutex<Int64>(0)
