@@ -28,7 +28,7 @@ extension AgentCommand {
         streamed.set(false)
         let endsWithNewline = LockedFlag()
         do {
-            final = try await GatewayClient.connect(url: gateway.url, token: token.value, identity: identity) { session in
+            final = try await GatewayClient.connect(url: gateway.url, token: token.value, identity: identity, tls: try gateway.clientTLS()) { session in
                 // The first Ctrl-C aborts the run in the gateway (recorded); a second one ends this process.
                 let interrupt = InterruptHandler {
                     Task { _ = try? await session.call("chat.abort", params: ["sessionKey": .string(key.value), "runId": .string(runID)]) }

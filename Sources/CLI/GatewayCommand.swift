@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import NIOSSL
 import StateStore
 
 /// `openclaw gateway ...`: the long-running server, and calls to it.
@@ -24,6 +25,17 @@ struct GatewayClientOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The token (default $OPENCLAW_GATEWAY_TOKEN, else the one stored in the state directory).", valueName: "token"))
     var token: String?
 
+    @Option(name: .long, help: ArgumentHelp("A PEM certificate to trust for a wss:// gateway (default: the running gateway's own, else the system's roots).", valueName: "file"))
+    var tlsCa: String?
+
+    /// The TLS configuration for `url`: `nil` for ws://.
+    func resolvedTLS(for url: String) throws -> TLSConfiguration? {
+        guard url.hasPrefix("wss://") else { return nil }
+        if let tlsCa { return try GatewayTLSFiles(certificatePath: tlsCa, keyPath: "").clientConfiguration() }
+        if let running = GatewayDiscovery.read(in: stateOptions.directory()), running.url == url, let tls = try running.clientTLS() { return tls }
+        return TLSConfiguration.makeClientConfiguration()
+    }
+
     func resolvedURL() -> String {
         if let url { return url }
         if let running = GatewayDiscovery.read(in: stateOptions.directory()) { return running.url }
@@ -43,7 +55,7 @@ struct GatewayClientOptions: ParsableArguments {
         let url = resolvedURL()
         let token = try resolvedToken()
         do {
-            return try await GatewayClient.connect(url: url, token: token) { session in
+            return try await GatewayClient.connect(url: url, token: token, tls: try resolvedTLS(for: url)) { session in
                 try await session.call(method, params: params, expectFinal: expectFinal)
             }
         } catch let error as GatewayError {
@@ -59,7 +71,8 @@ struct GatewayRunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Serve the state directory's agents until SIGTERM or SIGINT.",
         discussion: """
-            Prints `gateway listening on ws://HOST:PORT` on standard output when ready (--port 0 picks a free port). \
+            Prints `gateway listening on ws://HOST:PORT` on standard output when ready (--port 0 picks a free port; \
+            wss:// with --tls-cert and --tls-key, which serve the whole port over TLS). \
             On SIGTERM or SIGINT it stops taking connections and runs, sends `shutdown` to every client, lets runs in \
             flight finish for up to --drain-timeout seconds, aborts the rest (their transcripts say so), closes every \
             socket with 1012 and exits 0. Clients authenticate with the token: $OPENCLAW_GATEWAY_TOKEN, else one \
@@ -94,12 +107,19 @@ struct GatewayRunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also serve the OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models) on the same port.")
     var openaiHttp = false
 
+    @Option(name: .long, help: ArgumentHelp("A PEM certificate (chain) to serve wss:// and https:// with (with --tls-key).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if bind == .custom, host == nil { throw ValidationError("--bind custom needs --host ADDR") }
         if bind != .custom, host != nil { throw ValidationError("--host is only for --bind custom") }
         if !(0...3600).contains(drainTimeout) { throw ValidationError("--drain-timeout must be between 0 and 3600 seconds") }
         if !(100...3_600_000).contains(tickIntervalMs) { throw ValidationError("--tick-interval-ms must be between 100 and 3600000") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     func resolvedPort() throws -> Int {
@@ -126,23 +146,29 @@ struct GatewayRunCommand: AsyncParsableCommand {
         configuration.drainTimeout = .milliseconds(Int(drainTimeout * 1000))
         configuration.tickInterval = .milliseconds(tickIntervalMs)
         configuration.openAIHTTP = openaiHttp
+        if let tlsCert, let tlsKey {
+            let absolute = { (path: String) in path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path }
+            configuration.tls = GatewayTLSFiles(certificatePath: absolute(tlsCert), keyPath: absolute(tlsKey))
+        }
         configuration.serverVersion = OpenClaw.configuration.version
         let token: GatewayToken
         do { token = try GatewayToken.load(state: state) } catch let error as GatewayError { throw CLIFailure(message: error.message) }
-        if bind != .loopback {
+        if bind != .loopback, configuration.tls == nil {
             Output.error("openclaw: warning: listening on \(configuration.host) without TLS: the token crosses the network in clear")
         }
         var logger = Logger(label: "openclaw.gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["OPENCLAW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
         let host = try await AgentHost.open(state: state, logger: logger)
         let serverLogger = logger
+        let (scheme, certificate) = (configuration.webSocketScheme, configuration.tls?.certificatePath)
         let gateway = Gateway(host: host, configuration: configuration, token: token, logger: logger)
         defer { GatewayDiscovery.remove(in: state) }
         do {
             try await GatewayServer(gateway: gateway).run { boundHost, boundPort in
-                let url = "ws://\(boundHost.contains(":") ? "[\(boundHost)]" : boundHost):\(boundPort)"
+                let url = "\(scheme)://\(boundHost.contains(":") ? "[\(boundHost)]" : boundHost):\(boundPort)"
                 do {
-                    try GatewayDiscovery(pid: getpid(), url: url, host: boundHost, port: boundPort, startedAt: RuntimeClock.milliseconds()).write(in: state)
+                    try GatewayDiscovery(pid: getpid(), url: url, host: boundHost, port: boundPort, startedAt: RuntimeClock.milliseconds(),
+                                         tlsCertificate: certificate).write(in: state)
                 } catch {
                     serverLogger.warning("cannot write the discovery file", metadata: ["error": .string("\(error)")])
                 }

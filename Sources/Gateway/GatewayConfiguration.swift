@@ -32,10 +32,26 @@ public struct GatewayConfiguration: Sendable {
     public var openAIHTTP: Bool = false
     /// The largest body of an OpenAI-compatible request (20 MiB); a larger one gets 413.
     public var openAIMaxBodyBytes: Int = 20 * 1024 * 1024
+    /// The certificate and key (PEM files) to serve `wss://` and `https://` with; `nil`: plain.
+    public var tls: GatewayTLSFiles?
     /// The version reported in `hello-ok.server.version`.
     public var serverVersion: String = "0.1.0"
 
     public init() {}
 
     var tickIntervalMilliseconds: Int { Int(tickInterval / .milliseconds(1)) }
+
+    /// `ws` or `wss`.
+    public var webSocketScheme: String { tls == nil ? "ws" : "wss" }
+}
+
+/// A TLS certificate chain and its private key, as PEM files.
+public struct GatewayTLSFiles: Sendable, Equatable {
+    public var certificatePath: String
+    public var keyPath: String
+
+    public init(certificatePath: String, keyPath: String) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+    }
 }

@@ -1,9 +1,10 @@
 import AgentRuntime
 import Foundation
+import NIOSSL
 import StateStore
 
 /// Where a running gateway of a state directory says it listens: `<state>/gateway.json`
-/// (`{pid, url, host, port, startedAt}`), written when it is ready and removed when it stops, so
+/// (`{pid, url, host, port, startedAt, tlsCertificate?}`), written when it is ready and removed when it stops, so
 /// that `openclaw gateway status|call` on the same state directory find it.
 public struct GatewayDiscovery: Sendable, Equatable {
     public var pid: Int32
@@ -11,19 +12,30 @@ public struct GatewayDiscovery: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var startedAt: Int64
+    /// The certificate file a `wss://` gateway serves: a client on this machine trusts it.
+    public var tlsCertificate: String?
 
-    public init(pid: Int32, url: String, host: String, port: Int, startedAt: Int64) {
+    public init(pid: Int32, url: String, host: String, port: Int, startedAt: Int64, tlsCertificate: String? = nil) {
         self.pid = pid
         self.url = url
         self.host = host
         self.port = port
         self.startedAt = startedAt
+        self.tlsCertificate = tlsCertificate
+    }
+
+    /// The TLS configuration to reach it: `nil` for `ws://`.
+    public func clientTLS() throws -> TLSConfiguration? {
+        guard let tlsCertificate else { return nil }
+        return try GatewayTLSFiles(certificatePath: tlsCertificate, keyPath: "").clientConfiguration()
     }
 
     public static func path(in state: StateDirectory) -> String { state.root + "/gateway.json" }
 
     public var json: JSONValue {
-        ["pid": .int(Int(pid)), "url": .string(url), "host": .string(host), "port": .int(port), "startedAt": .int64(startedAt)]
+        var object: [String: JSONValue] = ["pid": .int(Int(pid)), "url": .string(url), "host": .string(host), "port": .int(port), "startedAt": .int64(startedAt)]
+        if let tlsCertificate { object["tlsCertificate"] = .string(tlsCertificate) }
+        return .object(object)
     }
 
     /// Writes the file atomically (a temporary file renamed into place).
@@ -62,6 +74,7 @@ public struct GatewayDiscovery: Sendable, Equatable {
               let pid = json["pid"]?.intValue, let url = json["url"]?.stringValue, let host = json["host"]?.stringValue, let port = json["port"]?.intValue
         else { return nil }
         guard isGateway(pid_t(pid)) else { return nil }
-        return GatewayDiscovery(pid: Int32(pid), url: url, host: host, port: port, startedAt: json["startedAt"]?.int64Value ?? 0)
+        return GatewayDiscovery(pid: Int32(pid), url: url, host: host, port: port, startedAt: json["startedAt"]?.int64Value ?? 0,
+                                tlsCertificate: json["tlsCertificate"]?.stringValue)
     }
 }

@@ -132,11 +132,11 @@ import Testing
             let events = try await fixture.connect { watcher in
                 try await fixture.connect { a in
                     try await fixture.connect { b in
-                        async let one = a.call("chat.send", params: ["sessionKey": "agent:main:q", "message": "one", "idempotencyKey": "q-1"])
-                        try await Task.sleep(for: .milliseconds(20))
-                        async let two = b.call("chat.send", params: ["sessionKey": "agent:main:q", "message": "two", "idempotencyKey": "q-2"])
-                        _ = try await (one, two)
-                        return try await collectEvents(watcher) { seen in Self.isFinal("q-1")(seen) && Self.isFinal("q-2")(seen) }
+                        _ = try await a.call("chat.send", params: ["sessionKey": "agent:main:q", "message": "one", "idempotencyKey": "q-1"])
+                        // The second is sent while the first runs (its start seen, its answer 150 ms away).
+                        let first = try await collectEvents(watcher) { seen in seen.contains { $0.name == "agent" && $0.payload["runId"] == "q-1" } }
+                        _ = try await b.call("chat.send", params: ["sessionKey": "agent:main:q", "message": "two", "idempotencyKey": "q-2"])
+                        return try await first + collectEvents(watcher) { seen in Self.isFinal("q-1")(seen) && Self.isFinal("q-2")(seen) }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import AgentRuntime
 import Foundation
+import NIOSSL
 import HummingbirdWSClient
 import Logging
 import Synchronization
@@ -29,14 +30,66 @@ public enum GatewayClient {
     /// Connects to `url`, performs the handshake with `token`, runs `body`, then closes.
     /// - throws: ``GatewayError`` when the handshake is refused, ``GatewayClientError`` when the
     ///   gateway cannot be reached or closes early; what `body` throws.
-    public static func connect<T: Sendable>(url: String, token: String, identity: Identity = Identity(),
+    /// - parameter handshakeTimeout: how long the connection and the handshake may take (a
+    ///   server that never answers, such as a TLS port reached with ws://, fails then).
+    public static func connect<T: Sendable>(url: String, token: String, identity: Identity = Identity(), tls: TLSConfiguration? = nil,
+                                            handshakeTimeout: Duration = .seconds(10),
                                             _ body: @escaping @Sendable (GatewaySession) async throws -> T) async throws -> T {
+        let connected = Connected()
+        // Not a task group: a connection that never answers cannot be cancelled, and a group
+        // would wait for it. The first of the outcome and the timer answers; the other is ignored.
+        let answer = Answer<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.set(continuation)
+            let connection = Task {
+                do { answer.resume(.success(try await run(url: url, token: token, identity: identity, tls: tls, connected: connected, body))) } catch {
+                    answer.resume(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: handshakeTimeout)
+                guard !connected.isSet else { return }
+                connection.cancel()
+                answer.resume(.failure(GatewayClientError(message: "the gateway at \(url) did not answer within \(handshakeTimeout)"
+                                                          + (url.hasPrefix("ws://") ? " (a TLS gateway is reached with wss://)" : ""))))
+            }
+        }
+    }
+
+    /// A continuation resumed once, by whichever comes first.
+    final class Answer<T: Sendable>: Sendable {
+        private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+        func resume(_ result: Result<T, any Error>) {
+            let waiting = continuation.withLock { stored in
+                defer { stored = nil }
+                return stored
+            }
+            waiting?.resume(with: result)
+        }
+    }
+
+    /// Set once the handshake is done.
+    final class Connected: Sendable {
+        private let flag = Mutex(false)
+        func set() { flag.withLock { $0 = true } }
+        var isSet: Bool { flag.withLock { $0 } }
+    }
+
+    private static func run<T: Sendable>(url: String, token: String, identity: Identity, tls: TLSConfiguration?, connected: Connected,
+                                         _ body: @escaping @Sendable (GatewaySession) async throws -> T) async throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         var logger = Logger(label: "openclaw.gateway.client")
         logger.logLevel = .critical
         let close: WebSocketCloseFrame?
         do {
-            close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 32 << 20), logger: logger) { inbound, outbound, _ in
+            var configuration = WebSocketClientConfiguration(maxFrameSize: 32 << 20)
+            // TLS forbids an IP address as the server name: a wss:// URL by address names no server
+            // (the certificate is then checked as its configuration says: see GatewayTLSFiles).
+            if tls != nil, let host = URLComponents(string: url)?.host, host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) {
+                configuration.sniHostname = "localhost"
+            }
+            close = try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                 let session = GatewaySession(outbound: outbound)
                 let reader = Task {
                     var iterator = inbound.messages(maxSize: 64 << 20).makeAsyncIterator()
@@ -49,6 +102,7 @@ public enum GatewayClient {
                 do {
                     let hello = try await session.handshake(token: token, identity: identity)
                     session.hello.withLock { $0 = hello }
+                    connected.set()
                     let value = try await body(session)
                     outcome.withLock { $0 = .success(value) }
                 } catch {

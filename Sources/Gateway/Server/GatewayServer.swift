@@ -1,6 +1,8 @@
 import AgentRuntime
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -30,13 +32,13 @@ public struct GatewayServer: Sendable {
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (String, Int) async -> Void,
                     onGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
         await gateway.recoverInterruptedRuns()
-        let group = ServiceGroup(configuration: .init(services: [application(onListening: onListening), GatewayLifecycle(gateway: gateway)],
+        let group = ServiceGroup(configuration: .init(services: [try application(onListening: onListening), GatewayLifecycle(gateway: gateway)],
                                                       gracefulShutdownSignals: signals, logger: gateway.logger))
         onGroup(group)
         try await group.run()
     }
 
-    func application(onListening: @escaping @Sendable (String, Int) async -> Void) -> some Service {
+    func application(onListening: @escaping @Sendable (String, Int) async -> Void) throws -> some Service {
         let gateway = self.gateway
         let configuration = gateway.configuration
         let router = Router(context: GatewayRequestContext.self)
@@ -51,13 +53,16 @@ public struct GatewayServer: Sendable {
         // Frames up to maxPayload (a message may also come in fragments up to that size); no
         // compression (OpenClaw's frames are plain text).
         let webSocket = WebSocketServerConfiguration(maxFrameSize: configuration.maxPayload)
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: webSocket)) { _, channel, _ in
+            .upgrade([:]) { inbound, outbound, _ in
+                await gateway.serve(inbound: inbound, outbound: outbound, channel: channel)
+            }
+        }
+        // With a certificate, the same port serves wss:// and https:// only.
+        let server = try configuration.tls.map { try HTTPServerBuilder.tls(plain, tlsConfiguration: try $0.serverConfiguration()) } ?? plain
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: webSocket)) { _, channel, _ in
-                .upgrade([:]) { inbound, outbound, _ in
-                    await gateway.serve(inbound: inbound, outbound: outbound, channel: channel)
-                }
-            },
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "openclaw-gateway"),
             onServerRunning: { channel in
                 await onListening(configuration.host, channel.localAddress?.port ?? configuration.port)
