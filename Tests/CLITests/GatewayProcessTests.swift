@@ -104,22 +104,6 @@ import Testing
 
     /// The session's events until `done` says so (at most 30 s).
     static func collect(_ session: GatewaySession, until done: @escaping @Sendable ([GatewaySession.Event]) -> Bool) async throws -> [GatewaySession.Event] {
-        try await withThrowingTaskGroup(of: [GatewaySession.Event]?.self) { group in
-            group.addTask {
-                var seen: [GatewaySession.Event] = []
-                for await event in session.events {
-                    seen.append(event)
-                    if done(seen) { return seen }
-                }
-                return seen
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(30))
-                return nil
-            }
-            defer { group.cancelAll() }
-            let first = try await group.next() ?? nil
-            return try #require(first, "timed out waiting for gateway events")
-        }
+        try await session.collectEvents(until: done)
     }
 }

@@ -179,29 +179,10 @@ extension WebSocketOutboundWriter.OutboundFrame {
     }
 }
 
-/// Collects events of `session` until `done` says so or `timeout` passes.
+/// Collects events of `session` until `done` says so (throws after `timeout`).
 func collectEvents(_ session: GatewaySession, timeout: Duration = .seconds(30),
                    until done: @escaping @Sendable ([GatewaySession.Event]) -> Bool) async throws -> [GatewaySession.Event] {
-    try await withThrowingTaskGroup(of: [GatewaySession.Event]?.self) { group in
-        group.addTask {
-            var seen: [GatewaySession.Event] = []
-            for await event in session.events {
-                seen.append(event)
-                if done(seen) { return seen }
-            }
-            return seen
-        }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let events = first else {
-            Issue.record("timed out waiting for events")
-            return []
-        }
-        return events
-    }
+    try await session.collectEvents(timeout: timeout, until: done)
 }
 
 /// Reads the challenge, sends the `connect` that `params` builds from its nonce, and reads the

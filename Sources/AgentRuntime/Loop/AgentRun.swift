@@ -92,6 +92,13 @@ public struct AgentRun: Sendable {
         if disposition == .inFlight {
             throw AgentRuntimeError(.inFlight, "the message with this idempotency key is still running as run \(runID); not running it again")
         }
+        return try await Self.result(of: events, runID: runID, sessionKey: sessionKey, onEvent: onEvent)
+    }
+
+    /// The outcome of run `runID` in `events` (a run's own, or a copy of them such as the gateway's
+    /// observers get), calling `onEvent` for each.
+    public static func result(of events: AsyncStream<AgentRunEvent>, runID: String, sessionKey: SessionKey,
+                              onEvent: (AgentRunEvent) -> Void = { _ in }) async throws -> AgentRunResult {
         var sessionID = ""
         var model: ModelReference?
         for await event in events {

@@ -211,6 +211,30 @@ public final class GatewaySession: Sendable {
         return frames
     }
 
+    /// The events from now on until `done` says so (given all events so far).
+    /// - throws: ``GatewayClientError`` when `timeout` passes first, or the connection ends.
+    public func collectEvents(timeout: Duration = .seconds(30), until done: @escaping @Sendable ([Event]) -> Bool) async throws -> [Event] {
+        try await withThrowingTaskGroup(of: [Event]?.self) { group in
+            group.addTask { [events] in
+                var seen: [Event] = []
+                for await event in events {
+                    seen.append(event)
+                    if done(seen) { return seen }
+                }
+                throw GatewayClientError(message: "the gateway closed the connection while events were awaited")
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let seen = first else {
+                throw GatewayClientError(message: "the awaited events did not come within \(timeout)")
+            }
+            return seen
+        }
+    }
+
     /// Calls `method` and returns its payload.
     /// - throws: the response's error as a ``GatewayError``.
     public func call(_ method: String, params: JSONValue = [:], expectFinal: Bool = false) async throws -> JSONValue {

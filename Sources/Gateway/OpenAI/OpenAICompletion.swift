@@ -17,19 +17,8 @@ extension OpenAIRoutes {
                                                                   "stream": .stringConvertible(chat.stream)])
         let created = Int(RuntimeClock.milliseconds() / 1000)
         guard chat.stream else {
-            for await event in events where event.runID == run.runID {
-                switch event.payload {
-                case .completed(let text, let usage, _, _):
-                    return Self.json(OpenAIWire.completion(id: id, model: chat.model, created: created, text: text, usage: usage))
-                case .failed(let error):
-                    throw error
-                case .aborted(let reason, _):
-                    throw AgentRuntimeError(.aborted, reason)
-                default:
-                    continue
-                }
-            }
-            throw AgentRuntimeError(.aborted, "the run ended without an outcome")
+            let result = try await AgentRun.result(of: events, runID: run.runID, sessionKey: route.key)
+            return Self.json(OpenAIWire.completion(id: id, model: chat.model, created: created, text: result.text, usage: result.usage))
         }
         let chunks = OpenAIChunkStream(id: id, model: chat.model, created: created, includeUsage: chat.includeUsage)
         let host = gateway.host
