@@ -18,6 +18,22 @@ final class FrameCounter: Sendable {
     private let state = Mutex(State())
     private static let agentPrefix = Array(#"{"event":"agent""#.utf8)
     private static let chatPrefix = Array(#"{"event":"chat""#.utf8)
+    private static let finalMarker = Array(#""state":"final""#.utf8)
+
+    /// Whether the UTF-8 of `text` contains `needle`.
+    static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { haystack in
+            guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
+            var offset = 0
+            let last = haystack.count - needle.count
+            while offset <= last {
+                if haystack[offset] == first, needle.indices.allSatisfy({ haystack[offset + $0] == needle[$0] }) { return true }
+                offset += 1
+            }
+            return false
+        }
+    }
 
     func reset() {
         state.withLock { state in
@@ -32,7 +48,9 @@ final class FrameCounter: Sendable {
         let isChat = utf8.starts(with: Self.chatPrefix)
         guard isChat || utf8.starts(with: Self.agentPrefix) else { return }
         // A chat frame is small except a final's (it carries the message): no delta says "final".
-        let isFinal = isChat && text.contains(#""state":"final""#)
+        // (Searched as bytes: `String.contains` goes through NSString here, and costs the
+        // process, which the gateway shares, several percent of its CPU.)
+        let isFinal = isChat && Self.contains(text, Self.finalMarker)
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
             state.events += 1
             state.bytes += utf8.count
@@ -180,9 +198,11 @@ extension GatewayBenchRun {
         // The runtime alone: the same answer through `AgentRuntime.run`, its events counted.
         Log.info("2. events: a \(pieces)-piece answer through AgentRuntime.run (no gateway), 1 warm-up + \(repetitions)")
         var runtimeRates: [Double] = []
+        var runtimeBusy: [Double] = []
         var runtimeEvents = 0
         for repetition in 0...repetitions {
             let key = try await nextKey("er")
+            let cpu = RuntimeBenchRun.processCPUSeconds()
             let start = Stopwatch.nanoseconds()
             let run = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: true))
             var events = 0
@@ -194,7 +214,10 @@ extension GatewayBenchRun {
             let seconds = Double(Stopwatch.nanoseconds() - start) / 1e9
             guard outcome == answer else { throw BenchError("the long run answered \(outcome?.count ?? 0) characters, expected \(answer.count)") }
             runtimeEvents = events
-            if repetition > 0 { runtimeRates.append(Double(events) / seconds) }
+            if repetition > 0 {
+                runtimeRates.append(Double(events) / seconds)
+                runtimeBusy.append((RuntimeBenchRun.processCPUSeconds() - cpu) / seconds)
+            }
         }
         let runtimeRate = Sample(seconds: runtimeRates).median
         Log.info("   \(Self.rate(runtimeRate, "events")) (\(runtimeEvents) runtime events per run)")
@@ -202,7 +225,8 @@ extension GatewayBenchRun {
         /// `repetitions` runs of the long answer sent by the first of `count` watchers; each
         /// repetition's events/s per connection and in total (every watcher's events over the time
         /// until the last one saw the final).
-        func watched(by count: Int) async throws -> (perConnection: Double, total: Double, eventsPerConnection: Int, bytesPerConnection: Int) {
+        func watched(by count: Int) async throws -> (perConnection: Double, total: Double, eventsPerConnection: Int, bytesPerConnection: Int,
+                                                     busyCores: Double, cpuPerEvent: Double) {
             var watchers: [RawWatcher] = []
             do {
                 for _ in 0..<count { watchers.append(try await RawWatcher.connect(url: live.url, token: live.token)) }
@@ -214,6 +238,8 @@ extension GatewayBenchRun {
             var totals: [Double] = []
             var eventsSeen = 0
             var bytesSeen = 0
+            var busy: [Double] = []
+            var cpuPerEvent: [Double] = []
             do {
                 for repetition in 0...repetitions {
                     let key = try await nextKey("ew")
@@ -221,11 +247,13 @@ extension GatewayBenchRun {
                     let id = "bench-events-\(count)-\(repetition)-\(sequence)"
                     let request: JSONValue = ["type": "req", "id": .string(id), "method": "chat.send",
                                               "params": ["sessionKey": .string(key.value), "message": .string(Self.userMessage), "idempotencyKey": .string(id)]]
+                    let cpu = RuntimeBenchRun.processCPUSeconds()
                     let start = Stopwatch.nanoseconds()
                     watchers[0].send(request.jsonText)
                     var results: [(events: Int, bytes: Int, final: UInt64)] = []
                     for watcher in watchers { results.append(try await watcher.counter.waitFinal(timeout: .seconds(120))) }
                     let end = results.map(\.final).max() ?? start
+                    let cpuSeconds = RuntimeBenchRun.processCPUSeconds() - cpu
                     let seconds = Double(end - start) / 1e9
                     let events = results.map(\.events).reduce(0, +)
                     eventsSeen = results[0].events
@@ -233,6 +261,8 @@ extension GatewayBenchRun {
                     if repetition > 0 {
                         perConnection.append(Double(results[0].events) / (Double(results[0].final - start) / 1e9))
                         totals.append(Double(events) / seconds)
+                        busy.append(cpuSeconds / seconds)
+                        cpuPerEvent.append(cpuSeconds / Double(events))
                     }
                 }
             } catch {
@@ -240,7 +270,8 @@ extension GatewayBenchRun {
                 throw error
             }
             for watcher in watchers { await watcher.close() }
-            return (Sample(seconds: perConnection).median, Sample(seconds: totals).median, eventsSeen, bytesSeen)
+            return (Sample(seconds: perConnection).median, Sample(seconds: totals).median, eventsSeen, bytesSeen,
+                    Sample(seconds: busy).median, Sample(seconds: cpuPerEvent).median)
         }
 
         Log.info("2. events: the same answer through the gateway, chat.send and the count on 1 connection")
@@ -264,7 +295,12 @@ extension GatewayBenchRun {
             repetitions: repetitions,
             values: ["gateway_events_per_second": one.total, "runtime_events_per_second": runtimeRate, "runtime_ceiling_events_per_second": ceiling,
                      "events_per_run": Double(one.eventsPerConnection), "frame_bytes_per_run": Double(one.bytesPerConnection),
-                     "runtime_events_per_run": Double(runtimeEvents), "pieces": Double(pieces)])
+                     "runtime_events_per_run": Double(runtimeEvents), "pieces": Double(pieces),
+                     "busy_cores": one.busyCores, "cpu_seconds_per_event": one.cpuPerEvent, "runtime_busy_cores": Sample(seconds: runtimeBusy).median])
+        single.notes.append(String(format: "the process kept %.2f of its %d cores busy during the run (the runtime alone: %.2f), %@ of CPU per event delivered: "
+                                   + "the run is a pipeline of tasks (provider, runtime, the run's watcher, the connection's writer, the client), "
+                                   + "each event handed from one to the next.", one.busyCores, machine.cpus, Sample(seconds: runtimeBusy).median,
+                                   Format.time(one.cpuPerEvent)))
         single.notes.append("median over \(repetitions) runs after 1 warm-up; timed from chat.send to the chat final. Each piece becomes an `agent` assistant "
                             + "event (carrying the text so far, as OpenClaw's do) and a `chat` delta: \(one.eventsPerConnection) events and "
                             + "\(Format.mebibytes(kib: one.bytesPerConnection / 1024)) of frames per run. The client is a bare WebSocket reader that counts "
@@ -280,7 +316,10 @@ extension GatewayBenchRun {
             ratio: many.total / one.total, ratioMeaning: "\(watcherCount)-connection/1-connection rate", goal: ">= 50k events/s", met: many.total >= 50_000,
             repetitions: repetitions,
             values: ["gateway_events_per_second": many.total, "sender_connection_events_per_second": many.perConnection,
-                     "one_connection_events_per_second": one.total, "watchers": Double(watcherCount)])
+                     "one_connection_events_per_second": one.total, "watchers": Double(watcherCount),
+                     "busy_cores": many.busyCores, "cpu_seconds_per_event": many.cpuPerEvent])
+        fan.notes.append(String(format: "%.2f cores busy, %@ of CPU per event delivered (the %d clients' reading included).", many.busyCores,
+                                Format.time(many.cpuPerEvent), watcherCount))
         fan.notes.append("each event is encoded once and queued to every connection; timed from chat.send until the last watcher saw the final.")
         rows.append(fan)
     }

@@ -144,9 +144,7 @@ extension GatewayBenchRun {
         let connections = held.sessions.count
 
         /// One round over WebSocket: `count` chat.send at once (round robin over the connections).
-        func gatewayRound() async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
-            let keys = try nextKeys("b")
-            try await live.openSessions(keys)
+        func gatewayRound(_ keys: [SessionKey]) async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
             let ids = keys.map { "bench-" + $0.value.split(separator: ":").last! }
             let owners = (0..<count).map { $0 % connections }
             tracker.expect(ids, connections: owners)
@@ -170,9 +168,7 @@ extension GatewayBenchRun {
         }
 
         /// The same runs through `AgentRuntime.run` in this process (streaming), without the gateway.
-        func runtimeRound() async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
-            let keys = try nextKeys("r")
-            try await live.openSessions(keys)
+        func runtimeRound(_ keys: [SessionKey]) async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
             return try await withThrowingTaskGroup(of: (UInt64, UInt64).self) { group in
                 for key in keys {
                     group.addTask {
@@ -235,20 +231,33 @@ extension GatewayBenchRun {
         var gateway = (total: LatencyHistogram(), firstDelta: LatencyHistogram())
         var inProcess = gateway
         var direct = gateway
-        var roundWalls: [Double] = []
+        // Wall and CPU time of the whole process per round and side: at 200 runs at once the
+        // two cores are the bottleneck, so the latencies follow the CPU each side needs.
+        var walls: [String: [Double]] = [:]
+        var cpus: [String: [Double]] = [:]
+        func timed<T>(_ side: String, round: Int, _ body: () async throws -> T) async throws -> T {
+            let cpu = RuntimeBenchRun.processCPUSeconds()
+            let start = Stopwatch.nanoseconds()
+            let result = try await body()
+            if round > 0 {
+                walls[side, default: []].append(Double(Stopwatch.nanoseconds() - start) / 1e9)
+                cpus[side, default: []].append(RuntimeBenchRun.processCPUSeconds() - cpu)
+            }
+            return result
+        }
         for round in 0...rounds {
             live.fake.reset()
             live.fake.setDefaultReply(.text(Self.replyText))
-            let started = Stopwatch.nanoseconds()
-            let g = try await gatewayRound()
-            let wall = Double(Stopwatch.nanoseconds() - started) / 1e9
-            let r = try await runtimeRound()
-            let d = try await directRound()
+            // The sessions are opened before the timing (a run would create its own).
+            let (gatewayKeys, runtimeKeys) = (try nextKeys("b"), try nextKeys("r"))
+            try await live.openSessions(gatewayKeys + runtimeKeys)
+            let g = try await timed("gateway", round: round) { try await gatewayRound(gatewayKeys) }
+            let r = try await timed("runtime", round: round) { try await runtimeRound(runtimeKeys) }
+            let d = try await timed("direct", round: round) { try await directRound() }
             Log.info(String(format: "   round %d%@: gateway p50 %@ p99 %@ (first delta p50 %@), runtime p99 %@, direct p50 %@ p99 %@ (first piece p50 %@)",
                             round, round == 0 ? " (warm-up)" : "", Format.time(g.total.p50), Format.time(g.total.p99), Format.time(g.firstDelta.p50),
                             Format.time(r.total.p99), Format.time(d.total.p50), Format.time(d.total.p99), Format.time(d.firstDelta.p50)))
             guard round > 0 else { continue }
-            roundWalls.append(wall)
             gateway.total.add(g.total)
             gateway.firstDelta.add(g.firstDelta)
             inProcess.total.add(r.total)
@@ -274,8 +283,14 @@ extension GatewayBenchRun {
             "added_p50_seconds": addedP50, "added_p99_seconds": addedP99,
             "added_over_runtime_p50_seconds": overRuntimeP50, "added_over_runtime_p99_seconds": overRuntimeP99,
             "samples": Double(samples), "concurrent_runs": Double(count), "connections": Double(connections),
-            "round_wall_median_seconds": Sample(seconds: roundWalls).median,
         ]
+        func perRun(_ side: String) -> (wall: Double, cpu: Double) {
+            (Sample(seconds: walls[side] ?? []).median, Sample(seconds: cpus[side] ?? []).median / Double(count))
+        }
+        for side in ["gateway", "runtime", "direct"] {
+            values["\(side)_round_wall_seconds"] = perRun(side).wall
+            values["\(side)_cpu_seconds_per_run"] = perRun(side).cpu
+        }
         var total = GatewayResultRow(
             id: "runs-latency",
             workload: "\(shape): chat.send to the chat `final` event, vs the same streamed provider request sent directly \(count) at once (AsyncHTTPClient): p50 / p99 per run",
@@ -289,6 +304,12 @@ extension GatewayBenchRun {
         total.notes.append("the same \(count) runs through `AgentRuntime.run` in this process, without the gateway: p50 \(Format.time(inProcess.total.p50)), "
                            + "p99 \(Format.time(inProcess.total.p99)); so the gateway adds p50 \(Self.signed(overRuntimeP50)), p99 \(Self.signed(overRuntimeP99)) "
                            + "over the runtime, and the runtime the rest over the direct request.")
+        let (gatewayCPU, runtimeCPU, directCPU) = (perRun("gateway").cpu, perRun("runtime").cpu, perRun("direct").cpu)
+        total.notes.append("a round takes \(Format.time(perRun("gateway").wall)) through the gateway, \(Format.time(perRun("runtime").wall)) through the "
+                           + "runtime alone, \(Format.time(perRun("direct").wall)) sent directly (medians); the process's CPU time per run (user + system, "
+                           + "all threads: the fake provider's share is in every side) is \(Format.time(gatewayCPU)), \(Format.time(runtimeCPU)) and "
+                           + "\(Format.time(directCPU)): the gateway and its client add \(Self.signed(gatewayCPU - runtimeCPU)) of CPU per run over the runtime, "
+                           + "\(Self.signed(gatewayCPU - directCPU)) over the direct request.")
         rows.append(total)
         values = [
             "gateway_first_delta_p50_seconds": gateway.firstDelta.p50, "gateway_first_delta_p99_seconds": gateway.firstDelta.p99,
