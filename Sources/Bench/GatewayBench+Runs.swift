@@ -137,19 +137,20 @@ extension GatewayBenchRun {
     private func runs(_ live: InProcessGateway, held: HeldConnections, tracker: RunTracker, count: Int, rounds: Int) async throws {
         let runtime = try await live.host.runtime(for: .main)
         var sequence = 0
-        func nextKeys(_ prefix: String) throws -> [SessionKey] {
-            defer { sequence += count }
-            return try (sequence..<(sequence + count)).map { try SessionKey("agent:main:\(prefix)\($0)") }
+        func nextKeys(_ prefix: String, _ number: Int? = nil) throws -> [SessionKey] {
+            let number = number ?? count
+            defer { sequence += number }
+            return try (sequence..<(sequence + number)).map { try SessionKey("agent:main:\(prefix)\($0)") }
         }
         let connections = held.sessions.count
 
         /// One round over WebSocket: `count` chat.send at once (round robin over the connections).
         func gatewayRound(_ keys: [SessionKey]) async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
             let ids = keys.map { "bench-" + $0.value.split(separator: ":").last! }
-            let owners = (0..<count).map { $0 % connections }
+            let owners = keys.indices.map { $0 % connections }
             tracker.expect(ids, connections: owners)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<count {
+                for index in keys.indices {
                     let session = held.sessions[owners[index]]
                     let (key, id) = (keys[index], ids[index])
                     group.addTask {
@@ -210,10 +211,10 @@ extension GatewayBenchRun {
         guard let captured = live.fake.requests.last, captured.stream else { throw BenchError("the fake provider recorded no streaming request") }
         let client = DirectModelClient(url: live.fake.baseURL + "/v1/chat/completions", apiKey: InProcessGateway.providerKey, expected: Self.replyText)
 
-        /// The same provider request, `count` at once, sent directly.
-        func directRound() async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
+        /// The same provider request, `number` at once, sent directly.
+        func directRound(_ number: Int) async throws -> (total: LatencyHistogram, firstDelta: LatencyHistogram) {
             try await withThrowingTaskGroup(of: DirectModelClient.StreamTiming.self) { group in
-                for _ in 0..<count {
+                for _ in 0..<number {
                     group.addTask { try await client.sendTimed(captured.body) }
                 }
                 var total = LatencyHistogram()
@@ -253,7 +254,7 @@ extension GatewayBenchRun {
             try await live.openSessions(gatewayKeys + runtimeKeys)
             let g = try await timed("gateway", round: round) { try await gatewayRound(gatewayKeys) }
             let r = try await timed("runtime", round: round) { try await runtimeRound(runtimeKeys) }
-            let d = try await timed("direct", round: round) { try await directRound() }
+            let d = try await timed("direct", round: round) { try await directRound(count) }
             Log.info(String(format: "   round %d%@: gateway p50 %@ p99 %@ (first delta p50 %@), runtime p99 %@, direct p50 %@ p99 %@ (first piece p50 %@)",
                             round, round == 0 ? " (warm-up)" : "", Format.time(g.total.p50), Format.time(g.total.p99), Format.time(g.firstDelta.p50),
                             Format.time(r.total.p99), Format.time(d.total.p50), Format.time(d.total.p99), Format.time(d.firstDelta.p50)))
@@ -329,6 +330,54 @@ extension GatewayBenchRun {
                            + "p99 \(Format.time(inProcess.firstDelta.p99)) (gateway over runtime: p50 "
                            + "\(Self.signed(gateway.firstDelta.p50 - inProcess.firstDelta.p50))).")
         rows.append(first)
+
+        // One run at a time: what a run costs when the two cores are not saturated.
+        let sequential = configuration.sequentialRuns
+        Log.info("1. runs: \(sequential) runs one at a time, the three sides alternating run by run (after 10 warm-up runs each)")
+        var one = (gateway: LatencyHistogram(), runtime: LatencyHistogram(), direct: LatencyHistogram())
+        var oneFirst = one
+        for index in 0..<(sequential + 10) {
+            let (gatewayKeys, runtimeKeys) = (try nextKeys("s", 1), try nextKeys("t", 1))
+            try await live.openSessions(gatewayKeys + runtimeKeys)
+            let g = try await gatewayRound(gatewayKeys)
+            let r = try await runtimeRound(runtimeKeys)
+            let d = try await directRound(1)
+            if index % 50 == 49 {
+                live.fake.reset()
+                live.fake.setDefaultReply(.text(Self.replyText))
+            }
+            guard index >= 10 else { continue }
+            one.gateway.add(g.total)
+            one.runtime.add(r.total)
+            one.direct.add(d.total)
+            oneFirst.gateway.add(g.firstDelta)
+            oneFirst.runtime.add(r.firstDelta)
+            oneFirst.direct.add(d.firstDelta)
+        }
+        let oneAddedP50 = one.gateway.p50 - one.direct.p50
+        let oneAddedP99 = one.gateway.p99 - one.direct.p99
+        let oneFirstAdded = oneFirst.gateway.p50 - oneFirst.direct.p50
+        Log.info("   gateway p50 \(Format.time(one.gateway.p50)) p99 \(Format.time(one.gateway.p99)), runtime p50 \(Format.time(one.runtime.p50)), "
+                 + "direct p50 \(Format.time(one.direct.p50)) p99 \(Format.time(one.direct.p99)); first delta added p50 \(Self.signed(oneFirstAdded))")
+        var alone = GatewayResultRow(
+            id: "runs-sequential",
+            workload: "same run, one at a time (\(sequential) runs per side, alternating; informational): chat.send to the chat `final` and to the first `delta`, "
+                + "vs the direct request",
+            gateway: "final p50 \(Format.time(one.gateway.p50)), p99 \(Format.time(one.gateway.p99)) (added p50 \(Self.signed(oneAddedP50)), "
+                + "p99 \(Self.signed(oneAddedP99))); first delta p50 \(Format.time(oneFirst.gateway.p50)) (added \(Self.signed(oneFirstAdded)))",
+            baseline: "final p50 \(Format.time(one.direct.p50)), p99 \(Format.time(one.direct.p99)); first piece p50 \(Format.time(oneFirst.direct.p50))",
+            ratio: one.gateway.p50 / one.direct.p50, ratioMeaning: "gateway/direct p50", goal: "-", met: nil, repetitions: sequential,
+            values: ["gateway_p50_seconds": one.gateway.p50, "gateway_p99_seconds": one.gateway.p99,
+                     "runtime_p50_seconds": one.runtime.p50, "runtime_p99_seconds": one.runtime.p99,
+                     "direct_p50_seconds": one.direct.p50, "direct_p99_seconds": one.direct.p99,
+                     "added_p50_seconds": oneAddedP50, "added_p99_seconds": oneAddedP99,
+                     "gateway_first_delta_p50_seconds": oneFirst.gateway.p50, "runtime_first_text_p50_seconds": oneFirst.runtime.p50,
+                     "direct_first_piece_p50_seconds": oneFirst.direct.p50, "added_first_delta_p50_seconds": oneFirstAdded, "runs": Double(sequential)])
+        alone.notes.append("through `AgentRuntime.run` alone: final p50 \(Format.time(one.runtime.p50)), p99 \(Format.time(one.runtime.p99)), first text p50 "
+                           + "\(Format.time(oneFirst.runtime.p50)): the gateway adds p50 \(Self.signed(one.gateway.p50 - one.runtime.p50)) over the runtime "
+                           + "(first delta \(Self.signed(oneFirst.gateway.p50 - oneFirst.runtime.p50))). With one run in flight nothing queues for the cores, "
+                           + "so this is the latency a run adds by itself.")
+        rows.append(alone)
     }
 }
 

@@ -22,6 +22,8 @@ struct GatewayBenchConfiguration: Codable {
     var concurrentRuns: Int
     /// WebSocket connections the runs of a round are spread over (round robin).
     var runConnections: Int
+    /// Runs one at a time per side, for the unloaded latency (workload `runs`).
+    var sequentialRuns: Int
     /// Pieces (stream chunks) of the long answer of workload `events`.
     var eventPieces: Int
     /// Timed runs of the long answer per connection count (after one warm-up).
@@ -111,6 +113,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             rounds: common.repetitionCount,
             concurrentRuns: concurrentRuns ?? (common.quick ? 50 : 200),
             runConnections: runConnections,
+            sequentialRuns: common.quick ? 30 : 200,
             eventPieces: eventPieces ?? (common.quick ? 500 : 2000),
             eventRepetitions: common.repetitionCount,
             watchers: 10,
