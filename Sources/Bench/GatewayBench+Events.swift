@@ -204,7 +204,8 @@ extension GatewayBenchRun {
             let key = try await nextKey("er")
             let cpu = RuntimeBenchRun.processCPUSeconds()
             let start = Stopwatch.nanoseconds()
-            let run = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: true))
+            let id = "bench-events-runtime-\(sequence)"
+            let run = try await runtime.run(AgentRunRequest(message: Self.userMessage, sessionKey: key, stream: true, idempotencyKey: id, runID: id))
             var events = 0
             var outcome: String?
             for await event in run.events where event.runID == run.runID {
