@@ -302,6 +302,15 @@ final class InProcessGateway: Sendable {
 
     static func start(root: String) async throws -> InProcessGateway {
         let fake = try await FakeModelProvider.start()
+        do {
+            return try await start(root: root, fake: fake)
+        } catch {
+            await fake.stop()
+            throw error
+        }
+    }
+
+    private static func start(root: String, fake: FakeModelProvider) async throws -> InProcessGateway {
         fake.setDefaultReply(.text(GatewayBenchRun.replyText))
         let state = StateDirectory(root: root)
         var logger = Logger(label: "openclaw-bench.gateway")
@@ -332,7 +341,6 @@ final class InProcessGateway: Sendable {
         var bound: Int?
         for await port in ports { bound = port }
         guard let bound else {
-            await fake.stop()
             _ = try await server.value
             throw BenchError("the gateway never listened")
         }
