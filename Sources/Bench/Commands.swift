@@ -10,7 +10,8 @@ struct OpenClawBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw-bench",
         abstract: "Benchmarks of openclaw against the native filesystem.",
-        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, RuntimeBenchCommand.self, DemoProviderCommand.self, LargeFileChildCommand.self, DiagnoseCommand.self]
+        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, RuntimeBenchCommand.self, GatewayBenchCommand.self, DemoProviderCommand.self,
+                      LargeFileChildCommand.self, GatewayIdleClientsCommand.self, DiagnoseCommand.self]
     )
 }
 

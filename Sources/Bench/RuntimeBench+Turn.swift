@@ -296,6 +296,25 @@ struct DirectModelClient: Sendable {
 
     /// Sends `body` (a Chat Completions request) and checks the answer's text.
     func send(_ body: Data, stream: Bool) async throws {
+        _ = try await exchange(body, stream: stream, timeFirstPiece: false)
+    }
+
+    /// Times of one streamed request, in nanoseconds from just before it was sent.
+    struct StreamTiming: Sendable {
+        /// Until the first `data:` event with a non-empty `delta.content` was read.
+        var firstPiece: UInt64
+        /// Until the whole answer was read.
+        var total: UInt64
+    }
+
+    /// Sends `body` (a streaming Chat Completions request), checks the answer's text and returns
+    /// when its first piece of text and its end arrived.
+    func sendTimed(_ body: Data) async throws -> StreamTiming {
+        try await exchange(body, stream: true, timeFirstPiece: true)
+    }
+
+    private func exchange(_ body: Data, stream: Bool, timeFirstPiece: Bool) async throws -> StreamTiming {
+        let start = Stopwatch.nanoseconds()
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
@@ -305,9 +324,35 @@ struct DirectModelClient: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         guard response.status.code == 200 else { throw BenchError("direct request: HTTP \(response.status.code)") }
         var collected = Data()
-        for try await buffer in response.body { collected.append(contentsOf: buffer.readableBytesView) }
+        var firstPiece: UInt64 = 0
+        var scanned = 0
+        for try await buffer in response.body {
+            collected.append(contentsOf: buffer.readableBytesView)
+            if timeFirstPiece, firstPiece == 0 {
+                // Complete lines only: an event may be split across buffers.
+                while let newline = collected[scanned...].firstIndex(of: 0x0A) {
+                    let line = collected[scanned..<newline]
+                    scanned = newline + 1
+                    if Self.hasPiece(line) {
+                        firstPiece = Stopwatch.nanoseconds() - start
+                        break
+                    }
+                }
+            }
+        }
+        let total = Stopwatch.nanoseconds() - start
         let text = stream ? try Self.streamedText(collected) : try Self.completionText(collected)
         guard text == expected else { throw BenchError("direct request answered \(text.debugDescription)") }
+        return StreamTiming(firstPiece: firstPiece == 0 ? total : firstPiece, total: total)
+    }
+
+    /// Whether `line` is a `data:` event carrying a non-empty `choices[0].delta.content`.
+    static func hasPiece(_ line: Data) -> Bool {
+        guard line.starts(with: Array("data: {".utf8)),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6))) as? [String: Any],
+              let choice = (object["choices"] as? [Any])?.first as? [String: Any],
+              let delta = choice["delta"] as? [String: Any], let piece = delta["content"] as? String else { return false }
+        return !piece.isEmpty
     }
 
     /// `choices[0].message.content` of a completion.

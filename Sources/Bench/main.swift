@@ -3,6 +3,7 @@
 //   swift run -c release openclaw-bench vfs [--quick] [--json]
 //   swift run -c release openclaw-bench fuse [--quick] [--json]   (FUSE mount vs native; builds openclaw too)
 //   swift run -c release openclaw-bench runtime [--quick] [--json]   (agent runtime vs legacy files and direct HTTP)
+//   swift run -c release openclaw-bench gateway [--quick] [--json]   (WebSocket gateway vs the provider alone)
 //   openclaw-bench demo-provider   (a scripted local model for the Quick start demo)
 //
 // See docs/benchmarks.md for results and how to read them.
