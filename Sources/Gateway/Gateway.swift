@@ -273,6 +273,9 @@ public final class Gateway: Sendable {
                 observer?.yield(event)
                 let output = translator.translate(event)
                 for payload in output.agent { broadcast("agent", variants: [payload]) }
+                if let assistant = output.assistant {
+                    broadcast("agent", variants: [assistant.v4, assistant.v3]) { $0.protocolVersion >= 4 ? 0 : 1 }
+                }
                 for payload in output.tool { broadcast("agent", sequenced: false, variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
                 if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
                 if event.runID == run.runID { outcome.absorb(event.payload) }

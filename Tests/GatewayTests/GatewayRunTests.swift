@@ -67,6 +67,9 @@ import Testing
                 #expect(agent.allSatisfy { $0["runId"] == "run-1" && $0["sessionKey"] == "agent:main:main" })
                 #expect(agent.contains { $0["stream"] == "assistant" && $0["data"]?["delta"] != nil })
             }
+            let assistant = { (events: [GatewaySession.Event]) in events.filter { $0.name == "agent" && $0.payload["stream"] == "assistant" }.map(\.payload) }
+            #expect(assistant(mine).allSatisfy { $0["data"]?["text"] == nil }, "protocol 4: the delta only")
+            #expect(assistant(theirs).last?["data"]?["text"]?.stringValue == answer, "protocol 3: the text so far too")
             #expect(mine.contains { $0.name == "agent" && $0.payload["stream"] == "tool" && $0.payload["data"]?["name"] == "ls" })
             #expect(!theirs.contains { $0.name == "agent" && $0.payload["stream"] == "tool" })
             #expect(mine.filter { $0.payload["stream"] == "tool" }.allSatisfy { $0.seq == nil }, "tool events are not broadcast, so carry no seq")

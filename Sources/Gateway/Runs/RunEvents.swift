@@ -11,6 +11,9 @@ struct RunEventTranslator {
     struct Output {
         /// `agent` events, for every reader.
         var agent: [JSONValue] = []
+        /// The `agent` `assistant` event in protocol 4's shape (`data.delta`) and 3's (`data.delta`
+        /// and the cumulative `data.text`): a long answer is not re-encoded whole per piece for 4.
+        var assistant: (v4: JSONValue, v3: JSONValue)?
         /// `agent` `tool` events, only for connections with the `tool-events` cap.
         var tool: [JSONValue] = []
         /// The `chat` event in protocol 4's shape and in protocol 3's (they differ for deltas).
@@ -80,7 +83,10 @@ struct RunEventTranslator {
         case .text(let piece):
             let whole = (text[event.runID] ?? "") + piece
             text[event.runID] = whole
-            output.agent.append(agentEvent(event, stream: "assistant", data: ["delta": .string(piece), "text": .string(whole)]))
+            let v3 = agentEvent(event, stream: "assistant", data: ["delta": .string(piece), "text": .string(whole)])
+            var v4 = v3.objectValue ?? [:]
+            v4["data"] = ["delta": .string(piece)]
+            output.assistant = (.object(v4), v3)
             if isRoot {
                 var v4: [String: JSONValue] = ["deltaText": .string(piece)]
                 // The first delta to a recipient also carries the whole message.
