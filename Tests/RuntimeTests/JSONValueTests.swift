@@ -68,6 +68,15 @@ import Testing
     }
 }
 
+@Suite struct JSONWireTextTests {
+    @Test func theWireTextReadsBackAsTheSameValueAndJSONTextStaysSorted() throws {
+        let value: JSONValue = ["z": 1, "a": ["nested": ["y": "é\n\"", "b": [1, .number(2.5), .null, true]]], "m": [[:], []]]
+        #expect(try JSONValue.parse(value.wireText) == value)
+        #expect(value.jsonText == #"{"a":{"nested":{"b":[1,2.5,null,true],"y":"é\n\""}},"m":[{},[]],"z":1}"#, "sorted, as stored")
+        #expect(!value.wireText.contains(" "))
+    }
+}
+
 @Suite struct JSONIntegerTests {
     static let edges: [Int64] = [
         .min, .min + 1, -(1 << 53) - 1, -(1 << 53), -1, 0, 1, 1 << 53, (1 << 53) + 1,

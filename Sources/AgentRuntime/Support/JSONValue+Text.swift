@@ -36,6 +36,15 @@ extension JSONValue {
         return output.text
     }
 
+    /// The compact encoding with each object's keys in the order it stores them (not sorted):
+    /// for frames sent to a program, where the order means nothing and sorting the keys of every
+    /// event would cost more than writing them.
+    public var wireText: String {
+        var output = JSONWriter.Output()
+        JSONWriter.write(self, into: &output, indent: nil, sortKeys: false)
+        return output.text
+    }
+
     /// The encoding indented by two spaces per level (`"key" : value`), keys sorted, for people.
     public var prettyText: String {
         var output = JSONWriter.Output(capacity: 4096)
@@ -364,7 +373,7 @@ private enum JSONWriter {
 
     /// Writes `value`; `indent` is the current level's indentation when pretty-printing, `nil`
     /// for the compact form.
-    static func write(_ value: JSONValue, into output: inout Output, indent: Int?) {
+    static func write(_ value: JSONValue, into output: inout Output, indent: Int?, sortKeys: Bool = true) {
         switch value {
         case .null: output.append("null")
         case .bool(let flag): output.append(flag ? "true" : "false")
@@ -383,7 +392,7 @@ private enum JSONWriter {
                 output.append(byte: UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
                     if index > 0 { output.append(byte: UInt8(ascii: ",")) }
-                    write(item, into: &output, indent: nil)
+                    write(item, into: &output, indent: nil, sortKeys: sortKeys)
                 }
                 output.append(byte: UInt8(ascii: "]"))
                 return
@@ -397,6 +406,19 @@ private enum JSONWriter {
             output.appendSpaces(indent)
             output.append(byte: UInt8(ascii: "]"))
         case .object(let members):
+            if !sortKeys, indent == nil {
+                output.append(byte: UInt8(ascii: "{"))
+                var first = true
+                for (key, member) in members {
+                    if !first { output.append(byte: UInt8(ascii: ",")) }
+                    first = false
+                    writeString(key, into: &output)
+                    output.append(byte: UInt8(ascii: ":"))
+                    write(member, into: &output, indent: nil, sortKeys: false)
+                }
+                output.append(byte: UInt8(ascii: "}"))
+                return
+            }
             let keys = members.keys.sorted()
             guard let indent, !keys.isEmpty else {
                 output.append(byte: UInt8(ascii: "{"))

@@ -40,19 +40,19 @@ struct RequestFrame: Sendable {
 enum Frame {
     /// `{type:"res", id, ok:true, payload}`: no `error` key at all.
     static func success(id: String, payload: JSONValue) -> String {
-        JSONValue.object(["type": "res", "id": .string(id), "ok": true, "payload": payload]).jsonText
+        JSONValue.object(["type": "res", "id": .string(id), "ok": true, "payload": payload]).wireText
     }
 
     /// `{type:"res", id, ok:false, error}`: no `payload` key.
     static func failure(id: String?, error: GatewayError) -> String {
-        JSONValue.object(["type": "res", "id": .string(id ?? ""), "ok": false, "error": error.json]).jsonText
+        JSONValue.object(["type": "res", "id": .string(id ?? ""), "ok": false, "error": error.json]).wireText
     }
 
     /// `{type:"event", event, payload, seq?}`.
     static func event(_ name: String, payload: JSONValue, seq: Int64? = nil) -> String {
         var object: [String: JSONValue] = ["type": "event", "event": .string(name), "payload": payload]
         if let seq { object["seq"] = .int64(seq) }
-        return JSONValue.object(object).jsonText
+        return JSONValue.object(object).wireText
     }
 }
 
