@@ -16,8 +16,8 @@ final class FrameCounter: Sendable {
     }
 
     private let state = Mutex(State())
-    private static let agentPrefix = Array(#"{"event":"agent""#.utf8)
-    private static let chatPrefix = Array(#"{"event":"chat""#.utf8)
+    private static let agentPrefix = Array(#"{"type":"event","event":"agent""#.utf8)
+    private static let chatPrefix = Array(#"{"type":"event","event":"chat""#.utf8)
     private static let finalMarker = Array(#""state":"final""#.utf8)
 
     /// Whether the UTF-8 of `text` contains `needle`.
@@ -126,7 +126,7 @@ final class RawWatcher: Sendable {
                                 try? await outbound.write(.text(connect.jsonText))
                             } else if text.contains(#""type":"res""#) {
                                 greeted = true
-                                readySink.yield(text.hasPrefix(#"{"id":"c","ok":true"#) ? .success(()) : .failure(BenchError("connect refused: \(text.prefix(300))")))
+                                readySink.yield(text.hasPrefix(#"{"type":"res","id":"c","ok":true"#) ? .success(()) : .failure(BenchError("connect refused: \(text.prefix(300))")))
                             }
                         }
                         if !greeted { readySink.yield(.failure(BenchError("the gateway closed before hello-ok"))) }

@@ -127,14 +127,17 @@ final class ReaderDone: Sendable {
 
 /// Frames collected by a raw client, shared with its reader task.
 final class CollectedFrames: Sendable {
-    private let frames = Mutex<[JSONValue]>([])
-    func append(_ frame: JSONValue) { frames.withLock { $0.append(frame) } }
-    var all: [JSONValue] { frames.withLock { $0 } }
+    private let frames = Mutex<[(JSONValue, String)]>([])
+    func append(_ frame: JSONValue, text: String = "") { frames.withLock { $0.append((frame, text)) } }
+    var all: [JSONValue] { frames.withLock { $0.map(\.0) } }
+    var texts: [String] { frames.withLock { $0.map(\.1) } }
 }
 
 /// What a raw WebSocket exchange saw: the frames received, and the close frame.
 struct RawExchange: Sendable {
     var frames: [JSONValue]
+    /// The frames as received.
+    var texts: [String] = []
     var closeCode: Int?
     var closeReason: String?
 }
@@ -150,7 +153,7 @@ func rawExchange(_ url: String, send messages: [WebSocketOutboundWriter.Outbound
         let done = ReaderDone()
         let reader = Task {
             for try await message in inbound.messages(maxSize: 64 << 20) {
-                if case .text(let text) = message, let frame = try? JSONValue.parse(text) { frames.append(frame) }
+                if case .text(let text) = message, let frame = try? JSONValue.parse(text) { frames.append(frame, text: text) }
             }
             done.set()
         }
@@ -169,7 +172,7 @@ func rawExchange(_ url: String, send messages: [WebSocketOutboundWriter.Outbound
         _ = await reader.result
         stopper.cancel()
     }
-    return RawExchange(frames: frames.all, closeCode: close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) }, closeReason: close?.reason)
+    return RawExchange(frames: frames.all, texts: frames.texts, closeCode: close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) }, closeReason: close?.reason)
 }
 
 extension WebSocketOutboundWriter.OutboundFrame {

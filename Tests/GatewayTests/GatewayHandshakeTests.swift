@@ -13,6 +13,8 @@ import Testing
         try await GatewayFixture.with { fixture in
             let exchange = try await rawExchange(fixture.url, send: [.request("connect", params: fixture.connectParams())], readFor: .milliseconds(800))
             let challenge = try #require(exchange.frames.first)
+            #expect(exchange.texts.first?.hasPrefix(#"{"type":"event","event":"connect.challenge","payload":{"#) == true, "the envelope's keys come first, in order")
+            #expect(exchange.texts.dropFirst().first?.hasPrefix(#"{"type":"res","id":"1","ok":true,"payload":{"#) == true)
             #expect(challenge["type"] == "event")
             #expect(challenge["event"] == "connect.challenge")
             #expect(challenge["payload"]?["nonce"]?.stringValue?.isEmpty == false)

@@ -37,22 +37,24 @@ struct RequestFrame: Sendable {
 }
 
 /// The frames the gateway sends, as text.
+/// The frames sent, written with their envelope keys in a fixed order (`type` first, so a reader
+/// can tell a frame by its start) and their payloads compact in storage order
+/// (``JSONValue/wireText``).
 enum Frame {
     /// `{type:"res", id, ok:true, payload}`: no `error` key at all.
     static func success(id: String, payload: JSONValue) -> String {
-        JSONValue.object(["type": "res", "id": .string(id), "ok": true, "payload": payload]).wireText
+        #"{"type":"res","id":"# + JSONValue.string(id).wireText + #","ok":true,"payload":"# + payload.wireText + "}"
     }
 
     /// `{type:"res", id, ok:false, error}`: no `payload` key.
     static func failure(id: String?, error: GatewayError) -> String {
-        JSONValue.object(["type": "res", "id": .string(id ?? ""), "ok": false, "error": error.json]).wireText
+        #"{"type":"res","id":"# + JSONValue.string(id ?? "").wireText + #","ok":false,"error":"# + error.json.wireText + "}"
     }
 
     /// `{type:"event", event, payload, seq?}`.
     static func event(_ name: String, payload: JSONValue, seq: Int64? = nil) -> String {
-        var object: [String: JSONValue] = ["type": "event", "event": .string(name), "payload": payload]
-        if let seq { object["seq"] = .int64(seq) }
-        return JSONValue.object(object).wireText
+        #"{"type":"event","event":"# + JSONValue.string(name).wireText + #","payload":"# + payload.wireText
+            + (seq.map { #","seq":\#($0)}"# } ?? "}")
     }
 }
 
