@@ -264,9 +264,19 @@ public final class Gateway: Sendable {
 
     /// Forwards a started run's events to the readers (and to `observer`, when given) and records
     /// its end, which gives its slot back.
-    func watch(_ run: AgentRun, observer: AsyncStream<AgentRunEvent>.Continuation? = nil) {
+    /// A `timeout` aborts the run when it passes; the timer ends with the run.
+    func watch(_ run: AgentRun, observer: AsyncStream<AgentRunEvent>.Continuation? = nil, timeout: Duration? = nil) {
         runs.begin(run.runID, sessionKey: run.sessionKey)
+        let host = self.host
         let task = Task {
+            let timer = timeout.map { limit in
+                Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    host.abort(runID: run.runID, reason: "the run passed its timeout of \(Int(limit / .milliseconds(1))) ms")
+                }
+            }
+            defer { timer?.cancel() }
             var translator = RunEventTranslator(rootRunID: run.runID)
             var outcome = RunLedger.Outcome()
             for await event in run.events {

@@ -113,6 +113,23 @@ import Testing
         }
     }
 
+    @Test func aRunPastItsTimeoutIsAborted() async throws {
+        try await GatewayFixture.with { fixture in
+            fixture.fake.enqueue(.stall(text: "slow"), .text("quick"))
+            try await fixture.connect { session in
+                async let ended = collectEvents(session, until: Self.isFinal("slow-1"))
+                _ = try await session.call("chat.send", params: ["sessionKey": "agent:main:t", "message": "x", "idempotencyKey": "slow-1", "timeoutMs": 300])
+                let last = Self.chats(try await ended, "slow-1").last
+                #expect(last?["state"] == "aborted")
+                #expect(last?["reason"]?.stringValue?.contains("timeout of 300 ms") == true)
+                // A run that ends in time is not touched by its timer.
+                async let quick = collectEvents(session, until: Self.isFinal("quick-1"))
+                _ = try await session.call("chat.send", params: ["sessionKey": "agent:main:t", "message": "y", "idempotencyKey": "quick-1", "timeoutMs": 60000])
+                #expect(Self.chats(try await quick, "quick-1").last?["state"] == "final")
+            }
+        }
+    }
+
     @Test func theAgentMethodAnswersTwiceWithOneID() async throws {
         try await GatewayFixture.with { fixture in
             fixture.fake.enqueue(.text("two phases"))

@@ -38,15 +38,7 @@ extension Gateway {
         }
         switch run.disposition {
         case .started:
-            watch(run, observer: observer)
-            if let timeout {
-                let host = self.host
-                let runID = run.runID
-                Task {
-                    try? await Task.sleep(for: timeout)
-                    host.abort(runID: runID, reason: "the run passed its timeout of \(Int(timeout / .milliseconds(1))) ms")
-                }
-            }
+            watch(run, observer: observer, timeout: timeout)
             return (run, "started")
         case .inFlight:
             return (run, "in_flight")
