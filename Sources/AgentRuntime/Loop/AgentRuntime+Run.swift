@@ -136,7 +136,9 @@ extension AgentRuntime {
         var reference: ModelReference
         var provider: ModelProviderConfiguration
         var model: ModelDescriptor
-        var session: SessionSummary
+        /// The session's current window, or `nil` for a key that has none yet (the run's first
+        /// commit starts it).
+        var session: SessionSummary?
         var history: [ChatMessage]
         var profiles: [AuthProfile]
         var authState: AuthState
@@ -159,30 +161,23 @@ extension AgentRuntime {
             try agentDatabase.checkWritable()
             let needsCredentials = context.credentials == nil || context.secrets == nil
             let (sessions, settings, key) = (self.sessions, self.settings, context.key)
-            func snapshot() throws -> AgentSnapshot {
-                try agentDatabase.reading { db in
-                    var read = AgentSnapshot(defaultModel: context.model == nil ? try settings.defaultModel(db) : nil, session: try sessions.session(db, key))
-                    guard let session = read.session else { return read }
+            let read = try agentDatabase.reading { db in
+                var read = AgentSnapshot(defaultModel: context.model == nil ? try settings.defaultModel(db) : nil, session: try sessions.session(db, key))
+                if let session = read.session {
                     read.history = Self.history(from: try sessions.events(db, session.sessionID, types: ["message"]))
-                    if needsCredentials {
-                        read.profiles = try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id }
-                        read.authState = try AuthProfileStore.loadState(db)
-                    }
-                    read.skills = (try? SkillStore.list(db)) ?? []
-                    return read
                 }
+                if needsCredentials {
+                    read.profiles = try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id }
+                    read.authState = try AuthProfileStore.loadState(db)
+                }
+                read.skills = (try? SkillStore.list(db)) ?? []
+                return read
             }
-            var read = try snapshot()
-            // The model is resolved before a new session is created: a run that cannot start
-            // leaves no empty session behind.
+            // No session is created here: a run that cannot start (no model, no credentials)
+            // leaves no empty session behind; its first commit creates it.
             let chosenForSession = read.session?.modelOverride.flatMap { try? ModelReference($0) }
             let (reference, provider, model) = try resolveModel(chosen: context.model ?? chosenForSession ?? read.defaultModel)
-            if read.session == nil {
-                _ = try sessions.openSession(key)
-                read = try snapshot()
-            }
-            guard let session = read.session else { throw AgentRuntimeError(.storage, "session \(key) vanished after creation") }
-            return Preparation(reference: reference, provider: provider, model: model, session: session, history: read.history,
+            return Preparation(reference: reference, provider: provider, model: model, session: read.session, history: read.history,
                                profiles: read.profiles, authState: read.authState, skills: read.skills)
         }
     }
@@ -222,7 +217,6 @@ extension AgentRuntime {
         let (reference, provider, model) = (prepared.reference, prepared.provider, prepared.model)
         let credentials = context.credentials ?? []
         let secrets = context.secrets ?? []
-        let sessionID = prepared.session.sessionID
         let sessions = self.sessions
         // Every event is stored with the run's secrets and secret-shaped tokens redacted (the
         // model still sees what it was sent).
@@ -231,13 +225,6 @@ extension AgentRuntime {
             draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
             return draft
         }
-        /// Writes `drafts` in one transaction (a turn's events that belong together), with `model`
-        /// recorded as the session's model when given.
-        @discardableResult
-        func record(_ drafts: TranscriptEventDraft..., model: String? = nil) async throws -> [AppendedEvent] {
-            try await sessions.append(sessionID, drafts.map(redacted), model: model)
-        }
-
         let runID = context.runID
         let canSpawn = context.depth < configuration.maxSpawnDepth
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
@@ -258,19 +245,28 @@ extension AgentRuntime {
         // concurrency threads.
         let rateLimited = LockedValue<[String]>([])
         var workedProfile: String?
-        // The user's message and the run's start are one transaction; nothing is written for a
-        // message already recorded under its idempotency key.
+        // The user's message and the run's start are one transaction, which starts the session
+        // when the key has none; nothing is written for a message already recorded under its
+        // idempotency key.
+        let sessionID: String
         do {
-            let written = try await record(.userMessage(message, idempotencyKey: context.idempotencyKey),
-                                           .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
-                                                     namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
-                                           model: reference.description)
-            if let user = written.first, user.deduplicated {
+            let start: [TranscriptEventDraft] = [
+                .userMessage(message, idempotencyKey: context.idempotencyKey),
+                .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
+                          namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
+            ]
+            let written = try await sessions.append(creatingSessionOf: context.key, start.map(redacted), model: reference.description)
+            sessionID = written.sessionID
+            if let user = written.events.first, user.deduplicated {
                 // Another process wrote this key's message since the check: it runs there.
                 throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
             }
         } catch {
             return terminal(ending(error))
+        }
+        /// Writes `drafts` in one transaction (a turn's events that belong together).
+        func record(_ drafts: TranscriptEventDraft...) async throws {
+            _ = try await sessions.append(sessionID, drafts.map(redacted))
         }
         do {
             sink.emit(.started(sessionID: sessionID, model: reference))

@@ -176,6 +176,26 @@ public final class SessionStore: Sendable {
         try await database.immediate { db in try self.append(db, sessionID, drafts, model: model) }
     }
 
+    /// Appends `drafts` as ``append(_:_:model:)`` does, to the current session of `key`, which
+    /// is started first (with its header event) when the key has none: a run's first commit
+    /// creates its session, so a run that never writes leaves no empty session behind.
+    /// Returns the session id written to and the events written.
+    func append(creatingSessionOf key: SessionKey, _ drafts: [TranscriptEventDraft], model: String? = nil) async throws
+        -> (sessionID: String, events: [AppendedEvent]) {
+        try checkAgent(key)
+        return try await database.immediate { db in
+            let sessionID: String
+            if let current = try String.fetchOne(db.cachedStatement(sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?"),
+                                                 arguments: [key.value]) {
+                sessionID = current
+            } else {
+                sessionID = RuntimeClock.uuid()
+                try self.startWindow(db, key: key, previous: nil, reason: "initial", note: nil, sessionID: sessionID)
+            }
+            return (sessionID, try self.append(db, sessionID, drafts, model: model))
+        }
+    }
+
     /// The event of `sessionID` written with `idempotencyKey`, if any.
     public func event(_ sessionID: String, idempotencyKey: String) throws -> TranscriptEvent? {
         try database.reading { db in
