@@ -26,6 +26,8 @@ public final class Gateway: Sendable {
     private let draining = Mutex(false)
     /// The tasks forwarding runs' events, awaited on shutdown.
     private let watchers = Mutex<[String: Task<Void, Never>]>([:])
+    /// Requests read and not yet answered: a shutdown answers them before it closes the sockets.
+    private let answering = Mutex(0)
 
     public init(host: AgentHost, configuration: GatewayConfiguration, token: GatewayToken, logger: Logger) {
         self.host = host
@@ -208,6 +210,8 @@ public final class Gateway: Sendable {
     // MARK: Requests
 
     private func answer(_ request: RequestFrame, on connection: GatewayConnection) async {
+        answering.withLock { $0 += 1 }
+        defer { answering.withLock { $0 -= 1 } }
         guard let method = GatewayMethods.table[request.method] else {
             connection.outbox.send(Frame.failure(id: request.id, error: GatewayError(.invalidRequest, "unknown method: \(request.method)")))
             return
@@ -340,6 +344,12 @@ public final class Gateway: Sendable {
         }
         for runID in host.activeRunIDs { host.abort(runID: runID, reason: "the gateway is shutting down") }
         for task in watchers.withLock({ Array($0.values) }) { await task.value }
+        // A request read before the sockets close gets its answer (an `agent` request its
+        // outcome); a client that keeps sending is not waited for past a short grace.
+        let grace = ContinuousClock.now + .seconds(2)
+        while answering.withLock({ $0 }) > 0, ContinuousClock.now < grace {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         for connection in connections.withLock({ Array($0.values) }) {
             connection.outbox.close(code: GatewayCloseCode.serviceRestart, reason: "service restart")
         }

@@ -56,6 +56,25 @@ import Testing
         }
     }
 
+    @Test func aRequestInFlightWhenTheShutdownBeginsIsAnsweredBeforeTheClose() async throws {
+        let fixture = try await GatewayFixture(configure: { $0.drainTimeout = .milliseconds(100) })
+        fixture.fake.enqueue(.stall(text: "never ends"))
+        let replies = try await fixture.connect { session in
+            let started = try await session.call("chat.send", params: ["sessionKey": "agent:main:held", "message": "a", "idempotencyKey": "held"])
+            let runID = started["runId"] ?? .null
+            // Read by the gateway before the shutdown; answered only when the run ends, which
+            // is when the drain aborts it, just before the sockets close.
+            async let waited = session.send("agent.wait", params: ["runId": runID, "timeoutMs": 60_000])
+            try await Task.sleep(for: .milliseconds(100))
+            await fixture.stop()
+            return try await waited
+        }
+        let payload = replies.first?["payload"]
+        #expect(replies.first?["ok"] == true, "the request got its answer, not a closed socket: \(replies)")
+        #expect(payload?["status"] == "error")
+        #expect(payload?["stopReason"] == "aborted")
+    }
+
     @Test func aShutdownDrainsShortRunsAbortsTheRestAndCloses1012() async throws {
         let fixture = try await GatewayFixture(configure: { $0.drainTimeout = .milliseconds(1500) })
         fixture.fake.setLatency(.milliseconds(300))
