@@ -38,8 +38,11 @@ public final class Gateway: Sendable {
         self.authFailures = AuthFailureLimiter(limit: configuration.maxAuthFailures, window: configuration.authFailureWindow)
     }
 
-    /// The connections after their handshake.
+    /// How many connections finished their handshake.
     var connectedCount: Int { connections.withLock { $0.count } }
+
+    /// The connections after their handshake.
+    var connectedClients: [GatewayConnection] { connections.withLock { Array($0.values) } }
 
     /// Whether a shutdown began: new runs and connections are refused.
     var isDraining: Bool { draining.withLock { $0 } }
@@ -159,7 +162,8 @@ public final class Gateway: Sendable {
             try connect.verifyDevice(nonce: nonce, now: RuntimeClock.milliseconds())
             let scopes = Set(connect.scopes).intersection(GatewayScope.known)
             let connection = GatewayConnection(id: connectionID, peer: peer, outbox: outbox, protocolVersion: version, scopes: scopes,
-                                               caps: connect.caps, clientID: connect.clientID, mode: connect.mode)
+                                               caps: connect.caps, clientID: connect.clientID,
+                                               clientVersion: connect.clientVersion, platform: connect.platform, mode: connect.mode)
             outbox.send(Frame.success(id: request.id, payload: helloOK(connection, role: connect.role)))
             return .success(connection)
         } catch {
@@ -196,7 +200,7 @@ public final class Gateway: Sendable {
             "server": ["version": .string(configuration.serverVersion), "connId": .string(connection.id)],
             "features": ["methods": .array(GatewayMethods.served.map { .string($0) }), "events": .array(GatewayMethods.events.map { .string($0) })],
             "snapshot": [
-                "presence": [], "health": ["ok": true], "stateVersion": ["presence": 0, "health": 0], "uptimeMs": .int64(uptimeMilliseconds),
+                "presence": presence(), "health": ["ok": true], "stateVersion": ["presence": 0, "health": 0], "uptimeMs": .int64(uptimeMilliseconds),
                 "stateDir": .string(host.state.root),
                 "sessionDefaults": ["defaultAgentId": "main", "mainKey": "main", "mainSessionKey": .string(main.value), "scope": "per-sender"],
                 "authMode": "token",

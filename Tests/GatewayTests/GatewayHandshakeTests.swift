@@ -39,6 +39,30 @@ import Testing
         }
     }
 
+    @Test func systemPresenceListsTheGatewayAndItsClientsButNotOneOffCLIConnections() async throws {
+        try await GatewayFixture.with { fixture in
+            var ui = GatewayClient.Identity()
+            ui.clientID = "webchat-ui"
+            ui.mode = "webchat"
+            ui.version = "9.9.9"
+            let presence = try await fixture.connect(identity: ui) { _ in
+                try await fixture.connect { cli in try await cli.call("system-presence") }
+            }
+            let entries = try #require(presence.arrayValue)
+            #expect(entries.count == 2, "the gateway and the webchat client; the cli connection asking is not listed: \(entries)")
+            #expect(entries.first?["reason"] == "self")
+            #expect(entries.first?["mode"] == "gateway")
+            #expect(entries.first?["ts"]?.int64Value != nil)
+            #expect(entries.last?["mode"] == "webchat")
+            #expect(entries.last?["reason"] == "connect")
+            #expect(entries.last?["version"] == "9.9.9")
+            #expect(entries.last?["ip"] == "127.0.0.1")
+            await #expect(throws: GatewayError.self) {
+                try await fixture.connect { session in try await session.call("system-presence", params: ["extra": 1]) }
+            }
+        }
+    }
+
     @Test func aWrongOrMissingTokenIsRefusedAndClosed1008() async throws {
         try await GatewayFixture.with { fixture in
             let wrong = try await rawExchange(fixture.url, send: [.request("connect", params: fixture.connectParams(token: "nope"))])

@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import Synchronization
 
@@ -14,9 +15,14 @@ final class GatewayConnection: Sendable {
     /// The client's capabilities (`tool-events`).
     let caps: Set<String>
     let clientID: String
+    let clientVersion: String
+    let platform: String
     let mode: String
+    /// When the handshake finished, in milliseconds since 1970.
+    let connectedAt = RuntimeClock.milliseconds()
 
-    init(id: String, peer: String, outbox: Outbox, protocolVersion: Int, scopes: Set<String>, caps: Set<String>, clientID: String, mode: String) {
+    init(id: String, peer: String, outbox: Outbox, protocolVersion: Int, scopes: Set<String>, caps: Set<String>, clientID: String,
+         clientVersion: String = "", platform: String = "", mode: String) {
         self.id = id
         self.peer = peer
         self.outbox = outbox
@@ -24,6 +30,8 @@ final class GatewayConnection: Sendable {
         self.scopes = scopes
         self.caps = caps
         self.clientID = clientID
+        self.clientVersion = clientVersion
+        self.platform = platform
         self.mode = mode
     }
 

@@ -66,6 +66,30 @@ extension Gateway {
         ])
     }
 
+    /// OpenClaw's presence list: the gateway itself, then every connected client but one-off
+    /// `cli` connections (as OpenClaw, they would crowd the list).
+    func presence() -> JSONValue {
+        var entries: [JSONValue] = [[
+            "instanceId": "gateway", "host": .string(Self.hostName), "ip": .string(configuration.host),
+            "version": .string(configuration.serverVersion), "platform": "linux", "mode": "gateway", "reason": "self",
+            "ts": .int64(RuntimeClock.milliseconds() - uptimeMilliseconds),
+        ]]
+        let clients = connectedClients.filter { $0.mode != "cli" }.sorted { ($0.connectedAt, $0.id) < ($1.connectedAt, $1.id) }
+        for client in clients {
+            entries.append([
+                "instanceId": .string(client.id), "host": .string(client.clientID), "ip": .string(client.peer), "version": .string(client.clientVersion),
+                "platform": .string(client.platform), "mode": .string(client.mode), "reason": "connect", "ts": .int64(client.connectedAt),
+            ])
+        }
+        return .array(entries)
+    }
+
+    private static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     func status(_ params: Params) async throws -> MethodReply {
         .payload([
             "ok": true, "version": .string(configuration.serverVersion), "uptimeMs": .int64(uptimeMilliseconds),

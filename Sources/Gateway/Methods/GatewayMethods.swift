@@ -19,6 +19,10 @@ enum GatewayMethods {
     static let table: [String: Method] = [
         "health": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.health(params) },
         "status": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.status(params) },
+        "system-presence": Method(scope: GatewayScope.read) { gateway, _, params in
+            try params.only([])
+            return .payload(gateway.presence())
+        },
         "models.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.modelsList(params) },
         "agents.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsList(params) },
         "sessions.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsList(params) },
