@@ -14,6 +14,29 @@ import Testing
     }
 }
 
+@Suite struct RequestBodyTests {
+    /// The body with the tools spliced in from the encoder's cache is the full body's encoding,
+    /// byte for byte, the first time and from the cache.
+    @Test(arguments: [ModelAPI.openAICompletions, .anthropicMessages], [true, false])
+    func cachedToolsGiveTheSameBytesAsTheWholeBody(api: ModelAPI, stream: Bool) throws {
+        let tools = [
+            ToolDefinition(name: "read", description: "Reads a file \"quoted\" / slashed", parameters: ["type": "object", "properties": ["path": ["type": "string"]]]),
+            ToolDefinition(name: "zz_last", description: "Sorted after the others", parameters: ["type": "object"]),
+        ]
+        let request = ModelRequest(model: "m", system: "You are a test.", messages: [.user("hello"), .assistant(text: "hi", toolCalls: []), .user("again")],
+                                   tools: tools, maxTokens: 64, stream: stream)
+        let whole = WireFormat.body(request, api: api).encoded()
+        #expect(WireFormat.encode(request, api: api) == whole)
+        #expect(WireFormat.encode(request, api: api) == whole, "from the cache")
+        var other = request
+        other.tools = [tools[1]]
+        #expect(WireFormat.encode(other, api: api) == WireFormat.body(other, api: api).encoded(), "another tool set is not mistaken for the cached one")
+        other.tools = []
+        let bare = WireFormat.encode(other, api: api)
+        #expect(try JSONValue.parse(bare)["tools"] == nil)
+    }
+}
+
 @Suite(.serialized) struct ProviderTests {
     static let request = ModelRequest(model: "m1", system: "sys", messages: [.user("hi")], tools: WorkspaceTools.definitions, maxTokens: 64, stream: true)
 

@@ -127,9 +127,10 @@ extension AgentRuntime {
         var secrets: [String]?
     }
 
-    /// The size of the tool definitions a run sends, for the history budget (they never change).
-    private static let toolBytes = (workspace: HistoryBudget.bytes(of: WorkspaceTools.definitions),
-                                    withSpawn: HistoryBudget.bytes(of: WorkspaceTools.definitions + [SubagentSpawner.definition]))
+    /// The two tool sets a run offers, built once (one array each: the request encoder's cache
+    /// recognises them at a glance), and their sizes for the history budget.
+    private static let toolSets = (workspace: WorkspaceTools.definitions, withSpawn: WorkspaceTools.definitions + [SubagentSpawner.definition])
+    private static let toolBytes = (workspace: HistoryBudget.bytes(of: toolSets.workspace), withSpawn: HistoryBudget.bytes(of: toolSets.withSpawn))
 
     /// What a run reads before its first turn, in one hop off the concurrency threads.
     private struct Preparation: Sendable {
@@ -230,7 +231,7 @@ extension AgentRuntime {
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
         let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: prepared.skills,
                                         canSpawn: canSpawn, attachmentNote: context.attachmentNote)
-        let definitions = WorkspaceTools.definitions + (canSpawn ? [SubagentSpawner.definition] : [])
+        let definitions = canSpawn ? Self.toolSets.withSpawn : Self.toolSets.workspace
         let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
         // The oldest exchanges go when the history would not fit the model's context window.
         let fitted = HistoryBudget.fit(prepared.history + [.user(message)], contextWindow: model.contextWindow,

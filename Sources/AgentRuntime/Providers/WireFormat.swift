@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Encoding requests and decoding answers of the two wire formats.
 enum WireFormat {
@@ -33,10 +34,51 @@ enum WireFormat {
 
     // MARK: Requests
 
+    /// The request's body: the same bytes as ``body(_:api:)`` encoded, with the tool
+    /// definitions (most of a first turn's bytes, the same in every run) encoded once per set.
     static func encode(_ request: ModelRequest, api: ModelAPI) -> Data {
+        guard !request.tools.isEmpty else { return body(request, api: api).encoded() }
+        var rest = request
+        rest.tools = []
+        var bytes = body(rest, api: api).encoded()
+        // `tools` sorts after every other key of both bodies: it goes before the closing brace.
+        guard bytes.last == UInt8(ascii: "}") else { return body(request, api: api).encoded() }
+        bytes.removeLast()
+        bytes.append(contentsOf: #","tools":"#.utf8)
+        bytes.append(encodedTools(request.tools, api: api))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// The request's body as a JSON value.
+    static func body(_ request: ModelRequest, api: ModelAPI) -> JSONValue {
         switch api {
-        case .openAICompletions: openAIBody(request).encoded()
-        case .anthropicMessages: anthropicBody(request).encoded()
+        case .openAICompletions: openAIBody(request)
+        case .anthropicMessages: anthropicBody(request)
+        }
+    }
+
+    /// Tool sets already encoded, per wire format (a run offers one of two sets; a few entries).
+    private static let toolCache = Mutex<[(api: ModelAPI, tools: [ToolDefinition], json: Data)]>([])
+
+    private static func encodedTools(_ tools: [ToolDefinition], api: ModelAPI) -> Data {
+        if let hit = toolCache.withLock({ cache in cache.first { $0.api == api && $0.tools == tools }?.json }) { return hit }
+        let json = toolsJSON(tools, api: api).encoded()
+        toolCache.withLock { cache in
+            if cache.count >= 8 { cache.removeFirst() }
+            cache.append((api, tools, json))
+        }
+        return json
+    }
+
+    private static func toolsJSON(_ tools: [ToolDefinition], api: ModelAPI) -> JSONValue {
+        switch api {
+        case .openAICompletions:
+            .array(tools.map { tool in
+                ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
+            })
+        case .anthropicMessages:
+            .array(tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.parameters] })
         }
     }
 
@@ -59,11 +101,7 @@ enum WireFormat {
             }
         }
         var body: [String: JSONValue] = ["model": .string(request.model), "messages": .array(messages), "max_tokens": .int(request.maxTokens)]
-        if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { tool in
-                ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
-            })
-        }
+        if !request.tools.isEmpty { body["tools"] = toolsJSON(request.tools, api: .openAICompletions) }
         if request.stream {
             body["stream"] = true
             body["stream_options"] = ["include_usage": true]
@@ -100,9 +138,7 @@ enum WireFormat {
             "model": .string(request.model), "system": .string(request.system), "max_tokens": .int(request.maxTokens),
             "messages": .array(messages.map { ["role": .string($0.role), "content": .array($0.blocks)] }),
         ]
-        if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.parameters] })
-        }
+        if !request.tools.isEmpty { body["tools"] = toolsJSON(request.tools, api: .anthropicMessages) }
         if request.stream { body["stream"] = true }
         return .object(body)
     }
