@@ -251,7 +251,7 @@ public final class Gateway: Sendable {
     /// OpenClaw's connection-targeted events, so the others see no gap in theirs.
     func broadcast(_ name: String, needsRead: Bool = true, sequenced: Bool = true, variants: [JSONValue],
                    choose: (GatewayConnection) -> Int? = { _ in 0 }) {
-        let targets = connections.withLock { Array($0.values) }
+        let targets = connectedClients
         let seq: Int64? = sequenced ? broadcastSeq.withLock { seq -> Int64 in
             seq += 1
             return seq
@@ -342,21 +342,23 @@ public final class Gateway: Sendable {
         logger.info("shutting down", metadata: ["runs": .stringConvertible(runs.activeCount), "connections": .stringConvertible(connectedCount)])
         slots.close()
         broadcast("shutdown", needsRead: false, variants: [["reason": .string(reason), "restartExpectedMs": .null]])
-        let deadline = ContinuousClock.now + configuration.drainTimeout
-        while runs.activeCount > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        await Self.wait(upTo: configuration.drainTimeout) { runs.activeCount > 0 }
         for runID in host.activeRunIDs { host.abort(runID: runID, reason: "the gateway is shutting down") }
         for task in watchers.withLock({ Array($0.values) }) { await task.value }
         // A request read before the sockets close gets its answer (an `agent` request its
         // outcome); a client that keeps sending is not waited for past a short grace.
-        let grace = ContinuousClock.now + .seconds(2)
-        while answering.withLock({ $0 }) > 0, ContinuousClock.now < grace {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        for connection in connections.withLock({ Array($0.values) }) {
+        await Self.wait(upTo: .seconds(2)) { answering.withLock { $0 } > 0 }
+        for connection in connectedClients {
             connection.outbox.close(code: GatewayCloseCode.serviceRestart, reason: "service restart")
         }
         await host.shutdown(reason: "the gateway is shutting down")
+    }
+
+    /// Waits while `pending` holds, polling, for at most `limit`.
+    private static func wait(upTo limit: Duration, while pending: () -> Bool) async {
+        let deadline = ContinuousClock.now + limit
+        while pending(), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

@@ -42,7 +42,6 @@ enum WireFormat {
         rest.tools = []
         var bytes = body(rest, api: api).encoded()
         // `tools` sorts after every other key of both bodies: it goes before the closing brace.
-        guard bytes.last == UInt8(ascii: "}") else { return body(request, api: api).encoded() }
         bytes.removeLast()
         bytes.append(contentsOf: #","tools":"#.utf8)
         bytes.append(encodedTools(request.tools, api: api))

@@ -82,12 +82,7 @@ public final class SessionStore: Sendable {
     /// The session under `key`, created (with its header event) if missing.
     public func openSession(_ key: SessionKey) throws -> SessionSummary {
         if let existing = try session(key) { return existing }
-        try database.immediate { db in
-            if try String.fetchOne(db, sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?", arguments: [key.value]) != nil {
-                return
-            }
-            try startWindow(db, key: key, previous: nil, reason: "initial", note: nil)
-        }
+        _ = try database.immediate { db in try currentSessionID(db, startingIfNone: key) }
         guard let created = try session(key) else { throw AgentRuntimeError(.storage, "session \(key) vanished after creation") }
         return created
     }
@@ -184,16 +179,21 @@ public final class SessionStore: Sendable {
         -> (sessionID: String, events: [AppendedEvent]) {
         try checkAgent(key)
         return try await database.immediate { db in
-            let sessionID: String
-            if let current = try String.fetchOne(db.cachedStatement(sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?"),
-                                                 arguments: [key.value]) {
-                sessionID = current
-            } else {
-                sessionID = RuntimeClock.uuid()
-                try self.startWindow(db, key: key, previous: nil, reason: "initial", note: nil, sessionID: sessionID)
-            }
+            let sessionID = try self.currentSessionID(db, startingIfNone: key)
             return (sessionID, try self.append(db, sessionID, drafts, model: model))
         }
+    }
+
+    /// The current session id of `key`, its first window started (with its header event) when
+    /// it has none; in an open write transaction.
+    private func currentSessionID(_ db: Database, startingIfNone key: SessionKey) throws -> String {
+        if let current = try String.fetchOne(db.cachedStatement(sql: "SELECT current_session_id FROM session_nodes WHERE session_key = ?"),
+                                             arguments: [key.value]) {
+            return current
+        }
+        let sessionID = RuntimeClock.uuid()
+        try startWindow(db, key: key, previous: nil, reason: "initial", note: nil, sessionID: sessionID)
+        return sessionID
     }
 
     /// The event of `sessionID` written with `idempotencyKey`, if any.

@@ -22,7 +22,7 @@ final class GatewayConnection: Sendable {
     let connectedAt = RuntimeClock.milliseconds()
 
     init(id: String, peer: String, outbox: Outbox, protocolVersion: Int, scopes: Set<String>, caps: Set<String>, clientID: String,
-         clientVersion: String = "", platform: String = "", mode: String) {
+         clientVersion: String, platform: String, mode: String) {
         self.id = id
         self.peer = peer
         self.outbox = outbox

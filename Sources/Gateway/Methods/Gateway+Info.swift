@@ -70,7 +70,7 @@ extension Gateway {
     /// `cli` connections (as OpenClaw, they would crowd the list).
     func presence() -> JSONValue {
         var entries: [JSONValue] = [[
-            "instanceId": "gateway", "host": .string(Self.hostName), "ip": .string(configuration.host),
+            "instanceId": "gateway", "host": .string(ProcessInfo.processInfo.hostName), "ip": .string(configuration.host),
             "version": .string(configuration.serverVersion), "platform": "linux", "mode": "gateway", "reason": "self",
             "ts": .int64(RuntimeClock.milliseconds() - uptimeMilliseconds),
         ]]
@@ -83,12 +83,6 @@ extension Gateway {
         }
         return .array(entries)
     }
-
-    private static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
 
     func status(_ params: Params) async throws -> MethodReply {
         .payload([
