@@ -64,20 +64,91 @@ struct CredentialResolver: Sendable {
 
     func candidates(provider: String, model: String?, profiles: [AuthProfile], state: AuthState,
                     now: Int64 = RuntimeClock.milliseconds()) async -> (usable: [Credential], skipped: [SkippedCredential]) {
+        let plan = plan(provider: provider, model: model, profiles: profiles, state: state, now: now)
+        let resolver = SecretResolver(environment: environment)
+        var secrets: [String: Result<String, AgentRuntimeError>] = [:]
+        for (profile, ref) in plan.references {
+            do { secrets[profile] = .success(try await resolver.resolve(ref)) } catch { secrets[profile] = .failure(AgentRuntimeError.wrap(error)) }
+        }
+        return plan.credentials(secrets: secrets)
+    }
+
+    /// The candidates as ``candidates(provider:model:profiles:state:now:)`` orders them, resolved
+    /// synchronously (a secret file is read in place), or `nil` when a secret of one of them comes
+    /// from a program, which only the async form runs.
+    func candidatesWithoutPrograms(provider: String, model: String?, profiles: [AuthProfile], state: AuthState,
+                                   now: Int64 = RuntimeClock.milliseconds()) -> (usable: [Credential], skipped: [SkippedCredential])? {
+        let plan = plan(provider: provider, model: model, profiles: profiles, state: state, now: now)
+        guard !plan.references.contains(where: { $0.ref.source == .exec }) else { return nil }
+        let resolver = SecretResolver(environment: environment)
+        var secrets: [String: Result<String, AgentRuntimeError>] = [:]
+        for (profile, ref) in plan.references {
+            do { secrets[profile] = .success(try resolver.resolveWithoutProgram(ref)) } catch { secrets[profile] = .failure(AgentRuntimeError.wrap(error)) }
+        }
+        return plan.credentials(secrets: secrets)
+    }
+
+    /// The profiles to try in order, what is skipped before any secret is read, and the secret
+    /// references to resolve (by profile id).
+    private struct Plan {
+        var forced: [Credential]?
+        var ordered: [AuthProfile] = []
+        var skipped: [SkippedCredential] = []
+        var references: [(profile: String, ref: SecretRef)] = []
+        var environmentKeys: [(variable: String, value: String)] = []
+
+        func credentials(secrets: [String: Result<String, AgentRuntimeError>]) -> (usable: [Credential], skipped: [SkippedCredential]) {
+            if let forced { return (forced, skipped) }
+            var skipped = self.skipped
+            var usable: [Credential] = []
+            var seen: Set<String> = []
+            for profile in ordered {
+                let credential: Credential
+                do {
+                    switch profile.credential {
+                    case .apiKey(let key, _):
+                        credential = Credential(source: .profile(profile.id), kind: .apiKey, secret: try Self.secret(key, secrets[profile.id], profile.id))
+                    case .token(let token, _, let expires):
+                        credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: try Self.secret(token, secrets[profile.id], profile.id),
+                                                expiresAtMilliseconds: expires)
+                    case .oauth(let access, _, let expires):
+                        credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: access, expiresAtMilliseconds: expires)
+                    }
+                } catch {
+                    skipped.append(SkippedCredential(label: profile.id, reason: "secret_unavailable", detail: AgentRuntimeError.wrap(error).message))
+                    continue
+                }
+                if seen.insert(credential.secret).inserted { usable.append(credential) }
+            }
+            for key in environmentKeys where seen.insert(key.value).inserted {
+                usable.append(Credential(source: .environment(key.variable), kind: .apiKey, secret: key.value))
+            }
+            return (usable, skipped)
+        }
+
+        private static func secret(_ inline: String?, _ resolved: Result<String, AgentRuntimeError>?, _ profile: String) throws -> String {
+            if let inline { return inline }
+            guard let resolved else { throw AgentRuntimeError(.secretUnavailable, "profile \(profile) holds neither a secret nor a reference") }
+            return try resolved.get()
+        }
+    }
+
+    private func plan(provider: String, model: String?, profiles: [AuthProfile], state: AuthState, now: Int64) -> Plan {
         let env = environment.apiKeys(provider: provider)
+        var plan = Plan()
         if env.forced {
-            let skipped = profiles.filter { $0.provider == provider }.map {
+            plan.skipped = profiles.filter { $0.provider == provider }.map {
                 SkippedCredential(label: $0.id, reason: "overridden", detail: "OPENCLAW_LIVE_\(RuntimeEnvironment.prefix(of: provider))_KEY is set")
             }
-            return (env.keys.map { Credential(source: .environment($0.variable), kind: .apiKey, secret: $0.value) }, skipped)
+            plan.forced = env.keys.map { Credential(source: .environment($0.variable), kind: .apiKey, secret: $0.value) }
+            return plan
         }
-        var skipped: [SkippedCredential] = []
         let own = profiles.filter { $0.provider == provider }
         var ordered: [AuthProfile]
         if let order = state.order[provider] {
             ordered = order.compactMap { id in own.first { $0.id == id } }
             for profile in own where !order.contains(profile.id) {
-                skipped.append(SkippedCredential(label: profile.id, reason: "excluded_by_auth_order", detail: "not in the auth order for \(provider)"))
+                plan.skipped.append(SkippedCredential(label: profile.id, reason: "excluded_by_auth_order", detail: "not in the auth order for \(provider)"))
             }
         } else {
             let lastGood = state.lastGood[provider]
@@ -90,40 +161,18 @@ struct CredentialResolver: Sendable {
         }
         let cooling = ordered.filter { state.usage[$0.id]?.isCoolingDown(model: model, now: now) == true }
         ordered = ordered.filter { state.usage[$0.id]?.isCoolingDown(model: model, now: now) != true } + cooling
-
-        let resolver = SecretResolver(environment: environment)
-        var usable: [Credential] = []
-        var seen: Set<String> = []
         for profile in ordered {
             if let expires = profile.credential.expiresAtMilliseconds, expires <= now {
-                skipped.append(SkippedCredential(label: profile.id, reason: "expired", detail: "expired at \(RuntimeClock.iso8601(milliseconds: expires))"))
+                plan.skipped.append(SkippedCredential(label: profile.id, reason: "expired", detail: "expired at \(RuntimeClock.iso8601(milliseconds: expires))"))
                 continue
             }
-            let credential: Credential
-            do {
-                switch profile.credential {
-                case .apiKey(let key, let ref):
-                    credential = Credential(source: .profile(profile.id), kind: .apiKey, secret: try await Self.secret(key, ref, resolver, profile.id))
-                case .token(let token, let ref, let expires):
-                    credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: try await Self.secret(token, ref, resolver, profile.id), expiresAtMilliseconds: expires)
-                case .oauth(let access, _, let expires):
-                    credential = Credential(source: .profile(profile.id), kind: .bearerToken, secret: access, expiresAtMilliseconds: expires)
-                }
-            } catch {
-                skipped.append(SkippedCredential(label: profile.id, reason: "secret_unavailable", detail: AgentRuntimeError.wrap(error).message))
-                continue
+            plan.ordered.append(profile)
+            switch profile.credential {
+            case .apiKey(nil, let ref?), .token(nil, let ref?, _): plan.references.append((profile.id, ref))
+            default: break
             }
-            if seen.insert(credential.secret).inserted { usable.append(credential) }
         }
-        for key in env.keys where seen.insert(key.value).inserted {
-            usable.append(Credential(source: .environment(key.variable), kind: .apiKey, secret: key.value))
-        }
-        return (usable, skipped)
-    }
-
-    private static func secret(_ inline: String?, _ ref: SecretRef?, _ resolver: SecretResolver, _ profile: String) async throws -> String {
-        if let inline { return inline }
-        guard let ref else { throw AgentRuntimeError(.secretUnavailable, "profile \(profile) holds neither a secret nor a reference") }
-        return try await resolver.resolve(ref)
+        plan.environmentKeys = env.keys.map { ($0.variable, $0.value) }
+        return plan
     }
 }

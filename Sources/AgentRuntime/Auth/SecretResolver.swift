@@ -14,18 +14,31 @@ struct SecretResolver: Sendable {
     static let maxSecretBytes = 65_536
 
     func resolve(_ ref: SecretRef) async throws -> String {
-        let value: String
+        switch ref.source {
+        case .env: try resolveWithoutProgram(ref)
+        case .file: try await BlockingWork.storage { [self] in try resolveWithoutProgram(ref) }
+        case .exec: try Self.checked(try await run(ref.id), ref)
+        }
+    }
+
+    /// Resolves an `env` or `file` reference in place (a file is read on the calling thread: the
+    /// caller is off the concurrency threads). A program is not run here.
+    func resolveWithoutProgram(_ ref: SecretRef) throws -> String {
         switch ref.source {
         case .env:
             guard let found = environment.variables[ref.id], !found.isEmpty else {
                 throw AgentRuntimeError(.secretUnavailable, "environment variable \(ref.id) is not set")
             }
-            value = found
+            return try Self.checked(found, ref)
         case .file:
-            value = try await BlockingWork.storage { try Self.read(ref.id) }
+            return try Self.checked(try Self.read(ref.id), ref)
         case .exec:
-            value = try await run(ref.id)
+            throw AgentRuntimeError(.secretUnavailable, "the secret program \(ref.id) runs only in the async resolver")
         }
+    }
+
+    /// The value without surrounding whitespace, which must leave something.
+    private static func checked(_ value: String, _ ref: SecretRef) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw AgentRuntimeError(.secretUnavailable, "the \(ref.source.rawValue) secret \(ref.id) is empty") }
         return trimmed

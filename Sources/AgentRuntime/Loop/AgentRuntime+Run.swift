@@ -61,7 +61,8 @@ extension AgentRuntime {
         let registry = self.registry
         let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, beforeTerminal: { registry.finish(runID) })
         // Runs are background work beside the requests a server answers: they yield to them.
-        let task = Task(priority: .utility) {
+        // A run's task runs on the storage lane, so its database calls need no thread hop.
+        let task = Task(executorPreference: BlockingWork.storageExecutor, priority: .utility) {
             defer {
                 registry.finish(runID)
                 sink.finish()
@@ -132,55 +133,103 @@ extension AgentRuntime {
     private static let toolSets = (workspace: WorkspaceTools.definitions, withSpawn: WorkspaceTools.definitions + [SubagentSpawner.definition])
     private static let toolBytes = (workspace: HistoryBudget.bytes(of: toolSets.workspace), withSpawn: HistoryBudget.bytes(of: toolSets.withSpawn))
 
-    /// What a run reads before its first turn, in one hop off the concurrency threads.
-    private struct Preparation: Sendable {
+    /// What a run knows once its start is recorded.
+    private struct RunStart: Sendable {
         var reference: ModelReference
         var provider: ModelProviderConfiguration
         var model: ModelDescriptor
-        /// The session's current window, or `nil` for a key that has none yet (the run's first
-        /// commit starts it).
-        var session: SessionSummary?
-        var history: [ChatMessage]
-        var profiles: [AuthProfile]
-        var authState: AuthState
-        var skills: [SkillRecord]
+        var sessionID: String
+        var system: String
+        /// The history that fits the model's context window, ending with the user's message.
+        var messages: [ChatMessage]
+        var credentials: [Credential]
+        var secrets: [String]
     }
 
-    /// What a run reads of the agent's database, in one snapshot.
-    private struct AgentSnapshot {
-        var defaultModel: ModelReference?
-        var session: SessionSummary?
-        var history: [ChatMessage] = []
-        var profiles: [AuthProfile] = []
-        var authState = AuthState()
-        var skills: [SkillRecord] = []
+    /// The outcome of one attempt to start a run.
+    private enum StartAttempt: Sendable {
+        case started(RunStart)
+        /// A secret of a candidate credential comes from a program: nothing was written; the
+        /// credentials are resolved outside the transaction and the start is tried again.
+        case needsPrograms(provider: String, model: String, profiles: [AuthProfile], state: AuthState)
     }
 
-    private func prepare(_ context: RunContext) async throws -> Preparation {
-        try await BlockingWork.storage { [self] in
-            // A run whose transcript cannot be written never calls the model.
-            try agentDatabase.checkWritable()
-            let needsCredentials = context.credentials == nil || context.secrets == nil
-            let (sessions, settings, key) = (self.sessions, self.settings, context.key)
-            let read = try agentDatabase.reading { db in
-                var read = AgentSnapshot(defaultModel: context.model == nil ? try settings.defaultModel(db) : nil, session: try sessions.session(db, key))
-                if let session = read.session {
-                    read.history = Self.history(from: try sessions.events(db, session.sessionID, types: ["message"]))
-                }
-                if needsCredentials {
-                    read.profiles = try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id }
-                    read.authState = try AuthProfileStore.loadState(db)
-                }
-                read.skills = (try? SkillStore.list(db)) ?? []
-                return read
+    /// Starts a run: reads what it needs (model, session, history, credentials, skills) and
+    /// records its start (the user's message and `run_start`, the session started when the key
+    /// has none) in one write transaction, on the thread the run already runs on. A run that
+    /// cannot start (no model, no credential, its message already recorded) writes nothing. When
+    /// a credential's secret comes from a program, the program runs between a first attempt,
+    /// which writes nothing, and a second.
+    private func start(_ context: inout RunContext, message: String) async throws -> RunStart {
+        while true {
+            switch try await BlockingWork.storage({ [self, context] in try startTransaction(context, message: message) }) {
+            case .started(let start):
+                context.credentials = start.credentials
+                context.secrets = start.secrets
+                return start
+            case .needsPrograms(let provider, let model, let profiles, let state):
+                // With the credentials given, the next attempt resolves none.
+                let candidates = await CredentialResolver(environment: environment).candidates(provider: provider, model: model, profiles: profiles, state: state)
+                context.credentials = candidates.usable
+                context.secrets = runSecrets(candidates.usable, provider: provider, profiles: profiles)
+                try Task.checkCancellation()
             }
-            // No session is created here: a run that cannot start (no model, no credentials)
-            // leaves no empty session behind; its first commit creates it.
-            let chosenForSession = read.session?.modelOverride.flatMap { try? ModelReference($0) }
-            let (reference, provider, model) = try resolveModel(chosen: context.model ?? chosenForSession ?? read.defaultModel)
-            return Preparation(reference: reference, provider: provider, model: model, session: read.session, history: read.history,
-                               profiles: read.profiles, authState: read.authState, skills: read.skills)
         }
+    }
+
+    private func startTransaction(_ context: RunContext, message: String) throws -> StartAttempt {
+        let (sessions, settings, key) = (self.sessions, self.settings, context.key)
+        return try agentDatabase.immediate { db in
+            let session = try sessions.session(db, key)
+            let chosenForSession = session?.modelOverride.flatMap { try? ModelReference($0) }
+            let chosen = try context.model ?? chosenForSession ?? settings.defaultModel(db)
+            let (reference, provider, model) = try resolveModel(chosen: chosen)
+            // Credentials and the secrets to redact are resolved once per run (profiles read
+            // once); a subagent inherits its parent's.
+            var credentials = context.credentials ?? []
+            var secrets = context.secrets ?? []
+            if context.credentials == nil || context.secrets == nil {
+                let profiles = try AuthProfileStore.loadProfiles(db).values.sorted { $0.id < $1.id }
+                let state = try AuthProfileStore.loadState(db)
+                guard let candidates = CredentialResolver(environment: environment)
+                    .candidatesWithoutPrograms(provider: provider.id, model: model.id, profiles: profiles, state: state) else {
+                    return .needsPrograms(provider: provider.id, model: model.id, profiles: profiles, state: state)
+                }
+                credentials = candidates.usable
+                secrets = runSecrets(candidates.usable, provider: provider.id, profiles: profiles)
+            }
+            // Nothing is written for a run that cannot start: no user message to replay later.
+            guard !credentials.isEmpty else { throw ModelInvoker.missingCredentials(provider) }
+            try Task.checkCancellation()
+            let history = try session.map { Self.history(from: try sessions.events(db, $0.sessionID, types: ["message"])) } ?? []
+            let skills = (try? SkillStore.list(db)) ?? []
+            let canSpawn = context.depth < configuration.maxSpawnDepth
+            let system = SystemPrompt.build(agent: agent.value, sessionKey: key, skills: skills, canSpawn: canSpawn, attachmentNote: context.attachmentNote)
+            let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
+            // The oldest exchanges go when the history would not fit the model's context window.
+            let fitted = HistoryBudget.fit(history + [.user(message)], contextWindow: model.contextWindow,
+                                           reserved: maxTokens + HistoryBudget.estimate(system, toolBytes: canSpawn ? Self.toolBytes.withSpawn : Self.toolBytes.workspace))
+            let drafts: [TranscriptEventDraft] = [
+                .userMessage(message, idempotencyKey: context.idempotencyKey),
+                .runStart(runID: context.runID, agent: agent.value, model: reference, api: provider.api.rawValue,
+                          namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
+            ]
+            let written = try sessions.append(db, creatingSessionOf: key, drafts.map { Self.redacted($0, secrets: secrets) }, model: reference.description)
+            if let user = written.events.first, user.deduplicated {
+                // Another process wrote this key's message since the check: it runs there.
+                throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
+            }
+            return .started(RunStart(reference: reference, provider: provider, model: model, sessionID: written.sessionID, system: system,
+                                     messages: fitted.messages, credentials: credentials, secrets: secrets))
+        }
+    }
+
+    /// `draft` with the run's secrets and secret-shaped tokens redacted: how every event is
+    /// stored (the model still sees what it was sent).
+    private static func redacted(_ draft: TranscriptEventDraft, secrets: [String]) -> TranscriptEventDraft {
+        var draft = draft
+        draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
+        return draft
     }
 
     /// Runs the loop and emits its events, ending with one terminal event; never throws.
@@ -198,45 +247,23 @@ extension AgentRuntime {
             return .failure(failure)
         }
 
-        let prepared: Preparation
+        let start: RunStart
         do {
-            prepared = try await prepare(context)
-            // Credentials and the secrets to redact are resolved once per run (profiles read
-            // once); a subagent inherits its parent's.
-            if context.credentials == nil || context.secrets == nil {
-                let candidates = await CredentialResolver(environment: environment)
-                    .candidates(provider: prepared.provider.id, model: prepared.model.id, profiles: prepared.profiles, state: prepared.authState)
-                context.credentials = candidates.usable
-                context.secrets = runSecrets(candidates.usable, provider: prepared.provider.id, profiles: prepared.profiles)
-            }
-            // Nothing is written for a run that cannot start: no user message to replay later.
-            guard !(context.credentials ?? []).isEmpty else { throw ModelInvoker.missingCredentials(prepared.provider) }
             try Task.checkCancellation()
+            start = try await self.start(&context, message: message)
         } catch {
             return terminal(ending(error))
         }
-        let (reference, provider, model) = (prepared.reference, prepared.provider, prepared.model)
-        let credentials = context.credentials ?? []
-        let secrets = context.secrets ?? []
+        let (reference, provider, model, sessionID) = (start.reference, start.provider, start.model, start.sessionID)
+        let (credentials, secrets) = (start.credentials, start.secrets)
         let sessions = self.sessions
-        // Every event is stored with the run's secrets and secret-shaped tokens redacted (the
-        // model still sees what it was sent).
-        func redacted(_ draft: TranscriptEventDraft) -> TranscriptEventDraft {
-            var draft = draft
-            draft.fields = draft.fields.mapValues { Redaction.redact($0, secrets: secrets) }
-            return draft
-        }
+        func redacted(_ draft: TranscriptEventDraft) -> TranscriptEventDraft { Self.redacted(draft, secrets: secrets) }
         let runID = context.runID
         let canSpawn = context.depth < configuration.maxSpawnDepth
         let tools = WorkspaceTools(fileSystem: fileSystem, namespace: context.namespace)
-        let system = SystemPrompt.build(agent: agent.value, sessionKey: context.key, skills: prepared.skills,
-                                        canSpawn: canSpawn, attachmentNote: context.attachmentNote)
         let definitions = canSpawn ? Self.toolSets.withSpawn : Self.toolSets.workspace
         let maxTokens = model.maxTokens ?? configuration.defaultMaxTokens
-        // The oldest exchanges go when the history would not fit the model's context window.
-        let fitted = HistoryBudget.fit(prepared.history + [.user(message)], contextWindow: model.contextWindow,
-                                       reserved: maxTokens + HistoryBudget.estimate(system, toolBytes: canSpawn ? Self.toolBytes.withSpawn : Self.toolBytes.workspace))
-        var messages = fitted.messages
+        var messages = start.messages
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
@@ -246,25 +273,6 @@ extension AgentRuntime {
         // concurrency threads.
         let rateLimited = LockedValue<[String]>([])
         var workedProfile: String?
-        // The user's message and the run's start are one transaction, which starts the session
-        // when the key has none; nothing is written for a message already recorded under its
-        // idempotency key.
-        let sessionID: String
-        do {
-            let start: [TranscriptEventDraft] = [
-                .userMessage(message, idempotencyKey: context.idempotencyKey),
-                .runStart(runID: runID, agent: agent.value, model: reference, api: provider.api.rawValue,
-                          namespace: context.namespace, credentials: credentials.count, historyDropped: fitted.dropped),
-            ]
-            let written = try await sessions.append(creatingSessionOf: context.key, start.map(redacted), model: reference.description)
-            sessionID = written.sessionID
-            if let user = written.events.first, user.deduplicated {
-                // Another process wrote this key's message since the check: it runs there.
-                throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
-            }
-        } catch {
-            return terminal(ending(error))
-        }
         /// Writes `drafts` in one transaction (a turn's events that belong together).
         func record(_ drafts: TranscriptEventDraft...) async throws {
             _ = try await sessions.append(sessionID, drafts.map(redacted))
@@ -274,7 +282,7 @@ extension AgentRuntime {
             while true {
                 try Task.checkCancellation()
                 turn += 1
-                let request = ModelRequest(model: model.id, system: system, messages: messages, tools: definitions,
+                let request = ModelRequest(model: model.id, system: start.system, messages: messages, tools: definitions,
                                            maxTokens: maxTokens, stream: context.stream)
                 let outcome: ModelInvoker.Outcome
                 do {

@@ -172,16 +172,14 @@ public final class SessionStore: Sendable {
     }
 
     /// Appends `drafts` as ``append(_:_:model:)`` does, to the current session of `key`, which
-    /// is started first (with its header event) when the key has none: a run's first commit
-    /// creates its session, so a run that never writes leaves no empty session behind.
-    /// Returns the session id written to and the events written.
-    func append(creatingSessionOf key: SessionKey, _ drafts: [TranscriptEventDraft], model: String? = nil) async throws
+    /// is started first (with its header event) when the key has none, in an open write
+    /// transaction: a run's first commit creates its session, so a run that never writes leaves
+    /// no empty session behind. Returns the session id written to and the events written.
+    func append(_ db: Database, creatingSessionOf key: SessionKey, _ drafts: [TranscriptEventDraft], model: String? = nil) throws
         -> (sessionID: String, events: [AppendedEvent]) {
         try checkAgent(key)
-        return try await database.immediate { db in
-            let sessionID = try self.currentSessionID(db, startingIfNone: key)
-            return (sessionID, try self.append(db, sessionID, drafts, model: model))
-        }
+        let sessionID = try currentSessionID(db, startingIfNone: key)
+        return (sessionID, try append(db, sessionID, drafts, model: model))
     }
 
     /// The current session id of `key`, its first window started (with its header event) when

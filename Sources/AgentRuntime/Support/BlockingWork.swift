@@ -7,10 +7,15 @@ import NIOPosix
 ///
 /// Two lanes of threads (NIO's thread pools): `tools` for the agent's tools, whose work is CPU
 /// bound and may take seconds (a grep over a large workspace), and `storage` for short synchronous
-/// database calls (catalog, profiles, opening a database). A slow tool never delays another
-/// run's bookkeeping. The tools' threads leave one core to the rest of the process and run at a
-/// lower priority (nice 10), so a busy workspace never starves the threads serving sockets. Transcript appends do not come here: they use GRDB's async writes, which
-/// queue without holding a thread.
+/// database calls (a run's start and its transcript appends, catalog, profiles, opening a
+/// database). A slow tool never delays another run's bookkeeping. The tools' threads leave one
+/// core to the rest of the process and run at a lower priority (nice 10), so a busy workspace
+/// never starves the threads serving sockets.
+///
+/// The storage lane is also a task executor (``storageExecutor``): a run's task prefers it, so
+/// the run's own database calls are made in place, on the thread it already runs on, without the
+/// two thread switches a hop costs (GRDB's synchronous write runs on the calling thread when the
+/// writer is free). Code not on the lane hops to it.
 enum BlockingWork {
     /// The tools' lane: one thread fewer than cores (at least one).
     static let toolThreads: NIOThreadPool = {
@@ -37,8 +42,34 @@ enum BlockingWork {
         }
     }
 
-    /// Runs `body` on a thread of the storage lane and returns its result.
+    /// Runs `body` on a thread of the storage lane and returns its result: in place when the
+    /// caller already runs there.
     static func storage<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await storageThreads.runIfActive(body)
+        if isOnStorageLane { return try body() }
+        return try await storageThreads.runIfActive(body)
+    }
+
+    /// The storage lane as a task executor: tasks that prefer it run their jobs on its threads.
+    static let storageExecutor = StorageLaneExecutor(threads: storageThreads)
+
+    /// Whether the current task runs on the storage lane, where synchronous database calls are
+    /// allowed.
+    static var isOnStorageLane: Bool {
+        withUnsafeCurrentTask { task in task?.unownedTaskExecutor == storageExecutor.asUnownedTaskExecutor() }
+    }
+}
+
+/// Runs the jobs of the tasks that prefer it on the threads of the storage lane.
+final class StorageLaneExecutor: TaskExecutor {
+    private let threads: NIOThreadPool
+
+    init(threads: NIOThreadPool) {
+        self.threads = threads
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        threads.submit { _ in job.runSynchronously(on: executor) }
     }
 }

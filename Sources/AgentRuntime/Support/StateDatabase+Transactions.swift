@@ -9,7 +9,9 @@ extension StateDatabase {
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction, suspending the caller meanwhile.
+    /// On the storage lane (a run's task) it runs in place, synchronously.
     func immediate<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if BlockingWork.isOnStorageLane { return try immediate(body as (Database) throws -> T) }
         do { return try await write(body) } catch { throw AgentRuntimeError.wrap(error) }
     }
 
@@ -19,7 +21,9 @@ extension StateDatabase {
     }
 
     /// Runs `body` in one read transaction, suspending the caller meanwhile.
+    /// On the storage lane (a run's task) it runs in place, synchronously.
     func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if BlockingWork.isOnStorageLane { return try reading(body as (Database) throws -> T) }
         do { return try await read(body) } catch { throw AgentRuntimeError.wrap(error) }
     }
 }
