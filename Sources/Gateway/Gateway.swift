@@ -25,7 +25,7 @@ public final class Gateway: Sendable {
     private let broadcastSeq = Mutex<Int64>(0)
     private let draining = Mutex(false)
     /// The tasks forwarding runs' events, awaited on shutdown.
-    private let watchers = Mutex<[String: Task<Void, Never>]>([:])
+    private let watchers = Mutex(Watchers())
     /// Requests read and not yet answered: a shutdown answers them before it closes the sockets.
     private let answering = Mutex(0)
 
@@ -270,41 +270,69 @@ public final class Gateway: Sendable {
         broadcast("sessions.changed", variants: [["sessionKey": .string(key.value), "reason": .string(reason), "ts": .int64(RuntimeClock.milliseconds())]])
     }
 
+    /// The tasks forwarding runs' events.
+    private struct Watchers {
+        /// The task of each run watched, until its events are all sent.
+        var tasks: [String: Task<Void, Never>] = [:]
+        /// The run of each session watched last: the session's next run sends its events after it.
+        var lastInSession: [SessionKey: String] = [:]
+    }
+
     /// Forwards a started run's events to the readers (and to `observer`, when given) and records
     /// its end, which gives its slot back.
+    ///
+    /// The runs of one session run one after another, and their events reach the clients in that
+    /// order too: a run's events wait until the session's previous run has sent its end (the
+    /// runtime gives the session to the next run just before the previous one's end is read
+    /// here). A run aborted while it waits for the session says so at once.
     /// A `timeout` aborts the run when it passes; the timer ends with the run.
     func watch(_ run: AgentRun, observer: AsyncStream<AgentRunEvent>.Continuation? = nil, timeout: Duration? = nil) {
         runs.begin(run.runID, sessionKey: run.sessionKey)
-        let host = self.host
-        let task = Task {
-            let timer = timeout.map { limit in
-                Task {
-                    try? await Task.sleep(for: limit)
-                    guard !Task.isCancelled else { return }
-                    host.abort(runID: run.runID, reason: "the run passed its timeout of \(Int(limit / .milliseconds(1))) ms")
+        watchers.withLock { watchers in
+            let previous = watchers.lastInSession[run.sessionKey].flatMap { watchers.tasks[$0] }
+            watchers.tasks[run.runID] = Task {
+                await forward(run, after: previous, observer: observer, timeout: timeout)
+                self.watchers.withLock { watchers in
+                    watchers.tasks[run.runID] = nil
+                    if watchers.lastInSession[run.sessionKey] == run.runID { watchers.lastInSession[run.sessionKey] = nil }
                 }
             }
-            defer { timer?.cancel() }
-            var translator = RunEventTranslator(rootRunID: run.runID)
-            var outcome = RunLedger.Outcome()
-            for await event in run.events {
-                observer?.yield(event)
-                let output = translator.translate(event)
-                for payload in output.agent { broadcast("agent", variants: [payload]) }
-                if let assistant = output.assistant {
-                    broadcast("agent", variants: [assistant.v4, assistant.v3]) { $0.protocolVersion >= 4 ? 0 : 1 }
-                }
-                for payload in output.tool { broadcast("agent", sequenced: false, variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
-                if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
-                if event.runID == run.runID { outcome.absorb(event.payload) }
-            }
-            if outcome.endedAt == 0 { outcome.endedAt = RuntimeClock.milliseconds() }
-            observer?.finish()
-            runs.end(run.runID, outcome)
-            slots.release()
-            _ = watchers.withLock { $0.removeValue(forKey: run.runID) }
+            watchers.lastInSession[run.sessionKey] = run.runID
         }
-        watchers.withLock { $0[run.runID] = task }
+    }
+
+    private func forward(_ run: AgentRun, after previous: Task<Void, Never>?, observer: AsyncStream<AgentRunEvent>.Continuation?, timeout: Duration?) async {
+        let host = self.host
+        let timer = timeout.map { limit in
+            Task {
+                try? await Task.sleep(for: limit)
+                guard !Task.isCancelled else { return }
+                host.abort(runID: run.runID, reason: "the run passed its timeout of \(Int(limit / .milliseconds(1))) ms")
+            }
+        }
+        defer { timer?.cancel() }
+        var translator = RunEventTranslator(rootRunID: run.runID)
+        var outcome = RunLedger.Outcome()
+        var previous = previous
+        for await event in run.events {
+            if let earlier = previous, !event.isTerminal {
+                await earlier.value
+                previous = nil
+            }
+            observer?.yield(event)
+            let output = translator.translate(event)
+            for payload in output.agent { broadcast("agent", variants: [payload]) }
+            if let assistant = output.assistant {
+                broadcast("agent", variants: [assistant.v4, assistant.v3]) { $0.protocolVersion >= 4 ? 0 : 1 }
+            }
+            for payload in output.tool { broadcast("agent", sequenced: false, variants: [payload]) { $0.caps.contains("tool-events") ? 0 : nil } }
+            if let chat = output.chat { broadcast("chat", variants: [chat.v4, chat.v3]) { $0.protocolVersion >= 4 ? 0 : 1 } }
+            if event.runID == run.runID { outcome.absorb(event.payload) }
+        }
+        if outcome.endedAt == 0 { outcome.endedAt = RuntimeClock.milliseconds() }
+        observer?.finish()
+        runs.end(run.runID, outcome)
+        slots.release()
     }
 
     /// `tick {ts}` to every connection, every ``GatewayConfiguration/tickInterval``, until cancelled.
@@ -344,7 +372,7 @@ public final class Gateway: Sendable {
         broadcast("shutdown", needsRead: false, variants: [["reason": .string(reason), "restartExpectedMs": .null]])
         await Self.wait(upTo: configuration.drainTimeout) { runs.activeCount > 0 }
         for runID in host.activeRunIDs { host.abort(runID: runID, reason: "the gateway is shutting down") }
-        for task in watchers.withLock({ Array($0.values) }) { await task.value }
+        for task in watchers.withLock({ Array($0.tasks.values) }) { await task.value }
         // A request read before the sockets close gets its answer (an `agent` request its
         // outcome); a client that keeps sending is not waited for past a short grace.
         await Self.wait(upTo: .seconds(2)) { answering.withLock { $0 } > 0 }
