@@ -88,6 +88,34 @@ import VFS
         }
     }
 
+    @Test func waitingForTheOutcomeAloneGetsTheResultAnAbortAndACancelledWaiterLeavesTheRunGoing() async throws {
+        try await RuntimeFixture.with { fixture in
+            fixture.fake.enqueue(.text("the answer"))
+            let done = try await fixture.runtime.run(AgentRunRequest(message: "answer", stream: false))
+            let result = try await done.result()
+            #expect(result.text == "the answer" && result.turns == 1 && result.runID == done.runID)
+            #expect(result.sessionID == (try fixture.runtime.sessions.session(.main(.main))?.sessionID))
+            #expect(result.model == ModelReference(provider: "fake", model: "m1"))
+            // A second wait on an ended run answers at once with the same outcome.
+            #expect(try await done.result().text == "the answer")
+
+            fixture.fake.enqueue(.stall(text: "partial "))
+            let stalled = try await fixture.runtime.run(AgentRunRequest(message: "long job"))
+            let cancelledWaiter = Task { try await stalled.result() }
+            try await Self.waitUntil("the model streams") { fixture.fake.requestCount == 2 }
+            cancelledWaiter.cancel()
+            await #expect(throws: AgentRuntimeError.self) { try await cancelledWaiter.value }
+            #expect(fixture.runtime.registry.activeRunIDs.contains(stalled.runID), "cancelling a waiter does not stop the run")
+            let waiter = Task { try await stalled.result() }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(fixture.runtime.abort(runID: stalled.runID, reason: "stopped by the test"))
+            let failure = await #expect(throws: AgentRuntimeError.self) { try await waiter.value }
+            #expect(failure?.code == .aborted && failure?.message == "stopped by the test")
+            let end = try #require(try fixture.mainEvents().last)
+            #expect(end.type == "run_end" && end.json["status"] == "aborted")
+        }
+    }
+
     @Test func runsOfOneSessionTakeTurnsInOrder() async throws {
         try await RuntimeFixture.with { fixture in
             fixture.fake.setLatency(.milliseconds(150))

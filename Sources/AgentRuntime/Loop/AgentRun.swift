@@ -83,12 +83,32 @@ public struct AgentRun: Sendable {
     public let disposition: Disposition
     /// The events, ending with the run's terminal event (for `started` and `finished`).
     public let events: AsyncStream<AgentRunEvent>
+    /// The outcome as the run's sink reports it, when the run is this host's.
+    let outcome: RunOutcome?
+
+    init(runID: String, sessionKey: SessionKey, disposition: Disposition, events: AsyncStream<AgentRunEvent>, outcome: RunOutcome? = nil) {
+        self.runID = runID
+        self.sessionKey = sessionKey
+        self.disposition = disposition
+        self.events = events
+        self.outcome = outcome
+    }
+
+    /// Waits for the run's end and returns its outcome, reading none of its events: the waiting
+    /// task is woken once, at the end. The events not read yet are dropped from then on (read
+    /// ``events`` or call ``result(onEvent:)`` to see them).
+    /// - throws: the run's failure as an ``AgentRuntimeError`` (code `aborted` for an abort,
+    ///   `in_flight` when the idempotency key's run has not ended).
+    public func result() async throws -> AgentRunResult {
+        if disposition == .started, let outcome { return try await outcome.value() }
+        return try await result(onEvent: { _ in })
+    }
 
     /// Reads the events to the end, calling `onEvent` for each (a subagent's included), and
     /// returns the outcome.
     /// - throws: the run's failure as an ``AgentRuntimeError`` (code `aborted` for an abort,
     ///   `in_flight` when the idempotency key's run has not ended).
-    public func result(onEvent: (AgentRunEvent) -> Void = { _ in }) async throws -> AgentRunResult {
+    public func result(onEvent: (AgentRunEvent) -> Void) async throws -> AgentRunResult {
         if disposition == .inFlight {
             throw AgentRuntimeError(.inFlight, "the message with this idempotency key is still running as run \(runID); not running it again")
         }
@@ -104,21 +124,31 @@ public struct AgentRun: Sendable {
         for await event in events {
             onEvent(event)
             guard event.runID == runID else { continue }
-            switch event.payload {
-            case .started(let id, let reference):
+            if case .started(let id, let reference) = event.payload {
                 sessionID = id
                 model = reference
-            case .completed(let text, let usage, let turns, let toolCalls):
-                return AgentRunResult(runID: runID, sessionKey: sessionKey, sessionID: sessionID, model: model ?? ModelReference(provider: "", model: ""),
-                                      text: text, turns: turns, usage: usage, toolCalls: toolCalls)
-            case .failed(let error):
-                throw error
-            case .aborted(let reason, _):
-                throw AgentRuntimeError(.aborted, reason)
-            default:
-                continue
+            }
+            if let ended = outcome(of: event.payload, runID: runID, sessionKey: sessionKey, sessionID: sessionID, model: model) {
+                return try ended.get()
             }
         }
         throw AgentRuntimeError(.aborted, "the run ended without an outcome")
+    }
+
+    /// The outcome a terminal event reports (`nil` for the others), with what the run's
+    /// `started` event said.
+    static func outcome(of payload: AgentRunEvent.Payload, runID: String, sessionKey: SessionKey, sessionID: String,
+                        model: ModelReference?) -> Result<AgentRunResult, AgentRuntimeError>? {
+        switch payload {
+        case .completed(let text, let usage, let turns, let toolCalls):
+            .success(AgentRunResult(runID: runID, sessionKey: sessionKey, sessionID: sessionID, model: model ?? ModelReference(provider: "", model: ""),
+                                    text: text, turns: turns, usage: usage, toolCalls: toolCalls))
+        case .failed(let error):
+            .failure(error)
+        case .aborted(let reason, _):
+            .failure(AgentRuntimeError(.aborted, reason))
+        default:
+            nil
+        }
     }
 }

@@ -59,7 +59,8 @@ extension AgentRuntime {
         }
         let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
         let registry = self.registry
-        let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, beforeTerminal: { registry.finish(runID) })
+        let outcome = RunOutcome()
+        let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, outcome: outcome, beforeTerminal: { registry.finish(runID) })
         // Runs are background work beside the requests a server answers: they yield to them.
         // A run's task runs on the storage lane, so its database calls need no thread hop.
         let task = Task(executorPreference: BlockingWork.storageExecutor, priority: .utility) {
@@ -76,7 +77,7 @@ extension AgentRuntime {
             _ = await self.execute(context, message: request.message, sink: sink)
         }
         registry.attach(task, to: runID)
-        return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events)
+        return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events, outcome: outcome)
     }
 
     /// Whether `runID` may name a run: 1 to 128 ASCII letters, digits and `.` `_` `:` `-`.
