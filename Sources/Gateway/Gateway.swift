@@ -127,11 +127,24 @@ public final class Gateway: Sendable {
                         inFlight -= 1
                     }
                     inFlight += 1
-                    group.addTask { await self.answer(request, on: connection) }
+                    // A request that starts a run is announced before the next frame is read, so
+                    // an `agent.wait` pipelined behind it finds the run.
+                    let announcement = Self.startsRun(request).map { runs.announce($0) }
+                    group.addTask {
+                        await RunLedger.$announcement.withValue(announcement) { await self.answer(request, on: connection) }
+                        if let announcement { self.runs.settle(announcement) }
+                    }
                 }
             }
             await group.waitForAll()
         }
+    }
+
+    /// The run id a request starts, for the methods that start runs (`chat.send`, `agent`: the
+    /// idempotency key becomes the run id).
+    static func startsRun(_ request: RequestFrame) -> String? {
+        guard request.method == "chat.send" || request.method == "agent" else { return nil }
+        return request.params["idempotencyKey"]?.stringValue
     }
 
     static func size(of message: WebSocketMessage) -> Int {

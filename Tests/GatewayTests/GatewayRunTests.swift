@@ -130,6 +130,33 @@ import Testing
         }
     }
 
+    @Test func anAgentWaitPipelinedBehindTheChatSendOfItsRunFindsTheRun() async throws {
+        try await GatewayFixture.with { fixture in
+            fixture.fake.setLatency(.milliseconds(100))
+            for index in 0..<3 { fixture.fake.enqueue(.text("answer \(index)")) }
+            try await fixture.connect { session in
+                for index in 0..<3 {
+                    let runID = JSONValue.string("piped-\(index)")
+                    // Written back to back: the server reads agent.wait before chat.send is answered.
+                    let answers = try await session.sendPipelined([
+                        ("chat.send", ["sessionKey": "agent:main:piped", "message": "go", "idempotencyKey": runID]),
+                        ("agent.wait", ["runId": runID, "timeoutMs": 30_000]),
+                    ])
+                    #expect(answers.first?["ok"] == true && answers.first?["payload"]?["status"] == "started")
+                    #expect(answers.last?["ok"] == true, "agent.wait knows the run: \(answers.last ?? .null)")
+                    #expect(answers.last?["payload"]?["status"] == "ok" && answers.last?["payload"]?["runId"] == runID)
+                }
+                // A pipelined start that fails is settled too: the wait answers at once that the run is unknown.
+                let failed = try await session.sendPipelined([
+                    ("chat.send", ["sessionKey": "agent:main:piped", "message": "", "idempotencyKey": "never-started"]),
+                    ("agent.wait", ["runId": "never-started", "timeoutMs": 30_000]),
+                ])
+                #expect(failed.first?["ok"] == false)
+                #expect(failed.last?["error"]?["code"] == "AGENT_RESULT_NOT_FOUND")
+            }
+        }
+    }
+
     @Test func theAgentMethodAnswersTwiceWithOneID() async throws {
         try await GatewayFixture.with { fixture in
             fixture.fake.enqueue(.text("two phases"))

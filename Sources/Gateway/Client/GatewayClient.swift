@@ -211,6 +211,38 @@ public final class GatewaySession: Sendable {
         return frames
     }
 
+    /// Sends `requests` one after the other without waiting for any answer (pipelined, written in
+    /// this order) and returns each one's first response frame, in the same order.
+    public func sendPipelined(_ requests: [(method: String, params: JSONValue)]) async throws -> [JSONValue] {
+        var waiting: [(id: String, responses: AsyncStream<JSONValue>)] = []
+        defer { pending.withLock { table in for request in waiting { table.removeValue(forKey: request.id) } } }
+        for (method, params) in requests {
+            let id = nextID.withLock { next in
+                next += 1
+                return "req_\(next)"
+            }
+            let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
+            let isClosed = pending.withLock { table in
+                if closed.withLock({ $0 }) { return true }
+                table[id] = continuation
+                return false
+            }
+            guard !isClosed else { throw GatewayClientError(message: "the gateway closed the connection") }
+            waiting.append((id, stream))
+            let frame: JSONValue = ["type": "req", "id": .string(id), "method": .string(method), "params": params]
+            try await outbound.write(.text(frame.jsonText))
+        }
+        var answers: [JSONValue] = []
+        for request in waiting {
+            var iterator = request.responses.makeAsyncIterator()
+            guard let response = await iterator.next() else {
+                throw GatewayClientError(message: "the gateway closed the connection before answering request \(request.id)")
+            }
+            answers.append(response)
+        }
+        return answers
+    }
+
     /// The events from now on until `done` says so (given all events so far).
     /// - throws: ``GatewayClientError`` when `timeout` passes first, or the connection ends.
     public func collectEvents(timeout: Duration = .seconds(30), until done: @escaping @Sendable ([Event]) -> Bool) async throws -> [Event] {

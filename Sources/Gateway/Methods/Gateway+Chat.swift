@@ -8,6 +8,11 @@ extension Gateway {
     /// `observer`, when given, gets the events of a run started here, and is finished at its end.
     func startRun(_ message: String, key: SessionKey, idempotencyKey: String, method: String, timeout: Duration?,
                   observer: AsyncStream<AgentRunEvent>.Continuation? = nil) async throws -> (run: AgentRun, status: String) {
+        // Once the run is known to the ledger (or cannot start), an `agent.wait` pipelined
+        // behind this request may look it up.
+        defer {
+            if let announcement = RunLedger.announcement, announcement.runID == idempotencyKey { runs.settle(announcement) }
+        }
         guard !isDraining else { throw Self.stopping }
         guard AgentRuntime.isValidRunID(idempotencyKey) else {
             throw GatewayError.invalidParams(method, "idempotencyKey must be 1 to 128 letters, digits and . _ : - (it becomes the run id)")
@@ -158,11 +163,14 @@ extension Gateway {
         try params.only(["runId", "timeoutMs"])
         let runID = try params.requiredString("runId")
         let timeout = try params.int("timeoutMs", in: 0...86_400_000) ?? 30_000
+        let deadline = ContinuousClock.now + .milliseconds(timeout)
+        // A `chat.send` or `agent` of this run read before this request may still be starting it.
+        if runs.entry(runID) == nil { await runs.waitForStart(runID, timeout: .milliseconds(timeout)) }
         guard let entry = runs.entry(runID) else {
             throw GatewayError(.agentResultNotFound, "no run \(runID.debugDescription) is known to this gateway")
         }
         var payload: [String: JSONValue] = ["runId": .string(runID), "startedAt": .int64(entry.startedAt)]
-        guard let outcome = await runs.wait(runID, timeout: .milliseconds(timeout)) else {
+        guard let outcome = await runs.wait(runID, timeout: max(.zero, deadline - ContinuousClock.now)) else {
             payload["status"] = "timeout"
             return .payload(.object(payload))
         }

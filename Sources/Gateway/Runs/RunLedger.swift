@@ -49,6 +49,76 @@ final class RunLedger: Sendable {
         var ended: [String] = []
         var waiters: [String: [(id: Int, continuation: CheckedContinuation<Outcome?, Never>)]] = [:]
         var nextWaiter = 0
+        /// Run ids whose start a connection has read and not yet resolved, with how many such
+        /// requests are being answered.
+        var starting: [String: Int] = [:]
+        var startWaiters: [String: [(id: Int, continuation: CheckedContinuation<Void, Never>)]] = [:]
+    }
+
+    /// A request that starts run `runID` (`chat.send`, `agent`), read by its connection and being
+    /// answered: an `agent.wait` read after it waits for that start to resolve instead of
+    /// answering that the run is unknown. Settled once, by the start or by the request's end.
+    final class Announcement: Sendable {
+        let runID: String
+        fileprivate let settled = Atomic(false)
+
+        fileprivate init(runID: String) {
+            self.runID = runID
+        }
+    }
+
+    /// The announcement of the request being answered by the current task, if it starts a run.
+    @TaskLocal static var announcement: Announcement?
+
+    /// Records that a request starting `runID` was read (before the connection reads its next frame).
+    func announce(_ runID: String) -> Announcement {
+        state.withLock { $0.starting[runID, default: 0] += 1 }
+        return Announcement(runID: runID)
+    }
+
+    /// The start announced is resolved (the run known here, or the request failed); later calls do nothing.
+    func settle(_ announcement: Announcement) {
+        guard announcement.settled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let runID = announcement.runID
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let left = (state.starting[runID] ?? 1) - 1
+            state.starting[runID] = left > 0 ? left : nil
+            guard left <= 0 else { return [] }
+            return (state.startWaiters.removeValue(forKey: runID) ?? []).map(\.continuation)
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    /// Waits until no announced start of `runID` is pending, or `timeout` passes.
+    func waitForStart(_ runID: String, timeout: Duration) async {
+        guard state.withLock({ $0.starting[runID] != nil }) else { return }
+        let waiterID = state.withLock { state -> Int in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.expireStartWaiter(runID, waiterID)
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let pending = state.withLock { state -> Bool in
+                guard state.starting[runID] != nil else { return false }
+                state.startWaiters[runID, default: []].append((waiterID, continuation))
+                return true
+            }
+            if !pending { continuation.resume() }
+        }
+    }
+
+    private func expireStartWaiter(_ runID: String, _ waiterID: Int) {
+        let expired = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard var list = state.startWaiters[runID], let index = list.firstIndex(where: { $0.id == waiterID }) else { return nil }
+            let waiter = list.remove(at: index)
+            state.startWaiters[runID] = list.isEmpty ? nil : list
+            return waiter.continuation
+        }
+        expired?.resume()
     }
 
     private let state = Mutex(State())
