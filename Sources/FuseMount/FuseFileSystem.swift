@@ -70,7 +70,9 @@ final class FuseFileSystem: @unchecked Sendable {
         var attributes = stat()
         attributes.st_ino = __ino_t(inode)
         attributes.st_mode = (entry.isDirectory ? S_IFDIR : S_IFREG) | mode_t(entry.mode & 0o7777)
-        attributes.st_nlink = entry.isDirectory ? 2 : 1
+        // One link for a file (there are no hard links). A directory says 1 too, "not counted", as
+        // btrfs does: 2 would tell `find` and `fts` (leaf optimisation) it has no subdirectories.
+        attributes.st_nlink = 1
         attributes.st_uid = getuid()
         attributes.st_gid = getgid()
         attributes.st_size = Int(entry.size)

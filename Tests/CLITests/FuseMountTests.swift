@@ -65,6 +65,11 @@ import Testing
         #expect(nativeTar.stdout == (try CLIRunner.shell("cd '\(mountPoint)' && \(tar)")).stdout)
         let stat = "stat -c '%n %s %a %F %.9Y' 'pkg1/sub1/file 1.txt' empty.txt 'unicode/日本語 é.md' && stat -c '%n %a %F %.9Y' pkg2 emptydir"
         #expect(try CLIRunner.shell("cd '\(tree)' && \(stat)").stdout == CLIRunner.shell("cd '\(mountPoint)' && \(stat)").stdout)
+        // Link counts: 1 for files, and 1 ("not counted") for directories, even those with subdirectories.
+        let links = try CLIRunner.shell("cd '\(mountPoint)' && stat -c '%h' pkg1 pkg1/sub1 emptydir 'pkg1/sub1/file 1.txt'")
+        #expect(links.stdout == "1\n1\n1\n1\n", "\(links.stdout)\(links.stderr)")
+        let directories = "find . -mindepth 1 -type d | LC_ALL=C sort"
+        #expect(try CLIRunner.shell("cd '\(tree)' && \(directories)").stdout == CLIRunner.shell("cd '\(mountPoint)' && \(directories)").stdout)
         let du = try CLIRunner.shell("df --output=fstype,target '\(mountPoint)' && grep ' \(mountPoint) ' /proc/mounts")
         #expect(du.stdout.contains("fuse.openclaw"))
         #expect(du.stdout.contains("fuse.openclaw ro,"), "\(du.stdout)")
