@@ -121,6 +121,7 @@ final class VFSBenchRun {
                               vfs: batched, native: native, operations: count, unit: "file", goal: "-", minimum: nil)
             row.notes.append(Self.snapshotNote)
             rows.append(row)
+            try readFloor(vfsPaths, expected: expected, label: label, perCall: vfs, snapshot: batched)
             Log.info("1. read \(label) files: VFS readFile without checksum checks (the baseline of the check's cost)")
             var unverifiedLimits = fileSystem.limits
             unverifiedLimits.verifiesChecksums = false
@@ -158,6 +159,38 @@ final class VFSBenchRun {
             var snapshotRow = timeRow(id: "stat-snapshot", workload: "same, the \(label) `stat` calls inside one read transaction (informational)",
                                       vfs: batched, native: native, operations: count, unit: "path", goal: "-", minimum: nil)
             snapshotRow.notes.append(Self.snapshotNote)
+            rows.append(snapshotRow)
+        }
+    }
+
+    /// The floor rows: the same reads through SQLite's C API (one connection, prepared statements),
+    /// with SQLite's default page cache and with 200 MB, against the VFS per call and in one snapshot.
+    private func readFloor(_ paths: [String], expected: Int, label: String, perCall: Sample, snapshot: Sample) throws {
+        for (cacheKiB, name) in [(nil, "default 2 MB"), (Optional(200_000), "200 MB")] as [(Int?, String)] {
+            Log.info("1. read \(label) files: SQLite C API floor, \(name) page cache")
+            let floor = try SQLiteFloor(path: database.path, cacheKiB: cacheKiB)
+            let alone = try measure(repetitions: repetitions) {
+                var total = 0
+                for path in paths { total += try floor.read("workspace", path) }
+                guard total == expected else { throw BenchError("the C API read \(total) bytes, not \(expected)") }
+            }
+            let together = try measure(repetitions: repetitions) {
+                var total = 0
+                try floor.inOneTransaction { for path in paths { total += try floor.read("workspace", path) } }
+                guard total == expected else { throw BenchError("the C API read \(total) bytes, not \(expected)") }
+            }
+            let suffix = cacheKiB == nil ? "" : "-200mb"
+            var row = timeRow(id: "read-floor" + suffix, workload: "read \(label) files of 4 KiB, one call per file: VFS `readFile` vs the same lookups "
+                                  + "through SQLite's C API (one connection, prepared statements, \(name) page cache: the floor of this design)",
+                              vfs: perCall, native: alone, operations: paths.count, unit: "file",
+                              goal: cacheKiB == nil ? "within 1.3x of the floor (ratio >= 0.77)" : "-", minimum: cacheKiB == nil ? 1 / 1.3 : nil)
+            row.ratioMeaning = "floor/VFS time"
+            rows.append(row)
+            var snapshotRow = timeRow(id: "read-floor-snapshot" + suffix, workload: "same inside one read transaction on both sides (the VFS in one snapshot, "
+                                          + "the C API between BEGIN and COMMIT), \(name) page cache",
+                                      vfs: snapshot, native: together, operations: paths.count, unit: "file",
+                                      goal: cacheKiB == nil ? "within 1.1x of the floor (ratio >= 0.91)" : "-", minimum: cacheKiB == nil ? 1 / 1.1 : nil)
+            snapshotRow.ratioMeaning = "floor/VFS time"
             rows.append(snapshotRow)
         }
     }

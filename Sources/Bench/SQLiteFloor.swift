@@ -1,0 +1,78 @@
+import GRDB
+import GRDBSQLite
+
+/// The floor of the VFS read path on this machine: the same lookups the VFS makes, through
+/// SQLite's C API on one connection with prepared statements and nothing else (no pool, no Swift
+/// rows, no checksum). What the VFS adds per call is the distance to it.
+final class SQLiteFloor {
+    private let connection: OpaquePointer
+    private let lookup: OpaquePointer
+    private let chunks: OpaquePointer
+
+    /// Opens `path` read-only; `cacheKiB` sets the page cache (`nil`: SQLite's default, 2 MB).
+    init(path: String, cacheKiB: Int? = nil) throws {
+        var connection: OpaquePointer?
+        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let connection else {
+            throw BenchError("sqlite3_open_v2 \(path) failed")
+        }
+        func prepare(_ sql: String) throws -> OpaquePointer {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
+                let message = String(cString: sqlite3_errmsg(connection))
+                sqlite3_close_v2(connection)
+                throw BenchError("sqlite3_prepare_v3 failed: \(message)")
+            }
+            return statement
+        }
+        if let cacheKiB, sqlite3_exec(connection, "PRAGMA cache_size = -\(cacheKiB)", nil, nil, nil) != SQLITE_OK {
+            sqlite3_close_v2(connection)
+            throw BenchError("PRAGMA cache_size failed")
+        }
+        self.connection = connection
+        lookup = try prepare("""
+            SELECT c.inline_data, e.content_id FROM vfs_entries e JOIN vfs_contents c ON c.id = e.content_id
+            WHERE e.namespace = ?1 AND e.path = ?2
+            """)
+        chunks = try prepare("SELECT data FROM vfs_chunks WHERE content_id = ?1 ORDER BY chunk_index")
+    }
+
+    deinit {
+        sqlite3_finalize(lookup)
+        sqlite3_finalize(chunks)
+        sqlite3_close_v2(connection)
+    }
+
+    /// Reads the file at `path` of `namespace` (its inline bytes or its chunks) and returns its size.
+    func read(_ namespace: String, _ path: String) throws -> Int {
+        defer { sqlite3_reset(lookup) }
+        let found = namespace.withCString { name in
+            path.withCString { path in
+                // SQLITE_STATIC (nil): the strings outlive the step.
+                sqlite3_bind_text(lookup, 1, name, -1, nil)
+                sqlite3_bind_text(lookup, 2, path, -1, nil)
+                return sqlite3_step(lookup)
+            }
+        }
+        guard found == SQLITE_ROW else { throw BenchError("no file \(path) in \(namespace) (sqlite3_step \(found))") }
+        if sqlite3_column_type(lookup, 0) != SQLITE_NULL {
+            _ = sqlite3_column_blob(lookup, 0)
+            return Int(sqlite3_column_bytes(lookup, 0))
+        }
+        let contentID = sqlite3_column_int64(lookup, 1)
+        defer { sqlite3_reset(chunks) }
+        sqlite3_bind_int64(chunks, 1, contentID)
+        var total = 0
+        while sqlite3_step(chunks) == SQLITE_ROW {
+            _ = sqlite3_column_blob(chunks, 0)
+            total += Int(sqlite3_column_bytes(chunks, 0))
+        }
+        return total
+    }
+
+    /// Runs `body` inside one read transaction of this connection.
+    func inOneTransaction(_ body: () throws -> Void) throws {
+        guard sqlite3_exec(connection, "BEGIN", nil, nil, nil) == SQLITE_OK else { throw BenchError("BEGIN failed") }
+        defer { sqlite3_exec(connection, "COMMIT", nil, nil, nil) }
+        try body()
+    }
+}
