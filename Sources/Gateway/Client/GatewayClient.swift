@@ -185,21 +185,31 @@ public final class GatewaySession: Sendable {
         for waiter in waiting { waiter.finish() }
     }
 
-    /// Sends a request and returns its first `responses` response frames (`{type:"res", ...}`).
-    public func send(_ method: String, params: JSONValue = [:], id: String? = nil, responses: Int = 1) async throws -> [JSONValue] {
-        let id = id ?? nextID.withLock { next in
+    private func newRequestID() -> String {
+        nextID.withLock { next in
             next += 1
             return "req_\(next)"
         }
+    }
+
+    /// The responses to request `id`, registered before the request goes out so none is missed.
+    /// - throws: when the connection has closed.
+    private func awaitResponses(to id: String) throws -> AsyncStream<JSONValue> {
         let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
-        // Registered before the request goes out, so no response is missed.
         let isClosed = pending.withLock { table in
             if closed.withLock({ $0 }) { return true }
             table[id] = continuation
             return false
         }
-        defer { _ = pending.withLock { $0.removeValue(forKey: id) } }
         guard !isClosed else { throw GatewayClientError(message: "the gateway closed the connection") }
+        return stream
+    }
+
+    /// Sends a request and returns its first `responses` response frames (`{type:"res", ...}`).
+    public func send(_ method: String, params: JSONValue = [:], id: String? = nil, responses: Int = 1) async throws -> [JSONValue] {
+        let id = id ?? newRequestID()
+        let stream = try awaitResponses(to: id)
+        defer { _ = pending.withLock { $0.removeValue(forKey: id) } }
         let frame: JSONValue = ["type": "req", "id": .string(id), "method": .string(method), "params": params]
         try await outbound.write(.text(frame.jsonText))
         var frames: [JSONValue] = []
@@ -217,18 +227,8 @@ public final class GatewaySession: Sendable {
         var waiting: [(id: String, responses: AsyncStream<JSONValue>)] = []
         defer { pending.withLock { table in for request in waiting { table.removeValue(forKey: request.id) } } }
         for (method, params) in requests {
-            let id = nextID.withLock { next in
-                next += 1
-                return "req_\(next)"
-            }
-            let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
-            let isClosed = pending.withLock { table in
-                if closed.withLock({ $0 }) { return true }
-                table[id] = continuation
-                return false
-            }
-            guard !isClosed else { throw GatewayClientError(message: "the gateway closed the connection") }
-            waiting.append((id, stream))
+            let id = newRequestID()
+            waiting.append((id, try awaitResponses(to: id)))
             let frame: JSONValue = ["type": "req", "id": .string(id), "method": .string(method), "params": params]
             try await outbound.write(.text(frame.jsonText))
         }
