@@ -13,6 +13,7 @@ static const unsigned int openclaw_cap_readdirplus_auto = FUSE_CAP_READDIRPLUS_A
 static const unsigned int openclaw_cap_parallel_dirops = FUSE_CAP_PARALLEL_DIROPS;
 static const unsigned int openclaw_cap_auto_inval_data = FUSE_CAP_AUTO_INVAL_DATA;
 static const unsigned int openclaw_cap_no_opendir_support = FUSE_CAP_NO_OPENDIR_SUPPORT;
+static const unsigned int openclaw_cap_no_open_support = FUSE_CAP_NO_OPEN_SUPPORT;
 
 /* fuse_file_info bit fields. */
 static inline void openclaw_fi_set_keep_cache(struct fuse_file_info *fi, int value) { fi->keep_cache = value ? 1 : 0; }

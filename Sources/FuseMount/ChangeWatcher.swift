@@ -77,9 +77,13 @@ final class ChangeWatcher: Sendable {
         guard let session = fileSystem.session else { return }
         let nodes = fileSystem.nodes
         let beneath = nodes.invalidate(under: mountPath, alsoInode: MountPath.isRoot(mountPath) ? nil : nodes.inode(of: MountPath.parent(of: mountPath)))
-        for (inode, path) in beneath {
-            _ = fuse_lowlevel_notify_inval_inode(session, inode, 0, 0)
-            invalidateEntry(session, path)
+        var paths = Set<PathKey>()
+        for (inode, path, isDirectory) in beneath {
+            // A directory's cached listing goes. A file's inode serves one version for life, so
+            // its pages stay valid: only its attributes go (offset -1), for a mode or metadata
+            // change of the same version. A new version gets a new inode at its next lookup.
+            _ = fuse_lowlevel_notify_inval_inode(session, inode, isDirectory ? 0 : -1, 0)
+            if paths.insert(PathKey(path)).inserted { invalidateEntry(session, path) }
         }
         if !MountPath.isRoot(mountPath) {
             invalidateEntry(session, mountPath)

@@ -12,15 +12,10 @@ final class FuseFileSystem: @unchecked Sendable {
     let configuration: FuseMountConfiguration
     let logger: Logger
     let nodes = NodeTable()
-    let files = HandleTable<OpenFile>()
+    /// Files opened through OPEN, on kernels that cannot open files themselves.
+    let files = HandleTable<VFSFileHandle>()
     let directories = HandleTable<DirectorySnapshot>()
-
-    /// An open file: the version it reads, its attributes at open, and its inode.
-    struct OpenFile: Sendable {
-        var handle: VFSFileHandle
-        var entry: VFSEntry
-        var inode: UInt64
-    }
+    let requests = RequestCounts()
 
     /// A directory listing taken at opendir, with the inode's generation at that time.
     struct DirectorySnapshot: Sendable {
@@ -30,6 +25,9 @@ final class FuseFileSystem: @unchecked Sendable {
     var session: OpaquePointer?
     /// Whether the kernel opens directories without asking (set once in `init`).
     var kernelOpensDirectories = false
+    /// Whether the kernel opens files without asking (zero-message open, set once in `init`):
+    /// reads then come with no handle and are served by inode, from the inode's version.
+    var kernelOpensFiles = false
     /// Listings being read through the kernel's own directory handles (zero-message opendir),
     /// by inode, until a readdir reaches their end.
     let listings = HandleTable<DirectorySnapshot>()
@@ -37,6 +35,8 @@ final class FuseFileSystem: @unchecked Sendable {
 
     static let xattrHash = "user.openclaw.sha256"
     static let xattrMetadata = "user.openclaw.metadata"
+    /// On the root only, not listed: the requests served so far (``RequestCounts``).
+    static let xattrRequests = "user.openclaw.requests"
 
     init(view: FuseView, configuration: FuseMountConfiguration, logger: Logger) {
         self.view = view
@@ -46,6 +46,13 @@ final class FuseFileSystem: @unchecked Sendable {
 
     static func from(_ request: fuse_req_t?) -> FuseFileSystem {
         Unmanaged<FuseFileSystem>.fromOpaque(fuse_req_userdata(request)!).takeUnretainedValue()
+    }
+
+    /// The file system of `request`, having counted the request (see ``RequestCounts``).
+    static func counted(_ request: fuse_req_t?, _ kind: RequestCounts.Kind, _ amount: UInt64 = 1) -> FuseFileSystem {
+        let fileSystem = from(request)
+        fileSystem.requests.count(kind, amount)
+        return fileSystem
     }
 
     // MARK: - Helpers
@@ -113,6 +120,9 @@ final class FuseFileSystem: @unchecked Sendable {
         // Zero-message opendir: the kernel then caches listings and sends no OPENDIR/RELEASEDIR,
         // so a warm tree walk costs no request at all.
         kernelOpensDirectories = connection.pointee.capable & openclaw_cap_no_opendir_support != 0
+        // Zero-message open: no OPEN/RELEASE per file, and the kernel keeps its cached pages
+        // across opens. Safe because an inode serves one content version for its whole life.
+        kernelOpensFiles = connection.pointee.capable & openclaw_cap_no_open_support != 0
         connection.pointee.want = want
         connection.pointee.max_readahead = 1 << 20
     }
@@ -122,7 +132,7 @@ final class FuseFileSystem: @unchecked Sendable {
         let path = childPath(parentPath, name)
         do {
             let entry = try view.attributes(path)
-            let inode = nodes.lookUp(path)
+            let inode = nodes.lookUp(path, entry)
             var parameter = entryParameter(entry, inode: inode)
             if fuse_reply_entry(request, &parameter) != 0 { nodes.forget(inode, 1) }
         } catch {
@@ -135,17 +145,26 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func getattr(_ request: fuse_req_t?, _ inode: UInt64) {
-        guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
+        guard let node = nodes.node(inode) else { return reply(request, ESTALE) }
+        // An inode of a file's older version (rewritten or removed since): like a file replaced
+        // by rename(2) or unlinked while open, it keeps the attributes of its version.
+        func replyBorn(_ born: VFSEntry) {
+            var attributes = attributes(born, inode: inode)
+            _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
+        }
         do {
-            var attributes = attributes(try view.attributes(path), inode: inode)
+            let current = try view.attributes(node.path)
+            if let born = node.entry, !born.isDirectory, current.kind != born.kind || current.contentID != born.contentID {
+                return replyBorn(born)
+            }
+            nodes.refresh(inode, current)
+            var attributes = attributes(current, inode: inode)
             _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
         } catch let error as VFSError where error.errno == ENOENT {
-            // Removed while open: like an unlinked file, it keeps the attributes of its version.
-            guard let open = files.first(where: { $0.inode == inode }) else { return reply(request, ENOENT) }
-            var attributes = attributes(open.entry, inode: inode)
-            _ = fuse_reply_attr(request, &attributes, 1)
+            guard let born = node.entry, !born.isDirectory else { return reply(request, ENOENT) }
+            replyBorn(born)
         } catch {
-            reply(request, errno(for: error, "getattr", path))
+            reply(request, errno(for: error, "getattr", node.path))
         }
     }
 
@@ -219,17 +238,16 @@ final class FuseFileSystem: @unchecked Sendable {
                 if plus {
                     var parameter = fuse_entry_param()
                     if let entry = item.entry {
-                        let childInode = nodes.inode(of: childPath(path, item.name)) ?? 0
-                        parameter = entryParameter(entry, inode: childInode)
+                        parameter = entryParameter(entry, inode: 0)
                     } else {
                         parameter.attr.st_ino = __ino_t(item.inode)
                         parameter.attr.st_mode = S_IFDIR
                     }
                     let needed = fuse_add_direntry_plus(request, nil, 0, name, &parameter, next)
                     guard needed <= size - used else { return 0 }
-                    if item.entry != nil {
+                    if let entry = item.entry {
                         // A plus entry counts as a lookup of the child: register it.
-                        parameter.ino = nodes.lookUp(childPath(path, item.name))
+                        parameter.ino = nodes.lookUp(childPath(path, item.name), entry)
                         parameter.attr.st_ino = __ino_t(parameter.ino)
                     }
                     return fuse_add_direntry_plus(request, buffer + used, size - used, name, &parameter, next)
@@ -255,24 +273,45 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func open(_ request: fuse_req_t?, _ inode: UInt64, _ info: UnsafeMutablePointer<fuse_file_info>?) {
-        guard let path = nodes.path(of: inode), let info else { return reply(request, ESTALE) }
+        guard let node = nodes.node(inode), let info else { return reply(request, ESTALE) }
         if openclaw_fi_flags(info) & O_ACCMODE != O_RDONLY || openclaw_fi_flags(info) & O_TRUNC != 0 {
             return reply(request, EROFS)
         }
+        guard let entry = node.entry, !entry.isDirectory else { return reply(request, EISDIR) }
+        // ENOSYS once: the kernel then opens every file itself, and this is never called again.
+        if kernelOpensFiles { return reply(request, ENOSYS) }
         do {
-            guard case .entry(let namespace, let vfsPath) = try view.target(path) else { return reply(request, EISDIR) }
-            let handle = try namespace.openFile(vfsPath)
-            info.pointee.fh = files.insert(OpenFile(handle: handle, entry: handle.attributes, inode: inode))
-            // Keep the kernel's cached pages only if they hold this very version.
-            openclaw_fi_set_keep_cache(info, nodes.noteContent(inode, handle.contentID) ? 1 : 0)
+            info.pointee.fh = files.insert(try view.fileSystem.openVersion(of: entry))
+            // The inode's pages hold its one version: always keep them.
+            openclaw_fi_set_keep_cache(info, 1)
             _ = fuse_reply_open(request, info)
         } catch {
-            reply(request, errno(for: error, "open", path))
+            reply(request, errno(for: error, "open", node.path))
         }
     }
 
-    func read(_ request: fuse_req_t?, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?) {
-        guard let info, let handle = files.value(info.pointee.fh)?.handle else { return reply(request, EBADF) }
+    /// The version an inode reads: kept from an earlier read, or opened now.
+    private func version(of inode: UInt64) throws -> VFSFileHandle {
+        guard let node = nodes.node(inode) else { throw VFSError(ESTALE, "read", "inode \(inode)") }
+        if let handle = node.handle { return handle }
+        guard let entry = node.entry, !entry.isDirectory else { throw VFSError(EISDIR, "read", node.path) }
+        let handle = try view.fileSystem.openVersion(of: entry)
+        if !handle.isInline { nodes.keep(handle, for: inode) }
+        return handle
+    }
+
+    func read(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?) {
+        let handle: VFSFileHandle
+        do {
+            if let info, info.pointee.fh != 0 {
+                guard let opened = files.value(info.pointee.fh) else { return reply(request, EBADF) }
+                handle = opened
+            } else {
+                handle = try version(of: inode)
+            }
+        } catch {
+            return reply(request, errno(for: error, "read", nodes.path(of: inode) ?? "inode \(inode)"))
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
         defer { buffer.deallocate() }
         do {
@@ -315,6 +354,7 @@ final class FuseFileSystem: @unchecked Sendable {
         // by `ls -l` for every file) without touching the database. EOPNOTSUPP outside `user.`
         // lets tools remember that this filesystem has no such attributes.
         guard name.hasPrefix("user.") else { return reply(request, EOPNOTSUPP) }
+        if name == Self.xattrRequests, inode == 1 { return replyXattr(request, Array(requests.json.utf8), size) }
         guard name == Self.xattrHash || name == Self.xattrMetadata else { return reply(request, ENODATA) }
         guard let path = nodes.path(of: inode) else { return reply(request, ESTALE) }
         do {

@@ -14,56 +14,56 @@ enum FuseOperations {
             // Names are bytes: one that is not UTF-8 names nothing here. `String(cString:)`
             // would repair it into U+FFFD and find a different, existing name.
             guard let name, let text = String(validatingCString: name) else { return _ = fuse_reply_err(request, ENOENT) }
-            FuseFileSystem.from(request).lookup(request, parent, text)
+            FuseFileSystem.counted(request, .lookup).lookup(request, parent, text)
         }
         ops.forget = { request, inode, count in
-            FuseFileSystem.from(request).forget(inode, count)
+            FuseFileSystem.counted(request, .forget).forget(inode, count)
             fuse_reply_none(request)
         }
         ops.forget_multi = { request, count, items in
-            let fileSystem = FuseFileSystem.from(request)
+            let fileSystem = FuseFileSystem.counted(request, .forget, UInt64(count))
             if let items {
                 for index in 0..<count { fileSystem.forget(items[index].ino, items[index].nlookup) }
             }
             fuse_reply_none(request)
         }
-        ops.getattr = { request, inode, _ in FuseFileSystem.from(request).getattr(request, inode) }
-        ops.opendir = { request, inode, info in FuseFileSystem.from(request).opendir(request, inode, info) }
+        ops.getattr = { request, inode, _ in FuseFileSystem.counted(request, .getattr).getattr(request, inode) }
+        ops.opendir = { request, inode, info in FuseFileSystem.counted(request, .opendir).opendir(request, inode, info) }
         ops.readdir = { request, inode, size, offset, info in
-            FuseFileSystem.from(request).readdir(request, inode, size, Int(offset), info, plus: false)
+            FuseFileSystem.counted(request, .readdir).readdir(request, inode, size, Int(offset), info, plus: false)
         }
         ops.readdirplus = { request, inode, size, offset, info in
-            FuseFileSystem.from(request).readdir(request, inode, size, Int(offset), info, plus: true)
+            FuseFileSystem.counted(request, .readdirplus).readdir(request, inode, size, Int(offset), info, plus: true)
         }
-        ops.releasedir = { request, _, info in FuseFileSystem.from(request).releasedir(request, info) }
-        ops.open = { request, inode, info in FuseFileSystem.from(request).open(request, inode, info) }
-        ops.read = { request, _, size, offset, info in FuseFileSystem.from(request).read(request, size, Int(offset), info) }
-        ops.release = { request, _, info in FuseFileSystem.from(request).release(request, info) }
-        ops.statfs = { request, _ in FuseFileSystem.from(request).statfs(request) }
+        ops.releasedir = { request, _, info in FuseFileSystem.counted(request, .releasedir).releasedir(request, info) }
+        ops.open = { request, inode, info in FuseFileSystem.counted(request, .open).open(request, inode, info) }
+        ops.read = { request, inode, size, offset, info in FuseFileSystem.counted(request, .read).read(request, inode, size, Int(offset), info) }
+        ops.release = { request, _, info in FuseFileSystem.counted(request, .release).release(request, info) }
+        ops.statfs = { request, _ in FuseFileSystem.counted(request, .statfs).statfs(request) }
         ops.getxattr = { request, inode, name, size in
-            FuseFileSystem.from(request).getxattr(request, inode, name.map { String(cString: $0) } ?? "", size)
+            FuseFileSystem.counted(request, .getxattr).getxattr(request, inode, name.map { String(cString: $0) } ?? "", size)
         }
-        ops.listxattr = { request, inode, size in FuseFileSystem.from(request).listxattr(request, inode, size) }
+        ops.listxattr = { request, inode, size in FuseFileSystem.counted(request, .listxattr).listxattr(request, inode, size) }
         ops.readlink = { request, _ in _ = fuse_reply_err(request, EINVAL) }
         // flush, fsync and fsyncdir stay unset: libfuse answers ENOSYS once and the kernel stops
         // sending them (nothing is ever written back), which saves a request on every close.
 
         // Read-only for real: every call that would change something.
-        ops.setattr = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.mknod = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.mkdir = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.unlink = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.rmdir = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.symlink = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.rename = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.link = { request, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.write = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.write_buf = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.create = { request, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.setxattr = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.removexattr = { request, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.fallocate = { request, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
-        ops.copy_file_range = { request, _, _, _, _, _, _, _, _ in _ = fuse_reply_err(request, EROFS) }
+        ops.setattr = { request, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.mknod = { request, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.mkdir = { request, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.unlink = { request, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.rmdir = { request, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.symlink = { request, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.rename = { request, _, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.link = { request, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.write = { request, _, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.write_buf = { request, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.create = { request, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.setxattr = { request, _, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.removexattr = { request, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.fallocate = { request, _, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
+        ops.copy_file_range = { request, _, _, _, _, _, _, _, _ in FuseFileSystem.counted(request, .refused).reply(request, EROFS) }
         return ops
     }
 }

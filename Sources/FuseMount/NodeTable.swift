@@ -1,21 +1,32 @@
 import Synchronization
 import VFS
 
-/// The inode numbers the kernel knows, each for one path of the mount, with the kernel's lookup
-/// count. Inode 1 is the root and never goes away. Paths are keys by their bytes (``PathKey``):
-/// `/caf\u{E9}` and `/cafe\u{301}` are two files with two inodes.
+/// The inode numbers the kernel knows, with the kernel's lookup count of each.
+///
+/// A directory has one inode per path. A file has one inode per path *and content version*:
+/// when a path's content changes, its next lookup gets a new inode, and the old one keeps
+/// serving the version it was born with (``Node/entry``) until the kernel forgets it, as a file
+/// replaced by rename(2) on ext4. Cached pages therefore belong to one version and never need
+/// invalidating for a rewrite. Inode 1 is the root and never goes away. Paths are keys by their
+/// bytes (``PathKey``): `/caf\u{E9}` and `/cafe\u{301}` are two files with two inodes.
 final class NodeTable: Sendable {
     struct Node {
         var path: String
         var lookups: UInt64
-        /// The content version whose pages the kernel may have cached for this inode.
-        var cachedContent: Int64?
-        /// Bumped whenever what the kernel cached for this inode is invalidated.
+        /// The attributes of the version this inode serves, as of its last lookup (`nil` for
+        /// the root). A file's ``VFSEntry/contentID`` never changes for the life of its inode.
+        var entry: VFSEntry?
+        /// The open version of a chunked file, kept after its first read (inline files are
+        /// read whole in one request, and their bytes are not worth keeping here).
+        var handle: VFSFileHandle?
+        /// Bumped whenever what the kernel cached for this inode (a listing) is invalidated.
         var generation: UInt64 = 0
     }
 
     private struct State {
-        var nodes: [UInt64: Node] = [1: Node(path: "/", lookups: 1, cachedContent: nil)]
+        var nodes: [UInt64: Node] = [1: Node(path: "/", lookups: 1, entry: nil)]
+        /// The current inode of each path: the one its next lookup returns if the version is
+        /// still the same.
         var inodes: [PathKey: UInt64] = [PathKey("/"): 1]
         var next: UInt64 = 2
     }
@@ -27,24 +38,50 @@ final class NodeTable: Sendable {
         state.withLock { $0.nodes[inode]?.path }
     }
 
-    /// The inode of a mount path, if the kernel knows it.
+    /// The node of an inode, if the kernel knows it.
+    func node(_ inode: UInt64) -> Node? {
+        state.withLock { $0.nodes[inode] }
+    }
+
+    /// The current inode of a mount path, if the kernel knows it.
     func inode(of path: String) -> UInt64? {
         state.withLock { $0.inodes[PathKey(path)] }
     }
 
-    /// The inode for `path`, counting one more kernel lookup.
-    func lookUp(_ path: String) -> UInt64 {
+    /// The inode for `path` as `entry` describes it, counting one more kernel lookup: the
+    /// path's current inode when it serves the same kind and version, else a new one (the old
+    /// inode lives on for whoever holds it).
+    func lookUp(_ path: String, _ entry: VFSEntry) -> UInt64 {
         state.withLock { state in
             let key = PathKey(path)
-            if let inode = state.inodes[key] {
-                state.nodes[inode]?.lookups += 1
+            if let inode = state.inodes[key], var node = state.nodes[inode],
+               node.entry?.kind == entry.kind, node.entry?.contentID == entry.contentID {
+                node.lookups += 1
+                node.entry = entry
+                state.nodes[inode] = node
                 return inode
             }
             let inode = state.next
             state.next += 1
-            state.nodes[inode] = Node(path: path, lookups: 1, cachedContent: nil)
+            state.nodes[inode] = Node(path: path, lookups: 1, entry: entry)
             state.inodes[key] = inode
             return inode
+        }
+    }
+
+    /// Records newer attributes of the same version (a mode or metadata change).
+    func refresh(_ inode: UInt64, _ entry: VFSEntry) {
+        state.withLock { state in
+            guard let node = state.nodes[inode], node.entry?.kind == entry.kind, node.entry?.contentID == entry.contentID else { return }
+            state.nodes[inode]?.entry = entry
+        }
+    }
+
+    /// Keeps the open version of a chunked file for its next reads.
+    func keep(_ handle: VFSFileHandle, for inode: UInt64) {
+        state.withLock { state in
+            guard state.nodes[inode]?.entry?.contentID == handle.contentID else { return }
+            state.nodes[inode]?.handle = handle
         }
     }
 
@@ -64,30 +101,18 @@ final class NodeTable: Sendable {
         }
     }
 
-    /// Records which content version the kernel may cache for `inode`; returns whether it is
-    /// the one already cached (so the kernel may keep its pages).
-    func noteContent(_ inode: UInt64, _ content: Int64) -> Bool {
-        state.withLock { state in
-            let same = state.nodes[inode]?.cachedContent == content
-            state.nodes[inode]?.cachedContent = content
-            return same
-        }
-    }
-
-    /// Forgets what the kernel cached for every node under `root` (and for `alsoInode`): its
-    /// content version, and a new generation so that older directory snapshots are not served
-    /// into a fresh cache. Returns the known (inode, path) pairs at or beneath `root`, for the
-    /// kernel notifications, from the same scan.
+    /// Gives every directory at or beneath `root` (and `alsoInode`) a new generation, so that
+    /// older listings are not served into a fresh cache. Returns the known inodes at or beneath
+    /// `root`, current and older versions alike, for the kernel notifications, from the same scan.
     @discardableResult
-    func invalidate(under root: String, alsoInode: UInt64? = nil) -> [(inode: UInt64, path: String)] {
+    func invalidate(under root: String, alsoInode: UInt64? = nil) -> [(inode: UInt64, path: String, isDirectory: Bool)] {
         state.withLock { state in
-            var beneath: [(inode: UInt64, path: String)] = []
+            var beneath: [(inode: UInt64, path: String, isDirectory: Bool)] = []
             for (inode, node) in state.nodes {
                 let isBeneath = PathKey.isPath(node.path, atOrBeneath: root)
                 guard isBeneath || inode == alsoInode else { continue }
-                state.nodes[inode]?.cachedContent = nil
                 state.nodes[inode]?.generation += 1
-                if isBeneath { beneath.append((inode, node.path)) }
+                if isBeneath { beneath.append((inode, node.path, node.entry?.isDirectory ?? true)) }
             }
             return beneath
         }

@@ -24,4 +24,12 @@ public enum EpochTime {
     public static func nanoseconds(seconds: Int, nanoseconds: Int) -> Int64 {
         Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)
     }
+
+    /// A duration in whole nanoseconds, saturating at `Int64.max` (a duration of centuries).
+    public static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return product + attoseconds / 1_000_000_000
+    }
 }

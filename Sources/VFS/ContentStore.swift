@@ -40,8 +40,9 @@ struct ContentRef {
 /// Reads and writes `vfs_contents` and `vfs_chunks`.
 ///
 /// Contents are immutable: a write creates a new content row and re-points the entry, and the
-/// entry triggers free a content when its last reference goes. A reader holding a content id
-/// therefore never sees two versions mixed.
+/// entry triggers mark a content released when its last reference goes; it is deleted once the
+/// grace period has passed (``ReleasedContentCollection``). A reader holding a content id
+/// therefore reads its version whole for that long, then `ESTALE`: never two versions mixed.
 enum ContentStore {
     static func open(_ db: Database, _ id: Int64, verify: Bool, _ operation: String, _ path: String) throws -> ContentRef {
         let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
@@ -109,7 +110,7 @@ enum ContentStore {
         }
         guard expected == last + 1 else {
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM vfs_contents WHERE id = ?", arguments: [contentID]) ?? false
-            if !exists { throw VFSError(ESTALE, operation, path, detail: "the file was rewritten or removed since it was opened") }
+            if !exists { throw VFSError(ESTALE, operation, path, detail: "the version opened was freed: the file was rewritten or removed, and the grace period passed") }
             throw damaged(operation, path, "chunk \(expected) of content \(contentID) is missing")
         }
     }

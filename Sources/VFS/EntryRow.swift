@@ -16,7 +16,7 @@ struct EntryRow {
 
     func entry(sha256: String? = nil) -> VFSEntry {
         VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
-                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON)
+                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON, contentID: contentID)
     }
 }
 

@@ -25,8 +25,17 @@ public struct VFSEntry: Sendable, Hashable, Codable {
     public var sha256: String?
     /// The JSON metadata object, as text.
     public var metadataJSON: String
+    /// The identity of the file's content version, when read from the database: two entries
+    /// with the same id have the same bytes, and a rewrite gives a new id (ids are never reused).
+    /// `nil` for directories. Not part of the JSON form.
+    public var contentID: Int64?
 
-    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String) {
+    private enum CodingKeys: String, CodingKey {
+        case path, kind, mode, size, mtimeNanoseconds, ctimeNanoseconds, sha256, metadataJSON
+    }
+
+    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String,
+                contentID: Int64? = nil) {
         self.path = path
         self.kind = kind
         self.mode = mode
@@ -35,6 +44,7 @@ public struct VFSEntry: Sendable, Hashable, Codable {
         self.ctimeNanoseconds = ctimeNanoseconds
         self.sha256 = sha256
         self.metadataJSON = metadataJSON
+        self.contentID = contentID
     }
 
     /// The last path component.

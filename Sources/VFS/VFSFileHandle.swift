@@ -19,6 +19,10 @@ public struct VFSFileHandle: Sendable, Hashable {
     public let attributes: VFSEntry
     let chunkSize: Int64
     let inline: Data?
+
+    /// Whether the handle carries the bytes of its version (a small file stored inline): its
+    /// reads then touch no database.
+    public var isInline: Bool { inline != nil }
 }
 
 extension VFSNamespace {
@@ -60,6 +64,26 @@ extension VFSNamespace {
 }
 
 extension VirtualFileSystem {
+    /// Opens the very version `entry` was read with (its ``VFSEntry/contentID``), whatever the
+    /// file at its path holds now: what a FUSE inode born with that version reads. Fails with
+    /// `ESTALE` when that version was freed (rewritten or removed, and past the grace period of
+    /// ``VFSLimits/releasedContentGrace``), `EISDIR` for a directory.
+    public func openVersion(of entry: VFSEntry) throws -> VFSFileHandle {
+        guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", entry.path) }
+        return try readOnce("open", entry.path) { db in
+            let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [contentID]) else {
+                throw VFSError(ESTALE, "open", entry.path, detail: "the version was freed: the file was rewritten or removed, and the grace period passed")
+            }
+            let content = try ContentRef(id: contentID, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3],
+                                         inlineChecksum: row[4], verify: limits.verifiesChecksums, "open", entry.path)
+            var attributes = entry
+            attributes.sha256 = nil
+            return VFSFileHandle(path: entry.path, size: content.size, sha256: content.sha256, contentID: contentID,
+                                 attributes: attributes, chunkSize: content.chunkSize, inline: content.inline)
+        }
+    }
+
     /// Copies bytes of the handle's version from `offset` into `buffer`, reading only the chunks
     /// of that range, and returns how many were copied (fewer at the end of the file).
     public func read(_ handle: VFSFileHandle, offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

@@ -23,6 +23,12 @@ public struct VFSLimits: Sendable, Hashable {
     /// what the check costs (`openclaw-bench`, `OPENCLAW_VFS_VERIFY_CHECKSUMS=0`): damaged bytes
     /// are then served as they are.
     public var verifiesChecksums: Bool = true
+    /// How long a content outlives its last entry (default 10 minutes): a reader that opened the
+    /// old version of a rewritten or removed file (a ``VFSFileHandle``, a process on a FUSE
+    /// mount) reads it whole for at least this long, then gets `ESTALE`, never mixed bytes.
+    /// Zero frees a content with the write that drops its last entry. When space is short a
+    /// removal frees released contents at once, whatever their age.
+    public var releasedContentGrace: Duration = .seconds(600)
 
     public init(
         maxFileBytes: Int64 = 8 << 30,
@@ -42,8 +48,8 @@ public struct VFSLimits: Sendable, Hashable {
     }
 
     /// Limits read from `OPENCLAW_VFS_MAX_FILE_BYTES`, `OPENCLAW_VFS_MAX_NAMESPACE_BYTES`,
-    /// `OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES` and `OPENCLAW_VFS_STAGING_BATCH_BYTES`, with the
-    /// defaults above for unset variables.
+    /// `OPENCLAW_VFS_MAX_NAMESPACE_ENTRIES`, `OPENCLAW_VFS_STAGING_BATCH_BYTES` and
+    /// `OPENCLAW_VFS_RELEASED_GRACE_SECONDS`, with the defaults above for unset variables.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> VFSLimits {
         var limits = VFSLimits()
         if let value = environment["OPENCLAW_VFS_MAX_FILE_BYTES"].flatMap(Int64.init), value > 0 { limits.maxFileBytes = value }
@@ -55,6 +61,9 @@ public struct VFSLimits: Sendable, Hashable {
                                maxNamespaceEntries: limits.maxNamespaceEntries, inlineLimit: limits.inlineLimit,
                                chunkSize: limits.chunkSize, stagingBatchBytes: value)
             limits.verifiesChecksums = environment["OPENCLAW_VFS_VERIFY_CHECKSUMS"] != "0"
+        }
+        if let value = environment["OPENCLAW_VFS_RELEASED_GRACE_SECONDS"].flatMap(Int64.init), value >= 0 {
+            limits.releasedContentGrace = .seconds(value)
         }
         return limits
     }

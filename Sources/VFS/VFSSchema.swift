@@ -25,7 +25,7 @@ extension VirtualFileSystem {
     /// `workspace`, the default namespace). Pass the same names to
     /// ``init(database:limits:builtInNamespaces:)``, which refuses to remove them.
     public static func schema(builtInNamespaces: [String]) -> SchemaComponent {
-        SchemaComponent(name: "vfs", version: 2) { db, fromVersion in
+        SchemaComponent(name: "vfs", version: 3) { db, fromVersion in
             try migrate(db, from: fromVersion, builtInNamespaces: builtInNamespaces)
         }
     }
@@ -49,6 +49,9 @@ extension VirtualFileSystem {
                 UPDATE vfs_contents SET inline_checksum = openclaw_xxh3(inline_data) WHERE inline_data IS NOT NULL;
                 """)
         }
+        if fromVersion < 3 {
+            try db.execute(sql: schemaVersion3)
+        }
     }
 
     /// Checksums: XXH3-64 of each chunk's `data` and of each content's `inline_data`, as signed
@@ -59,6 +62,41 @@ extension VirtualFileSystem {
         -- The writer of a staged upload, `<host>:<pid>`: an upload whose writer is dead is
         -- garbage at once, not only after an hour idle.
         ALTER TABLE vfs_contents ADD COLUMN staging_owner TEXT;
+        """
+
+    /// Released contents: the triggers mark a content whose last reference went with the time
+    /// (`released_at_ns`) instead of deleting it, and clear the mark when a reference comes back.
+    /// The time is SQLite's clock at millisecond precision, so that the triggers need no
+    /// function of ours and any SQLite client may edit entries.
+    static let schemaVersion3 = """
+        ALTER TABLE vfs_contents ADD COLUMN released_at_ns INTEGER;
+        CREATE INDEX vfs_contents_released ON vfs_contents(released_at_ns) WHERE released_at_ns IS NOT NULL;
+
+        DROP TRIGGER vfs_entries_after_insert;
+        DROP TRIGGER vfs_entries_after_delete;
+        DROP TRIGGER vfs_entries_after_update_content;
+
+        CREATE TRIGGER vfs_entries_after_insert AFTER INSERT ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count + 1, released_at_ns = NULL WHERE id = NEW.content_id;
+          UPDATE vfs_namespaces SET entry_count = entry_count + 1, byte_count = byte_count + NEW.size
+            WHERE name = NEW.namespace;
+        END;
+
+        CREATE TRIGGER vfs_entries_after_delete AFTER DELETE ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count - 1,
+            released_at_ns = CASE WHEN ref_count <= 1 THEN CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000 END
+            WHERE id = OLD.content_id;
+          UPDATE vfs_namespaces SET entry_count = entry_count - 1, byte_count = byte_count - OLD.size
+            WHERE name = OLD.namespace;
+        END;
+
+        CREATE TRIGGER vfs_entries_after_update_content AFTER UPDATE OF content_id, size ON vfs_entries BEGIN
+          UPDATE vfs_contents SET ref_count = ref_count + 1, released_at_ns = NULL WHERE id = NEW.content_id;
+          UPDATE vfs_contents SET ref_count = ref_count - 1,
+            released_at_ns = CASE WHEN ref_count <= 1 THEN CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000 END
+            WHERE id = OLD.content_id;
+          UPDATE vfs_namespaces SET byte_count = byte_count + NEW.size - OLD.size WHERE name = NEW.namespace;
+        END;
         """
 
     static let schemaVersion1 = """

@@ -17,7 +17,10 @@ extension VirtualFileSystem {
 
     /// The operations whose writes free space (or keep it freeable): only they may run while the
     /// space reserve is released.
-    static let spaceFreeingOperations: Set<String> = ["rm", "gc", "namespaces rm", "discard"]
+    static let spaceFreeingOperations: Set<String> = ["rm", "gc", "namespaces rm", "discard", releasedCollectionOperation]
+
+    /// The operation name of ``collectReleasedContents(olderThan:)``.
+    static let releasedCollectionOperation = "collect released"
 
     /// New data never spends the space reserve: while it is released and the disk has not room
     /// for it twice over, a write that adds data fails with `ENOSPC` before it starts.
@@ -29,9 +32,11 @@ extension VirtualFileSystem {
 
     /// Gives the database's free pages back to the filesystem, in steps that fit the free space
     /// (see `StateDatabase.reclaimFreePages()`), then takes the space reserve again if there is
-    /// room for it.
+    /// room for it. Contents released by rewrites and removals are deleted first, whatever their
+    /// grace period: space comes before readers of old versions.
     @discardableResult
     public func reclaimSpace() throws -> SpaceReclaim {
+        if database.readOnlyReason == nil { _ = try? freeingSpace { try collectReleasedContents(olderThan: .zero) } }
         do {
             let result = try database.reclaimFreePages()
             database.spaceReserve?.replenish()

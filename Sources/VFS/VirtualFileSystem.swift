@@ -44,6 +44,8 @@ public final class VirtualFileSystem: Sendable {
     /// `streamFile` or an import's progress may call back into the VFS, and those calls run on
     /// the same connection and snapshot instead of re-entering GRDB (which forbids it).
     private let activeConnection = ActiveConnection()
+    /// When released contents were last collected (see ``collectReleasedContents(olderThan:)``).
+    let releasedCollection = ReleasedContentCollection()
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction and maps SQLite failures to `VFSError`.
     /// Nested in another write on this thread, `body` runs in a savepoint of that transaction.
@@ -68,7 +70,8 @@ public final class VirtualFileSystem: Sendable {
         do {
             return try writeTransaction(operation, path, body)
         } catch let error as VFSError where error.errno == ENOSPC {
-            recoverFromFullDisk()
+            // Not for the collection that recovery itself runs (``reclaimSpace()``): no recursion.
+            if operation != Self.releasedCollectionOperation { recoverFromFullDisk() }
             throw error
         }
     }
@@ -77,7 +80,9 @@ public final class VirtualFileSystem: Sendable {
         try mapping(operation, path) {
             // Storage's write: one BEGIN IMMEDIATE transaction.
             try database.write { db in
-                try activeConnection.with(db, isWrite: true) { try body(db) }
+                let result = try activeConnection.with(db, isWrite: true) { try body(db) }
+                try releasedCollection.collectIfDue(db, grace: limits.releasedContentGrace)
+                return result
             }
         }
     }

@@ -84,7 +84,7 @@ import Testing
         #expect(report.databases.map(\.role) == ["global", "agent"])
         #expect(report.databases.allSatisfy { $0.integrity == ["ok"] && $0.envelopeVersion == 1 })
         #expect(report.databases[1].components["runtime"] == 2)
-        #expect(report.databases[1].components["vfs"] == 2)
+        #expect(report.databases[1].components["vfs"] == 3)
         #expect(report.databases[0].components["runtime-global"] == 1)
     }
 }

@@ -74,8 +74,17 @@ import Testing
         let tail = try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 4000, into: $0) }
         #expect(tail == 1000)
         #expect(Data(buffer[0..<1000]) == first.subdata(in: 4000..<5000))
-        // Once nothing refers to it, the handle is stale rather than mixing versions.
+        // Once nothing refers to it, the handle reads it whole for the grace period (as ext4 keeps
+        // an unlinked file's data for its open descriptors) ...
         try vfs.removeNamespace("snapshot:keep")
+        #expect(try vfs.releasedContents().count == 1)
+        #expect(try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 3500, into: $0) } == 1500)
+        #expect(Data(buffer) == first.subdata(in: 3500..<5000))
+        #expect(try vfs.openVersion(of: try ws.attributes("/f")).contentID != handle.contentID)
+        // ... and once it is collected the handle is stale rather than mixing versions.
+        #expect(try vfs.collectReleasedContents(olderThan: .seconds(3600)) == 0)
+        #expect(try vfs.collectReleasedContents(olderThan: .zero) == 1)
+        #expect(try vfs.releasedContents().count == 0)
         expectErrno(ESTALE) { _ = try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 0, into: $0) } }
         #expect(try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 6000, into: $0) } == 0)
         expectErrno(EISDIR) { _ = try ws.openFile("/") }
@@ -85,7 +94,10 @@ import Testing
     }
 
     @Test func aFreedContentIdIsNeverReusedUnderAnOpenHandle() throws {
-        let fixture = try Fixture(limits: VFSLimits(inlineLimit: 100, chunkSize: 1000, stagingBatchBytes: 4000))
+        // No grace period: the write that drops a content's last entry frees it.
+        var limits = VFSLimits(inlineLimit: 100, chunkSize: 1000, stagingBatchBytes: 4000)
+        limits.releasedContentGrace = .zero
+        let fixture = try Fixture(limits: limits)
         let ws = fixture.workspace
         try ws.writeFile("/x", contents: Data(repeating: 1, count: 3000))
         let handle = try ws.openFile("/x")
@@ -94,6 +106,39 @@ import Testing
         var buffer = [UInt8](repeating: 0, count: 100)
         expectErrno(ESTALE) { _ = try buffer.withUnsafeMutableBytes { try fixture.fileSystem.read(handle, offset: 2000, into: $0) } }
         #expect(try ws.openFile("/x").contentID != handle.contentID)
+        #expect(try fixture.fileSystem.releasedContents().count == 0)
+    }
+
+    @Test func aVersionOpenedByItsEntryReadsWholeAcrossRewritesUntilCollected() throws {
+        let fixture = try Fixture(limits: VFSLimits(inlineLimit: 100, chunkSize: 1000, stagingBatchBytes: 4000))
+        let vfs = fixture.fileSystem
+        let ws = fixture.workspace
+        let first = Data.pattern(3000, seed: 3)
+        try ws.writeFile("/v", contents: first)
+        try ws.writeFile("/small", contents: Data("tiny".utf8))
+        let chunked = try ws.attributes("/v")
+        let inline = try ws.attributes("/small")
+        #expect(chunked.contentID != nil && inline.contentID != nil && chunked.contentID != inline.contentID)
+        #expect(try ws.list("/").map(\.contentID).contains(chunked.contentID))
+        try ws.writeFile("/v", contents: Data.pattern(3000, seed: 4))
+        try ws.remove("/small")
+        // The versions the entries named, not what the paths hold now.
+        let old = try vfs.openVersion(of: chunked)
+        #expect(!old.isInline && old.size == 3000)
+        var buffer = [UInt8](repeating: 0, count: 3000)
+        #expect(try buffer.withUnsafeMutableBytes { try vfs.read(old, offset: 0, into: $0) } == 3000)
+        #expect(Data(buffer) == first)
+        let tiny = try vfs.openVersion(of: inline)
+        #expect(tiny.isInline && tiny.size == 4)
+        #expect(try vfs.releasedContents().count == 2)
+        expectErrno(EISDIR) { _ = try vfs.openVersion(of: try ws.attributes("/")) }
+        #expect(try vfs.collectReleasedContents(olderThan: .zero) == 2)
+        expectErrno(ESTALE) { _ = try vfs.openVersion(of: chunked) }
+        expectErrno(ESTALE) { _ = try vfs.openVersion(of: inline) }
+        expectErrno(ESTALE) { _ = try buffer.withUnsafeMutableBytes { try vfs.read(old, offset: 0, into: $0) } }
+        // The JSON form of an entry does not carry the content id.
+        let json = String(decoding: try JSONEncoder().encode(try ws.attributes("/v")), as: UTF8.self)
+        #expect(!json.contains("contentID"))
     }
 
     @Test func inlineHandles() throws {

@@ -124,7 +124,7 @@ import Testing
             try old.close()
         }
         let database = try StateDatabase(path: path, identity: identity, components: [VirtualFileSystem.schema])
-        #expect(try database.schemaVersions().components["vfs"] == 2)
+        #expect(try database.schemaVersions().components["vfs"] == 3)
         let vfs = VirtualFileSystem(database: database)
         let ws = try vfs.namespace("workspace")
         #expect(try ws.readFile("/small") == Data("small".utf8))
@@ -136,5 +136,13 @@ import Testing
         let verification = try vfs.verifyContents()
         #expect(verification.damaged.isEmpty)
         #expect(verification.bytes == Int64(big.count + 5))
+        // Version 3's triggers: a removal releases the content instead of deleting it, so a
+        // handle opened before reads on.
+        let handle = try ws.openFile("/big")
+        try ws.remove("/big")
+        #expect(try vfs.releasedContents().count == 1)
+        var buffer = [UInt8](repeating: 0, count: 1000)
+        #expect(try buffer.withUnsafeMutableBytes { try vfs.read(handle, offset: 100_000, into: $0) } == 1000)
+        #expect(Data(buffer) == big.subdata(in: 100_000..<101_000))
     }
 }

@@ -44,7 +44,11 @@ import Testing
         try fixture.workspace.remove("/shared")
         #expect(try fixture.count("SELECT count(*) FROM vfs_contents") == 1, "the snapshot still refers to it")
         #expect(try vfs.namespace("snapshot:a").readFile("/shared") == .pattern(200_000))
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents WHERE released_at_ns IS NOT NULL") == 0)
         try vfs.removeNamespace("snapshot:a")
+        // Released with its last entry, kept for the grace period, then freed with its chunks.
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents WHERE released_at_ns IS NOT NULL") == 1)
+        #expect(try vfs.collectReleasedContents(olderThan: .zero) == 1)
         #expect(try fixture.count("SELECT count(*) FROM vfs_contents") == 0)
         #expect(try fixture.count("SELECT count(*) FROM vfs_chunks") == 0)
         #expect(try !vfs.namespaces().map(\.name).contains("snapshot:a"))

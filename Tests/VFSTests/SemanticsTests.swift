@@ -20,6 +20,8 @@ import Testing
         #expect(replaced.size == 3)
         #expect(replaced.mode == 0o600, "an overwrite keeps the mode")
         #expect(replaced.metadataJSON == #"{"source":"test"}"#, "an overwrite keeps the metadata")
+        #expect(try fixture.count("SELECT count(*) FROM vfs_contents WHERE released_at_ns IS NULL") == 1, "the old content was released")
+        #expect(try fixture.fileSystem.collectReleasedContents(olderThan: .zero) == 1)
         #expect(try fixture.count("SELECT count(*) FROM vfs_contents") == 1, "the old content was freed")
     }
 
