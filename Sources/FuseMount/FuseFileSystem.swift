@@ -154,7 +154,7 @@ final class FuseFileSystem: @unchecked Sendable {
         }
         do {
             let current = try view.attributes(node.path)
-            if let born = node.entry, !born.isDirectory, current.kind != born.kind || current.contentID != born.contentID {
+            if let born = node.entry, !born.isDirectory, !NodeTable.isSameVersion(born, current) {
                 return replyBorn(born)
             }
             nodes.refresh(inode, current)

@@ -54,8 +54,7 @@ final class NodeTable: Sendable {
     func lookUp(_ path: String, _ entry: VFSEntry) -> UInt64 {
         state.withLock { state in
             let key = PathKey(path)
-            if let inode = state.inodes[key], var node = state.nodes[inode],
-               node.entry?.kind == entry.kind, node.entry?.contentID == entry.contentID {
+            if let inode = state.inodes[key], var node = state.nodes[inode], Self.isSameVersion(node.entry, entry) {
                 node.lookups += 1
                 node.entry = entry
                 state.nodes[inode] = node
@@ -69,10 +68,15 @@ final class NodeTable: Sendable {
         }
     }
 
+    /// Whether `current` is the version an inode born with `born` serves: same kind, same content.
+    static func isSameVersion(_ born: VFSEntry?, _ current: VFSEntry) -> Bool {
+        born?.kind == current.kind && born?.contentID == current.contentID
+    }
+
     /// Records newer attributes of the same version (a mode or metadata change).
     func refresh(_ inode: UInt64, _ entry: VFSEntry) {
         state.withLock { state in
-            guard let node = state.nodes[inode], node.entry?.kind == entry.kind, node.entry?.contentID == entry.contentID else { return }
+            guard let node = state.nodes[inode], Self.isSameVersion(node.entry, entry) else { return }
             state.nodes[inode]?.entry = entry
         }
     }

@@ -45,10 +45,14 @@ struct ContentRef {
 /// therefore reads its version whole for that long, then `ESTALE`: never two versions mixed.
 enum ContentStore {
     static func open(_ db: Database, _ id: Int64, verify: Bool, _ operation: String, _ path: String) throws -> ContentRef {
+        guard let content = try find(db, id, verify: verify, operation, path) else { throw missing(id, operation, path) }
+        return content
+    }
+
+    /// The content row `id`, or `nil` when there is none (freed, or never written).
+    static func find(_ db: Database, _ id: Int64, verify: Bool, _ operation: String, _ path: String) throws -> ContentRef? {
         let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else {
-            throw missing(id, operation, path)
-        }
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
         return try ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3], inlineChecksum: row[4], verify: verify, operation, path)
     }
 

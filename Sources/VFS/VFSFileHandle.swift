@@ -71,12 +71,9 @@ extension VirtualFileSystem {
     public func openVersion(of entry: VFSEntry) throws -> VFSFileHandle {
         guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", entry.path) }
         return try readOnce("open", entry.path) { db in
-            let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
-            guard let row = try Row.fetchOne(statement, arguments: [contentID]) else {
+            guard let content = try ContentStore.find(db, contentID, verify: limits.verifiesChecksums, "open", entry.path) else {
                 throw VFSError(ESTALE, "open", entry.path, detail: "the version was freed: the file was rewritten or removed, and the grace period passed")
             }
-            let content = try ContentRef(id: contentID, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3],
-                                         inlineChecksum: row[4], verify: limits.verifiesChecksums, "open", entry.path)
             var attributes = entry
             attributes.sha256 = nil
             return VFSFileHandle(path: entry.path, size: content.size, sha256: content.sha256, contentID: contentID,
