@@ -75,22 +75,30 @@ import Testing
             try await GatewayClient.connect(url: url, token: Self.token) { session in
                 #expect(try await session.call("chat.send", params: ["sessionKey": "agent:main:k", "message": "long", "idempotencyKey": "doomed"])["status"] == "started")
                 _ = try await Self.collect(session) { $0.contains { $0.name == "chat" && $0.payload["state"] == "delta" } }
+                // Two more runs of the busy session, acknowledged and waiting for their turn.
+                for (key, message) in [("queued-1", "second"), ("queued-2", "third")] {
+                    #expect(try await session.call("chat.send", params: ["sessionKey": "agent:main:k", "message": .string(message), "idempotencyKey": .string(key)])["status"] == "started")
+                }
             }
             first.signal(SIGKILL)
             #expect(await first.waitForExit(timeout: .seconds(10)))
 
             let (second, again) = try await Self.startGateway(fixture)
             let show = try await fixture.json(["sessions", "show", "agent:main:k", "--json"])
-            let ends = try RuntimeFixture.events(show).filter { $0.type == "run_end" }
-            #expect(ends.count == 1)
-            #expect(ends.first?.event["status"] as? String == "interrupted")
-            #expect(ends.first?.event["runId"] as? String == "doomed")
-            #expect((ends.first?.event["error"] as? [String: Any])?["message"] as? String != nil)
+            let events = try RuntimeFixture.events(show)
+            let ends = events.filter { $0.type == "run_end" }
+            #expect(ends.map { $0.event["runId"] as? String } == ["doomed", "queued-1", "queued-2"],
+                    "the run in flight and the two acknowledged behind it are each ended")
+            #expect(ends.allSatisfy { $0.event["status"] as? String == "interrupted" })
+            #expect(ends.allSatisfy { ($0.event["error"] as? [String: Any])?["message"] as? String != nil })
+            #expect(RuntimeFixture.texts(events, role: "user") == ["long", "second", "third"], "no acknowledged message is lost, and their order is kept")
 
             fixture.fake.enqueue(.text("a fresh start"))
             try await GatewayClient.connect(url: again, token: Self.token) { session in
                 #expect(try await session.call("chat.send", params: ["sessionKey": "agent:main:k", "message": "long", "idempotencyKey": "doomed"])["status"] == "error",
                         "the interrupted run's key answers its outcome, and is not run again")
+                #expect(try await session.call("chat.send", params: ["sessionKey": "agent:main:k", "message": "second", "idempotencyKey": "queued-1"])["status"] == "error",
+                        "so does the key of a run interrupted before it started")
                 #expect(try await session.call("chat.send", params: ["sessionKey": "agent:main:k", "message": "next", "idempotencyKey": "fresh"])["status"] == "started")
                 let events = try await Self.collect(session) { Self.chatEnds($0, "fresh") }
                 #expect(events.last { $0.name == "chat" }?.payload["state"] == "final")

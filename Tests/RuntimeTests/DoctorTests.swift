@@ -83,14 +83,14 @@ import Testing
         #expect(report.isHealthy, "\(report.problems)")
         #expect(report.databases.map(\.role) == ["global", "agent"])
         #expect(report.databases.allSatisfy { $0.integrity == ["ok"] && $0.envelopeVersion == 1 })
-        #expect(report.databases[1].components["runtime"] == 2)
+        #expect(report.databases[1].components["runtime"] == 3)
         #expect(report.databases[1].components["vfs"] == 3)
         #expect(report.databases[0].components["runtime-global"] == 1)
     }
 }
 
 @Suite struct RuntimeMigrationTests {
-    @Test func aVersion1FileGainsTheSessionLabelAndModelColumns() throws {
+    @Test func aVersion1FileGainsTheSessionColumnsAndThePendingRuns() throws {
         let directory = TemporaryDirectory()
         let state = StateDirectory(root: directory.path)
         do {
@@ -101,6 +101,7 @@ import Testing
                 try db.execute(sql: """
                     ALTER TABLE session_nodes DROP COLUMN label;
                     ALTER TABLE session_nodes DROP COLUMN model_override;
+                    DROP TABLE pending_runs;
                     UPDATE schema_components SET version = 1 WHERE component = 'runtime';
                     """)
             }
@@ -113,8 +114,9 @@ import Testing
         #expect(patched.modelOverride == "fake/m1")
         #expect(try runtime.sessions.patch(key, model: .clear).modelOverride == nil)
         #expect(throws: AgentRuntimeError.self) { try runtime.sessions.patch(key, label: .set("")) }
+        #expect(try runtime.sessions.pendingRuns().isEmpty, "version 3's pending runs table is there")
         let report = Doctor(state: state).inspect()
-        #expect(report.databases[1].components["runtime"] == 2)
+        #expect(report.databases[1].components["runtime"] == 3)
         #expect(report.isHealthy, "\(report.problems)")
     }
 }

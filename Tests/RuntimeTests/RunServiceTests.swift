@@ -123,6 +123,8 @@ import VFS
             let arrivals = LockedValue<[AgentRunEvent]>([])
             let first = try await fixture.runtime.run(AgentRunRequest(message: "one"))
             let second = try await fixture.runtime.run(AgentRunRequest(message: "two"))
+            #expect(try fixture.runtime.sessions.pendingRuns().map(\.message).contains("two"),
+                    "a run waiting for its turn is on disk before run() returns")
             async let a: Void = { for await event in first.events { arrivals.withLock { $0.append(event) } } }()
             async let b: Void = { for await event in second.events { arrivals.withLock { $0.append(event) } } }()
             _ = await (a, b)
@@ -142,6 +144,7 @@ import VFS
                 }
             }
             #expect(marks == ["user", "start:\(first.runID)", "end:\(first.runID)", "user", "start:\(second.runID)", "end:\(second.runID)"])
+            #expect(try fixture.runtime.sessions.pendingRuns().isEmpty, "a started run's pending row went with its start")
         }
     }
 
@@ -159,6 +162,7 @@ import VFS
             _ = await Self.collect(holder)
             let users = try fixture.mainEvents().filter { $0.json["message"]?["role"] == "user" }
             #expect(users.count == 1, "the aborted waiting run wrote nothing")
+            #expect(try fixture.runtime.sessions.pendingRuns().isEmpty, "nor left a pending row")
             #expect(fixture.fake.requestCount == 1)
         }
     }

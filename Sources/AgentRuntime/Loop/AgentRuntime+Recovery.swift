@@ -10,7 +10,8 @@ extension AgentRuntime {
     }
 
     /// Ends the runs whose process was killed before they ended: each gets a `run_end` with
-    /// status `interrupted` and a reason, so its transcript says how it ended, a repeat of its
+    /// status `interrupted` and a reason (a run accepted and not yet started gets its user
+    /// message first), so its transcript says how it ended, a repeat of its
     /// idempotency key answers that outcome, and the session takes new runs. Runs of a live
     /// process (this one, or an `openclaw agent` running beside it) are left alone, as are runs
     /// recorded without an owner (before openclaw recorded one), which cannot be told apart.
@@ -24,6 +25,14 @@ extension AgentRuntime {
                 let failure = AgentRuntimeError(.interrupted, "the process running this run (pid \(owner.pid)) ended before the run did")
                 _ = try sessions.append(run.session.sessionID, .runEnd(runID: run.start.runId, turns: 0, usage: TokenUsage(), toolCalls: 0, failure: failure))
                 interrupted.append(InterruptedRun(sessionKey: run.session.key, runID: run.start.runId, pid: owner.pid))
+            }
+            // Runs accepted and still waiting for their turn when their process died: their
+            // messages go into the transcripts, each ended `interrupted`, oldest first.
+            for run in try sessions.pendingRuns() {
+                guard !run.owner.isAlive, !registry.activeRunIDs.contains(run.runID) else { continue }
+                let failure = AgentRuntimeError(.interrupted, "the process that accepted this run (pid \(run.owner.pid)) ended before the run started")
+                try sessions.endPending(run, failure: failure)
+                interrupted.append(InterruptedRun(sessionKey: run.sessionKey, runID: run.runID, pid: run.owner.pid))
             }
             return interrupted
         }

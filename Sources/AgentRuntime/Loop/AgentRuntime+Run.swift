@@ -57,8 +57,18 @@ extension AgentRuntime {
                 throw AgentRuntimeError.wrap(error)
             }
         }
+        // The run is durable before it is acknowledged: a process killed before its turn comes
+        // leaves its message for recovery (``recoverInterruptedRuns()``).
+        do {
+            context.pendingID = try await sessions.recordPending(runID: runID, key: key, idempotencyKey: request.idempotencyKey, message: request.message)
+        } catch {
+            registry.finish(runID)
+            throw AgentRuntimeError.wrap(error)
+        }
         let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
         let registry = self.registry
+        let sessions = self.sessions
+        let pendingID = context.pendingID
         let outcome = RunOutcome()
         let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, outcome: outcome, beforeTerminal: { registry.finish(runID) })
         // Runs are background work beside the requests a server answers: they yield to them.
@@ -71,6 +81,7 @@ extension AgentRuntime {
             do {
                 try await registry.waitForTurn(runID, in: key)
             } catch {
+                if let pendingID { try? await sessions.deletePending(pendingID) }
                 sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
                 return
             }
@@ -121,6 +132,8 @@ extension AgentRuntime {
         var stream: Bool
         var idempotencyKey: String?
         var runID = RuntimeClock.uuid()
+        /// The run's row in `pending_runs` until its start is recorded.
+        var pendingID: Int64?
         /// The run an abort is addressed to: this one, or the top run of a subagent.
         var rootRunID: String?
         /// Credentials already resolved by the parent run (a subagent reuses them).
@@ -220,6 +233,7 @@ extension AgentRuntime {
                 // Another process wrote this key's message since the check: it runs there.
                 throw AgentRuntimeError(.inFlight, "the message with idempotency key \(context.idempotencyKey ?? "") (event \(user.seq)) is running elsewhere or was interrupted; not running it again")
             }
+            if let pendingID = context.pendingID { try sessions.deletePending(pendingID, in: db) }
             return .started(RunStart(reference: reference, provider: provider, model: model, sessionID: written.sessionID, system: system,
                                      messages: fitted.messages, credentials: credentials, secrets: secrets))
         }
@@ -253,6 +267,8 @@ extension AgentRuntime {
             try Task.checkCancellation()
             start = try await self.start(&context, message: message)
         } catch {
+            // Nothing was written: the accepted run ends here, its row with it.
+            if let pendingID = context.pendingID { try? await sessions.deletePending(pendingID) }
             return terminal(ending(error))
         }
         let (reference, provider, model, sessionID) = (start.reference, start.provider, start.model, start.sessionID)

@@ -13,7 +13,10 @@ public enum RuntimeSchema {
     ///   and the `{order, lastGood, usageStats}` state document.
     /// - `agent_settings`: small JSON settings (the default model).
     /// - `skills`: the uploaded skills and their digests (files live in the `skills` namespace).
-    public static let agent = SchemaComponent(name: "runtime", version: 2) { db, fromVersion in
+    /// - `pending_runs`: runs accepted and not yet started (waiting for their session's turn),
+    ///   written before the run is acknowledged and deleted in the transaction that starts it, so
+    ///   a process killed with runs queued loses none of their messages.
+    public static let agent = SchemaComponent(name: "runtime", version: 3) { db, fromVersion in
         if fromVersion < 1 {
             try db.execute(sql: """
                 CREATE TABLE session_nodes (
@@ -82,6 +85,20 @@ public enum RuntimeSchema {
             try db.execute(sql: """
                 ALTER TABLE session_nodes ADD COLUMN label TEXT;
                 ALTER TABLE session_nodes ADD COLUMN model_override TEXT;
+                """)
+        }
+        if fromVersion < 3 {
+            // Version 3: runs accepted and not yet started survive a crash.
+            try db.execute(sql: """
+                CREATE TABLE pending_runs (
+                  pending_id INTEGER PRIMARY KEY,
+                  run_id TEXT NOT NULL,
+                  session_key TEXT NOT NULL,
+                  idempotency_key TEXT,
+                  message TEXT NOT NULL,
+                  owner_json TEXT NOT NULL,
+                  queued_at_ms INTEGER NOT NULL
+                ) STRICT;
                 """)
         }
     }
