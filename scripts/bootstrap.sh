@@ -2,7 +2,9 @@
 # Installs what building and testing openclaw needs, when it is missing. Sourced by run.sh and test.sh.
 set -euo pipefail
 
-packages=(libsqlite3-dev pkg-config sqlite3 tar libfuse3-dev fuse3 libxxhash-dev e2fsprogs util-linux)
+# The mount's tests run real tools on it: git, ripgrep, gcc, less and vim in tmux.
+packages=(libsqlite3-dev pkg-config sqlite3 tar libfuse3-dev fuse3 libxxhash-dev e2fsprogs util-linux
+          git ripgrep gcc tmux vim less)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default state (state in $OPENCLAW_STATE_DIR, default ~/.openclaw):
-# build openclaw, import the sample workspace into agent main's workspace and show it, then run the
-# agent on it. With OPENAI_API_KEY or ANTHROPIC_API_KEY set, the agent calls that provider;
+# build openclaw, import the sample workspace into agent main's workspace and show it, run the
+# agent on it, then mount the workspace read-only (with /dev/fuse) and read it with ls and grep. With OPENAI_API_KEY or ANTHROPIC_API_KEY set, the agent calls that provider;
 # otherwise (or with OPENCLAW_DEMO=local) it calls a scripted local model on 127.0.0.1, so the
 # whole loop (model turns, VFS tools, transcript) runs on a machine without network or keys.
 set -euo pipefail
@@ -40,6 +40,19 @@ else
     step models providers rm demo
 fi
 step vfs cat /sample/NOTES-from-agent.md
+
+# The first use of the mount: ordinary tools reading the agent's workspace, read-only.
+if [[ -c /dev/fuse ]]; then
+    mnt="$(mktemp -d)"
+    step vfs mount "$mnt" --ns workspace --background
+    shown() { printf '\n$ %s\n' "$*"; "$@"; }
+    printf '\n$ cd %s\n' "$mnt"
+    (cd "$mnt" && shown ls -l sample && { shown grep -rn TODO sample || true; })
+    step vfs umount "$mnt"
+    rmdir "$mnt"
+else
+    printf '\nNo /dev/fuse here: skipping the read-only mount of the workspace (openclaw vfs mount).\n'
+fi
 step sessions show main --tail 12
 step sessions list
 step doctor
