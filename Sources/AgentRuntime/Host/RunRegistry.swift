@@ -72,6 +72,11 @@ final class RunRegistry: Sendable {
         if cancel { task.cancel() }
     }
 
+    /// Whether the run holds its session now (it was first in line).
+    func holdsTurn(_ runID: String, in key: SessionKey) -> Bool {
+        state.withLock { $0.lines[key]?.holder == runID }
+    }
+
     /// Waits until the run holds its session.
     /// - throws: `CancellationError` when the run was aborted while waiting (it then left the line).
     func waitForTurn(_ runID: String, in key: SessionKey) async throws {

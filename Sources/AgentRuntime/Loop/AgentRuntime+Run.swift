@@ -57,18 +57,33 @@ extension AgentRuntime {
                 throw AgentRuntimeError.wrap(error)
             }
         }
-        // The run is durable before it is acknowledged: a process killed before its turn comes
-        // leaves its message for recovery (``recoverInterruptedRuns()``).
-        do {
-            context.pendingID = try await sessions.recordPending(runID: runID, key: key, idempotencyKey: request.idempotencyKey, message: request.message)
-        } catch {
-            registry.finish(runID)
-            throw AgentRuntimeError.wrap(error)
+        // The run is on disk before `run` returns (before a server acknowledges it). A run that
+        // holds its session at once records its start here: its user message and `run_start`,
+        // the commit it makes anyway. One that waits for its turn (or whose credentials need a
+        // program first) records a pending row, which its start deletes; a process killed
+        // before then leaves the message for ``recoverInterruptedRuns()``.
+        var prestarted: Result<RunStart, any Error>?
+        if registry.holdsTurn(runID, in: key) {
+            do {
+                if case .started(let start) = try await BlockingWork.storage({ [self, context] in try startTransaction(context, message: request.message) }) {
+                    prestarted = .success(start)
+                }
+            } catch {
+                prestarted = .failure(error)
+            }
+        }
+        if prestarted == nil {
+            do {
+                context.pendingID = try await sessions.recordPending(runID: runID, key: key, idempotencyKey: request.idempotencyKey, message: request.message)
+            } catch {
+                registry.finish(runID)
+                throw AgentRuntimeError.wrap(error)
+            }
         }
         let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
         let registry = self.registry
         let sessions = self.sessions
-        let pendingID = context.pendingID
+        let (pendingID, runContext) = (context.pendingID, context)
         let outcome = RunOutcome()
         let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, outcome: outcome, beforeTerminal: { registry.finish(runID) })
         // Runs are background work beside the requests a server answers: they yield to them.
@@ -85,7 +100,7 @@ extension AgentRuntime {
                 sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
                 return
             }
-            _ = await self.execute(context, message: request.message, sink: sink)
+            _ = await self.execute(runContext, message: request.message, sink: sink, prestarted: prestarted)
         }
         registry.attach(task, to: runID)
         return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events, outcome: outcome)
@@ -148,7 +163,7 @@ extension AgentRuntime {
     private static let toolBytes = (workspace: HistoryBudget.bytes(of: toolSets.workspace), withSpawn: HistoryBudget.bytes(of: toolSets.withSpawn))
 
     /// What a run knows once its start is recorded.
-    private struct RunStart: Sendable {
+    struct RunStart: Sendable {
         var reference: ModelReference
         var provider: ModelProviderConfiguration
         var model: ModelDescriptor
@@ -248,7 +263,9 @@ extension AgentRuntime {
     }
 
     /// Runs the loop and emits its events, ending with one terminal event; never throws.
-    func execute(_ context: RunContext, message: String, sink: RunEventSink) async -> Result<AgentRunResult, AgentRuntimeError> {
+    /// `prestarted`: the run's start, already recorded (or refused) by ``run(_:)``.
+    func execute(_ context: RunContext, message: String, sink: RunEventSink,
+                 prestarted: Result<RunStart, any Error>? = nil) async -> Result<AgentRunResult, AgentRuntimeError> {
         var context = context
         let abortID = context.rootRunID ?? context.runID
         let registry = self.registry
@@ -264,8 +281,14 @@ extension AgentRuntime {
 
         let start: RunStart
         do {
-            try Task.checkCancellation()
-            start = try await self.start(&context, message: message)
+            if let prestarted {
+                start = try prestarted.get()
+                context.credentials = start.credentials
+                context.secrets = start.secrets
+            } else {
+                try Task.checkCancellation()
+                start = try await self.start(&context, message: message)
+            }
         } catch {
             // Nothing was written: the accepted run ends here, its row with it.
             if let pendingID = context.pendingID { try? await sessions.deletePending(pendingID) }
