@@ -71,6 +71,9 @@ struct DoctorCommand: ParsableCommand {
         if let staged = database.stagedUploads, staged.count > 0 {
             space += "; \(staged.count) staged upload(s), \(Formatting.humanBytes(staged.bytes))"
         }
+        if database.releasedContentCount > 0 {
+            space += "; \(database.releasedContentCount) released content(s) kept for open readers, \(Formatting.humanBytes(database.releasedContentBytes))"
+        }
         Output.line(space)
         for repair in database.repairs { Output.line("     fixed: \(repair)") }
         for problem in database.problems { Output.line("     problem: \(problem)") }
@@ -84,6 +87,7 @@ struct DoctorCommand: ParsableCommand {
             "freelistBytes": database.freelistBytes, "incrementalVacuum": database.incrementalVacuum,
             "diskFreeBytes": database.diskFreeBytes as Any? ?? NSNull(), "diskBytes": database.diskBytes as Any? ?? NSNull(),
             "repairs": database.repairs,
+            "releasedContents": ["count": database.releasedContentCount, "bytes": database.releasedContentBytes],
             "tampered": database.tampered.map { ["namespace": $0.namespace, "path": $0.path, "name": $0.name, "problem": $0.problem] },
         ]
         if let contents = database.contents {

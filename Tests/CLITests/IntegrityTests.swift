@@ -160,6 +160,25 @@ import Testing
 }
 
 extension IntegrityTests {
+    @Test func doctorReportsReleasedContentsAndFixCollectsThemPastTheirGrace() async throws {
+        #expect(try await cli.runOff(["vfs", "write", "/kept"], stdin: Data(String(repeating: "v1 ", count: 30_000).utf8)).status == 0)
+        #expect(try await cli.runOff(["vfs", "write", "/kept"], stdin: Data("v2".utf8)).status == 0)
+        func released() async throws -> [String: Any] {
+            let json = try #require(try await cli.runOff(["doctor", "--json"]).json() as? [String: Any])
+            let agent = try #require((json["databases"] as? [[String: Any]])?.first { $0["role"] as? String == "agent" })
+            return try #require(agent["releasedContents"] as? [String: Any])
+        }
+        let before = try await released()
+        #expect(before["count"] as? Int == 1 && before["bytes"] as? Int == 90_000, "the old version is kept for readers: \(before)")
+        #expect(try await cli.runOff(["doctor"]).stdout.contains("1 released content(s) kept for open readers"))
+        let early = try await cli.runOff(["doctor", "--fix"])
+        #expect(!early.stdout.contains("collected 1 released") && early.stdout.contains("1 released content(s) kept"), "within its grace period it stays: \(early.stdout)")
+        let fix = try await cli.runOff(["doctor", "--fix"], environment: ["OPENCLAW_VFS_RELEASED_GRACE_SECONDS": "0"])
+        #expect(fix.stdout.contains("collected 1 released content(s) past their grace period"), "\(fix.stdout)")
+        #expect(try await released()["count"] as? Int == 0)
+        #expect(try await cli.runOff(["vfs", "cat", "/kept"]).stdout == "v2")
+    }
+
     @Test func aNegativeQuotaIsEINVALNotAUsageError() async throws {
         let quota = try await cli.runOff(["vfs", "quota", "--max-bytes", "-1"])
         #expect(quota.status == 1, "\(quota.stderr)")

@@ -99,6 +99,8 @@ public struct Doctor: Sendable {
                 let vfs = VirtualFileSystem(database: database, builtInNamespaces: AgentRuntime.builtInNamespaces)
                 let collected = try vfs.collectKilledUploads() + vfs.collectAbandonedUploads(olderThan: Self.abandonedUploadIdle)
                 if collected > 0 { repairs[path, default: []].append("collected \(collected) staged upload(s) of killed writers") }
+                let released = try vfs.collectReleasedContents()
+                if released > 0 { repairs[path, default: []].append("collected \(released) released content(s) past their grace period") }
                 progress("reclaiming free pages: agent \(agent)")
                 reclaim(database)
             } catch {
@@ -197,6 +199,9 @@ public struct Doctor: Sendable {
             health.problems.append("\(staged.killed) staged upload(s) of killed writers hold \(staged.killedBytes) bytes: `openclaw doctor --fix` collects them")
         } else if staged.count > 0, staged.longestIdleNanoseconds > Int64(Self.abandonedUploadIdle.components.seconds) * 1_000_000_000 {
             health.problems.append("\(staged.count) staged upload(s) idle for over an hour hold \(staged.bytes) bytes: `openclaw doctor --fix` collects them")
+        }
+        if version >= 3 {
+            (health.releasedContentCount, health.releasedContentBytes) = try vfs.releasedContents()
         }
         health.tampered = try vfs.tamperedEntries()
         for entry in health.tampered {

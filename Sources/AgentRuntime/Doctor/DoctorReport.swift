@@ -33,6 +33,10 @@ public struct DatabaseHealth: Sendable {
     public var incrementalVacuum: Bool = true
     /// Uploads staged and never published (killed writers), for databases with a VFS.
     public var stagedUploads: StagedUploads? = nil
+    /// Contents no entry names any more, kept for the readers that still hold them until their
+    /// grace period passes (vfs tables v3), and their bytes.
+    public var releasedContentCount: Int = 0
+    public var releasedContentBytes: Int64 = 0
     /// Entry rows no VFS operation could have written.
     public var tampered: [TamperedEntry] = []
     /// What `--fix` did to this file, for people.
