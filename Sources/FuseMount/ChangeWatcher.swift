@@ -38,6 +38,7 @@ final class ChangeWatcher: Sendable {
                     var more = true
                     while more {
                         let page = try fileSystem.view.fileSystem.changes(after: position, limit: 1000)
+                        if !page.changes.isEmpty || !page.isComplete { fileSystem.changeEpoch.add(1, ordering: .acquiringAndReleasing) }
                         if !page.isComplete {
                             fileSystem.logger.info("missed changes (the change log was trimmed); dropping every cached entry")
                             invalidate(mountPath: "/")

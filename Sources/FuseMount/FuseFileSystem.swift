@@ -2,6 +2,7 @@ import CFuse3
 import Foundation
 import Logging
 import Storage
+import Synchronization
 import VFS
 
 /// Serves FUSE low-level requests from the VFS. Every request runs on a libfuse worker thread,
@@ -12,6 +13,10 @@ final class FuseFileSystem: @unchecked Sendable {
     let configuration: FuseMountConfiguration
     let logger: Logger
     let nodes = NodeTable()
+    /// Counts the change watcher's invalidation passes. A lookup that saw it move while it read
+    /// the VFS may have read the state from before a change whose invalidation is already
+    /// done: its reply is then not cached.
+    let changeEpoch = Atomic<UInt64>(0)
     /// Files opened through OPEN, on kernels that cannot open files themselves.
     let files = HandleTable<VFSFileHandle>()
     let directories = HandleTable<DirectorySnapshot>()
@@ -130,13 +135,22 @@ final class FuseFileSystem: @unchecked Sendable {
     func lookup(_ request: fuse_req_t?, _ parent: UInt64, _ name: String) {
         guard let parentPath = nodes.path(of: parent) else { return reply(request, ESTALE) }
         let path = childPath(parentPath, name)
+        let epoch = changeEpoch.load(ordering: .acquiring)
         do {
             let entry = try view.attributes(path)
             let inode = nodes.lookUp(path, entry)
             var parameter = entryParameter(entry, inode: inode)
+            if changeEpoch.load(ordering: .acquiring) != epoch { (parameter.entry_timeout, parameter.attr_timeout) = (0, 0) }
             if fuse_reply_entry(request, &parameter) != 0 { nodes.forget(inode, 1) }
         } catch {
-            reply(request, errno(for: error, "lookup", path))
+            let code = errno(for: error, "lookup", path)
+            guard code == ENOENT else { return reply(request, code) }
+            // A negative entry (inode 0) the kernel caches: `rg` and `git` look for `.gitignore`,
+            // `.ignore` and the like in every directory on every run. The change watcher drops
+            // it (an entry invalidation of the name) when the name is created.
+            var parameter = fuse_entry_param()
+            parameter.entry_timeout = changeEpoch.load(ordering: .acquiring) == epoch ? configuration.cacheTimeout : 0
+            _ = fuse_reply_entry(request, &parameter)
         }
     }
 

@@ -120,6 +120,12 @@ import Testing
         eventually("rewrite") { (try? String(contentsOfFile: root + "/a.txt", encoding: .utf8)) == "two!" }
         #expect(try cli.run(["vfs", "write", "/new/b.txt"], stdin: Data("b".utf8)).status == 0)
         eventually("new file") { (try? FileManager.default.contentsOfDirectory(atPath: root + "/new")) == ["b.txt"] }
+        // A name looked up before it exists is cached as absent (negative entry), and shows once created.
+        for _ in 0..<3 { #expect(!FileManager.default.fileExists(atPath: root + "/new/.gitignore")) }
+        #expect(try cli.run(["vfs", "write", "/new/.gitignore"], stdin: Data("*.o\n".utf8)).status == 0)
+        eventually("a name cached as absent, then created") { (try? String(contentsOfFile: root + "/new/.gitignore", encoding: .utf8)) == "*.o\n" }
+        #expect(try cli.run(["vfs", "rm", "/new/.gitignore"]).status == 0)
+        eventually("and removed again") { !FileManager.default.fileExists(atPath: root + "/new/.gitignore") }
         #expect(try cli.run(["vfs", "rm", "/a.txt"]).status == 0)
         eventually("removal") { !FileManager.default.fileExists(atPath: root + "/a.txt") }
         #expect(try cli.run(["vfs", "fork", "workspace", "run:7"]).status == 0)
