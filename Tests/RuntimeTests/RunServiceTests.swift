@@ -148,6 +148,31 @@ import VFS
         }
     }
 
+    @Test func aPendingRunOfAKilledProcessIsRecoveredWithItsMessageAndNoSecret() async throws {
+        let secret = "correcthorsebatterystaple"
+        try await RuntimeFixture.with(environment: ["FAKE_API_KEY": secret]) { fixture in
+            let key = try SessionKey("agent:main:lost")
+            let sessions = fixture.runtime.sessions
+            _ = try await sessions.recordPending(runID: "lost-1", key: key, idempotencyKey: "lost-1", message: "my key is \(secret), use it")
+            // As a process that died left it.
+            try fixture.runtime.agentDatabase.writeWithoutTransaction { db in
+                try db.execute(sql: #"UPDATE pending_runs SET owner_json = '{"pid":2147480000,"bootId":"an-earlier-boot","startTicks":1}'"#)
+            }
+            #expect(try await fixture.runtime.recoverInterruptedRuns().map(\.runID) == ["lost-1"])
+            #expect(try sessions.pendingRuns().isEmpty)
+            let summary = try #require(try sessions.session(key))
+            let events = try sessions.events(summary.sessionID)
+            let user = try #require(events.first { $0.type == "message" })
+            #expect(user.json.description.contains("my key is "), "\(user.json)")
+            #expect(!user.json.description.contains(secret), "the provider's key is redacted: \(user.json)")
+            #expect(events.last?.type == "run_end" && events.last?.json["status"] == "interrupted")
+            // The key's outcome is recorded: a repeat does not run it.
+            let again = try await fixture.runtime.run(AgentRunRequest(message: "my key is", sessionKey: key, idempotencyKey: "lost-1"))
+            #expect(again.disposition == .finished)
+            #expect(try await fixture.runtime.recoverInterruptedRuns().isEmpty, "recovery is done once")
+        }
+    }
+
     @Test func aRunWaitingForItsSessionCanBeAbortedAndWritesNothing() async throws {
         try await RuntimeFixture.with { fixture in
             fixture.fake.enqueue(.stall(text: "busy "))

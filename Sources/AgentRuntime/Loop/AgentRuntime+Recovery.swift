@@ -27,15 +27,25 @@ extension AgentRuntime {
                 interrupted.append(InterruptedRun(sessionKey: run.session.key, runID: run.start.runId, pid: owner.pid))
             }
             // Runs accepted and still waiting for their turn when their process died: their
-            // messages go into the transcripts, each ended `interrupted`, oldest first.
-            for run in try sessions.pendingRuns() {
-                guard !run.owner.isAlive, !registry.activeRunIDs.contains(run.runID) else { continue }
+            // messages go into the transcripts, each ended `interrupted`, oldest first. Which
+            // provider a run would have used is not known: every provider's secrets are redacted.
+            let pending = try sessions.pendingRuns().filter { !$0.owner.isAlive && !registry.activeRunIDs.contains($0.runID) }
+            let secrets = pending.isEmpty ? [] : try self.everyProvidersSecrets()
+            for run in pending {
                 let failure = AgentRuntimeError(.interrupted, "the process that accepted this run (pid \(run.owner.pid)) ended before the run started")
-                try sessions.endPending(run, failure: failure)
+                try sessions.endPending(run, failure: failure, secrets: secrets)
                 interrupted.append(InterruptedRun(sessionKey: run.sessionKey, runID: run.runID, pid: run.owner.pid))
             }
             return interrupted
         }
+    }
+
+    /// The secrets of every provider this agent knows: its profiles' and the configured key
+    /// variables' values.
+    private func everyProvidersSecrets() throws -> [String] {
+        let profiles = try authProfiles.profiles()
+        let providers = Set(try catalog.providers().map(\.id) + profiles.map(\.provider))
+        return Set(providers.flatMap { runSecrets([], provider: $0, profiles: profiles) }).sorted { $0.count > $1.count }
     }
 }
 

@@ -58,11 +58,11 @@ extension SessionStore {
     /// Ends a pending run whose process is gone: its message goes into its session's transcript
     /// (the session started if it has none) followed by a `run_end` with status `interrupted`,
     /// and its row is deleted, in one transaction. A message already recorded under its
-    /// idempotency key is not written twice.
-    func endPending(_ run: PendingRun, failure: AgentRuntimeError) throws {
+    /// idempotency key is not written twice. `secrets` are redacted from the message.
+    func endPending(_ run: PendingRun, failure: AgentRuntimeError, secrets: [String]) throws {
         try database.immediate { db in
             let drafts: [TranscriptEventDraft] = [
-                .userMessage(run.message, idempotencyKey: run.idempotencyKey),
+                .userMessage(Redaction.redact(run.message, secrets: secrets), idempotencyKey: run.idempotencyKey),
                 .runEnd(runID: run.runID, turns: 0, usage: TokenUsage(), toolCalls: 0, failure: failure),
             ]
             _ = try append(db, creatingSessionOf: run.sessionKey, drafts)
