@@ -57,7 +57,7 @@ struct FuseBenchCommand: ParsableCommand {
     var openclaw: String?
 
 
-    static let allWorkloads = ["find", "ls", "grep", "rg", "git", "tar", "du", "cat", "cold"]
+    static let allWorkloads = ["find", "ls", "grep", "rg", "git", "tar", "du", "cat", "change", "cold"]
 
     func validate() throws {
         try common.check(workloads: Self.allWorkloads)
@@ -197,6 +197,7 @@ final class FuseBenchRun {
         try sanityChecks()
         try warmWorkloads(selected)
         if selected.contains("cat") { try largeFile() }
+        if selected.contains("change") { try changeVisibility() }
         // Last: they empty every cache.
         if selected.contains("cold") { try coldWorkloads(selected) }
         collectMountProcess()
