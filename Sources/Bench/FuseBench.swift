@@ -159,10 +159,10 @@ final class FuseBenchRun {
     var nativeTree: String { nativeRoot + "/tree" }
     var fuseTree: String { mountPoint + "/tree" }
     var nativeLarge: String { nativeRoot + "/large" }
+    var fuseLarge: String { mountPoint + "/large" }
     /// A copy of the tree committed to git, imported with its `.git`.
     var nativeRepo: String { nativeRoot + "/repo" }
     var fuseRepo: String { mountPoint + "/repo" }
-    var fuseLarge: String { mountPoint + "/large" }
     static let largeName = "big.bin"
 
     init(root: String, configuration: FuseBenchConfiguration, openclaw: String, cleanup: FuseCleanup) throws {

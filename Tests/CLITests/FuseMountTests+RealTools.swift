@@ -68,68 +68,71 @@ extension FuseMountTests {
         return outputs
     }
 
-    @Test func realToolsReadTheMountAsTheyReadTheHostTree() throws {
+    /// The repository imported as `/repo` and mounted: `body` gets the host tree and its mounted copy.
+    func withMountedRepository(_ body: (_ tree: String, _ mounted: String) throws -> Void) throws {
         let tree = try makeRepository()
         #expect(try cli.run(["vfs", "import", tree, "/repo"]).status == 0)
         let mountPoint = directory.path + "/mnt"
         try mount(mountPoint)
         defer { unmount(mountPoint) }
-        let mounted = mountPoint + "/workspace/repo"
-        let host = try runProbes(in: tree)
-        let onMount = try runProbes(in: mounted)
-        for (name, _) in Self.toolProbes {
-            #expect(onMount[name] == host[name], "\(name) differs:\n--- host\n\(host[name]?.prefix(600) ?? "")\n--- mount\n\(onMount[name]?.prefix(600) ?? "")")
+        try body(tree, mountPoint + "/workspace/repo")
+    }
+
+    @Test func realToolsReadTheMountAsTheyReadTheHostTree() throws {
+        try withMountedRepository { tree, mounted in
+            let host = try runProbes(in: tree)
+            let onMount = try runProbes(in: mounted)
+            for (name, _) in Self.toolProbes {
+                #expect(onMount[name] == host[name], "\(name) differs:\n--- host\n\(host[name]?.prefix(600) ?? "")\n--- mount\n\(onMount[name]?.prefix(600) ?? "")")
+            }
+            // The probes are not vacuous: each found what it looks for.
+            #expect(host["git log"]?.contains(" t second\n") == true, "\(host["git log"]?.prefix(300) ?? "")")
+            #expect(host["git status"] == "status 0\n", "a clean tree: \(host["git status"] ?? "")")
+            #expect(host["git fsck"] == "status 0\n", "\(host["git fsck"] ?? "")")
+            #expect(host["rg"]?.contains("needle3 again") == true, "\(String(reflecting: host["rg"]?.prefix(300)))")
+            #expect(host["rg --mmap"]?.contains("needle5") == true && host["grep -r"]?.contains("needle2") == true)
+            #expect(host["git grep"]?.contains("needle3 again") == true && host["tar c | tar t"]?.contains("./c/main.c\n") == true)
+            #expect(host["python import"] == "forty-two from the mount\nstatus 0\n")
+            #expect(host["gcc"] == "status 0\n")
+            #expect(host["gcc error"]?.contains("error:") == true && host["gcc error"]?.hasSuffix("status 1\n") == true)
+            #expect(host["sqlite3 immutable"] == "alpha\nbeta\nok\nstatus 0\n")
+            #expect(host["find -newer"] == "./c/main.c\n./pkg1/sub1/file 1.txt\nstatus 0\n")
+            #expect(host["find -type d"]?.contains("./pkg5/sub2\n") == true, "find walks into every directory (st_nlink is not 2)")
+            #expect(host["mmap"]?.hasPrefix("300000 ") == true)
+            // Nothing the tools did wrote through the mount.
+            #expect(try cli.run(["vfs", "ls", "/repo/.git/index.lock"]).status != 0)
         }
-        // The probes are not vacuous: each found what it looks for.
-        #expect(host["git log"]?.contains(" t second\n") == true, "\(host["git log"]?.prefix(300) ?? "")")
-        #expect(host["git status"] == "status 0\n", "a clean tree: \(host["git status"] ?? "")")
-        #expect(host["git fsck"] == "status 0\n", "\(host["git fsck"] ?? "")")
-        #expect(host["rg"]?.contains("needle3 again") == true, "\(String(reflecting: host["rg"]?.prefix(300)))")
-        #expect(host["rg --mmap"]?.contains("needle5") == true && host["grep -r"]?.contains("needle2") == true)
-        #expect(host["git grep"]?.contains("needle3 again") == true && host["tar c | tar t"]?.contains("./c/main.c\n") == true)
-        #expect(host["python import"] == "forty-two from the mount\nstatus 0\n")
-        #expect(host["gcc"] == "status 0\n")
-        #expect(host["gcc error"]?.contains("error:") == true && host["gcc error"]?.hasSuffix("status 1\n") == true)
-        #expect(host["sqlite3 immutable"] == "alpha\nbeta\nok\nstatus 0\n")
-        #expect(host["find -newer"] == "./c/main.c\n./pkg1/sub1/file 1.txt\nstatus 0\n")
-        #expect(host["find -type d"]?.contains("./pkg5/sub2\n") == true, "find walks into every directory (st_nlink is not 2)")
-        #expect(host["mmap"]?.hasPrefix("300000 ") == true)
-        // Nothing the tools did wrote through the mount.
-        #expect(try cli.run(["vfs", "ls", "/repo/.git/index.lock"]).status != 0)
     }
 
     /// `less` and `vim -R` in a real terminal (tmux): the screens on the mount and on the host are
     /// the same.
     @Test func pagersAndEditorsShowTheSameScreens() throws {
-        let tree = try makeRepository()
-        #expect(try cli.run(["vfs", "import", tree, "/repo"]).status == 0)
-        let mountPoint = directory.path + "/mnt"
-        try mount(mountPoint)
-        defer { unmount(mountPoint) }
-        let file = "Sources/VFS/VirtualFileSystem.swift"
-        func screen(_ program: String, in root: String, waitingFor marker: String) throws -> String {
-            let session = "openclaw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let script = """
-                cd '\(root)'
-                tmux new-session -d -s \(session) -x 100 -y 30 "env TERM=xterm LESSHISTFILE=- HOME='\(directory.path)' \(program)"
-                for i in $(seq 100); do
-                  out="$(tmux capture-pane -p -t \(session))"
-                  case "$out" in *'\(marker)'*) break;; esac
-                  sleep 0.05
-                done
-                sleep 0.2
-                tmux capture-pane -p -t \(session)
-                tmux kill-session -t \(session)
-                """
-            let result = try CLIRunner.shell(script)
-            #expect(result.status == 0, "\(program): \(result.stderr)")
-            return result.stdout
-        }
-        for (program, marker) in [("less \(file)", "import"), ("vim -R -u NONE -i NONE -N \(file)", "[readonly]")] {
-            let host = try screen(program, in: tree, waitingFor: marker)
-            let onMount = try screen(program, in: mountPoint + "/workspace/repo", waitingFor: marker)
-            #expect(host.contains(marker), "\(program) showed: \(host)")
-            #expect(onMount == host, "\(program) differs:\n--- host\n\(host)\n--- mount\n\(onMount)")
+        try withMountedRepository { tree, mounted in
+            let file = "Sources/VFS/VirtualFileSystem.swift"
+            func screen(_ program: String, in root: String, waitingFor marker: String) throws -> String {
+                let session = "openclaw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                let script = """
+                    cd '\(root)'
+                    tmux new-session -d -s \(session) -x 100 -y 30 "env TERM=xterm LESSHISTFILE=- HOME='\(directory.path)' \(program)"
+                    for i in $(seq 100); do
+                      out="$(tmux capture-pane -p -t \(session))"
+                      case "$out" in *'\(marker)'*) break;; esac
+                      sleep 0.05
+                    done
+                    sleep 0.2
+                    tmux capture-pane -p -t \(session)
+                    tmux kill-session -t \(session)
+                    """
+                let result = try CLIRunner.shell(script)
+                #expect(result.status == 0, "\(program): \(result.stderr)")
+                return result.stdout
+            }
+            for (program, marker) in [("less \(file)", "import"), ("vim -R -u NONE -i NONE -N \(file)", "[readonly]")] {
+                let host = try screen(program, in: tree, waitingFor: marker)
+                let onMount = try screen(program, in: mounted, waitingFor: marker)
+                #expect(host.contains(marker), "\(program) showed: \(host)")
+                #expect(onMount == host, "\(program) differs:\n--- host\n\(host)\n--- mount\n\(onMount)")
+            }
         }
     }
 }

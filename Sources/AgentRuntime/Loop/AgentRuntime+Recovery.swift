@@ -20,8 +20,9 @@ extension AgentRuntime {
         let registry = self.registry
         return try await BlockingWork.storage {
             var interrupted: [InterruptedRun] = []
+            let active = Set(registry.activeRunIDs)
             for run in try sessions.unendedRuns() {
-                guard let owner = run.start.owner, !owner.isAlive, !registry.activeRunIDs.contains(run.start.runId) else { continue }
+                guard let owner = run.start.owner, !owner.isAlive, !active.contains(run.start.runId) else { continue }
                 let failure = AgentRuntimeError(.interrupted, "the process running this run (pid \(owner.pid)) ended before the run did")
                 _ = try sessions.append(run.session.sessionID, .runEnd(runID: run.start.runId, turns: 0, usage: TokenUsage(), toolCalls: 0, failure: failure))
                 interrupted.append(InterruptedRun(sessionKey: run.session.key, runID: run.start.runId, pid: owner.pid))
@@ -29,7 +30,7 @@ extension AgentRuntime {
             // Runs accepted and still waiting for their turn when their process died: their
             // messages go into the transcripts, each ended `interrupted`, oldest first. Which
             // provider a run would have used is not known: every provider's secrets are redacted.
-            let pending = try sessions.pendingRuns().filter { !$0.owner.isAlive && !registry.activeRunIDs.contains($0.runID) }
+            let pending = try sessions.pendingRuns().filter { !$0.owner.isAlive && !active.contains($0.runID) }
             let secrets = pending.isEmpty ? [] : try self.everyProvidersSecrets()
             for run in pending {
                 let failure = AgentRuntimeError(.interrupted, "the process that accepted this run (pid \(run.owner.pid)) ended before the run started")

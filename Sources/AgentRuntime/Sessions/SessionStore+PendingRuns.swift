@@ -20,7 +20,7 @@ extension SessionStore {
     /// Records a run accepted for `key` before it is acknowledged; returns its row id, which the
     /// run's start deletes (``deletePending(_:in:)``) in the transaction that writes its message.
     func recordPending(runID: String, key: SessionKey, idempotencyKey: String?, message: String) async throws -> Int64 {
-        let owner = String(decoding: try JSONEncoder().encode(RunOwner.current), as: UTF8.self)
+        let owner = RunOwner.current.json.jsonText
         let stored = Redaction.redact(message)
         return try await database.immediate { db in
             try db.execute(sql: """
@@ -48,7 +48,7 @@ extension SessionStore {
                 SELECT pending_id, run_id, session_key, idempotency_key, message, owner_json, queued_at_ms FROM pending_runs ORDER BY pending_id
                 """).compactMap { row in
                 guard let key = try? SessionKey(stored: row[2], agent: agent),
-                      let owner = try? JSONDecoder().decode(RunOwner.self, from: Data((row[5] as String).utf8)) else { return nil }
+                      let owner = RunOwner(try? JSONValue.parse(row[5] as String)) else { return nil }
                 return PendingRun(pendingID: row[0], runID: row[1], sessionKey: key, idempotencyKey: row[3], message: row[4],
                                   owner: owner, queuedAtMilliseconds: row[6])
             }
