@@ -114,6 +114,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "AgentRuntime",
+                "Replication",
                 "StateStore",
                 "Storage",
                 "VFS",
@@ -127,6 +128,26 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Replication of the agents' databases to S3-compatible object storage through Litestream,
+        // and the ownership leases that place each agent on one gateway. Knows nothing of agents'
+        // contents, HTTP servers or the runtime.
+        .target(
+            name: "Replication",
+            dependencies: [
+                "CSystemShims",
+                "StateStore",
+                "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings
         ),
@@ -144,9 +165,11 @@ let package = Package(
             dependencies: [
                 "AgentRuntime",
                 "Gateway",
+                "Replication",
                 "StateStore",
                 "VFS",
                 "FuseMount",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 "Storage",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

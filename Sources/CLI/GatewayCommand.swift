@@ -113,6 +113,8 @@ struct GatewayRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
     var tlsKey: String?
 
+    @OptionGroup var replica: ReplicaOptions
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if bind == .custom, host == nil { throw ValidationError("--bind custom needs --host ADDR") }
@@ -158,10 +160,11 @@ struct GatewayRunCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "openclaw.gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["OPENCLAW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
-        let host = try await AgentHost.open(state: state, logger: logger)
+        let replication = try replica.replication(state: state, logger: logger)
+        let host = try await AgentHost.open(state: replication == nil ? state : StateDirectory(root: state.root), logger: logger)
         let serverLogger = logger
         let (scheme, certificate) = (configuration.webSocketScheme, configuration.tls?.certificatePath)
-        let gateway = Gateway(host: host, configuration: configuration, token: token, logger: logger)
+        let gateway = Gateway(host: host, configuration: configuration, token: token, logger: logger, replication: replication)
         defer { GatewayDiscovery.remove(in: state) }
         do {
             try await GatewayServer(gateway: gateway).run { boundHost, boundPort in
@@ -172,6 +175,7 @@ struct GatewayRunCommand: AsyncParsableCommand {
                 } catch {
                     serverLogger.warning("cannot write the discovery file", metadata: ["error": .string("\(error)")])
                 }
+                replication?.placement.advertise(url)
                 Output.line("gateway listening on \(url)")
             }
         } catch {

@@ -21,7 +21,7 @@ struct OpenClaw: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             AgentCommand.self, SessionsCommand.self, ModelsCommand.self, SkillsCommand.self, DoctorCommand.self, VFSCommand.self, BackupCommand.self,
-            GatewayCommand.self,
+            GatewayCommand.self, AgentsCommand.self, ReplicaCommand.self,
         ]
     )
 }

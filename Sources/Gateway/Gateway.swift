@@ -14,6 +14,12 @@ import Synchronization
 public final class Gateway: Sendable {
     public let host: AgentHost
     public let configuration: GatewayConfiguration
+    /// Replication and placement by leases, when the gateway was started with a replica.
+    public let replication: GatewayReplication?
+    /// Adoptions in progress, one per agent.
+    let adoptions = AgentTurns()
+    /// Agents being released or stopped: no new work is taken for them.
+    let moving = AgentSet()
     let token: GatewayToken
     let logger: Logger
     let startedAt = ContinuousClock.now
@@ -29,13 +35,15 @@ public final class Gateway: Sendable {
     /// Requests read and not yet answered: a shutdown answers them before it closes the sockets.
     private let answering = Mutex(0)
 
-    public init(host: AgentHost, configuration: GatewayConfiguration, token: GatewayToken, logger: Logger) {
+    public init(host: AgentHost, configuration: GatewayConfiguration, token: GatewayToken, logger: Logger, replication: GatewayReplication? = nil) {
         self.host = host
         self.configuration = configuration
+        self.replication = replication
         self.token = token
         self.logger = logger
         self.slots = RunSlots(limit: configuration.maxRuns)
         self.authFailures = AuthFailureLimiter(limit: configuration.maxAuthFailures, window: configuration.authFailureWindow)
+        installPlacement()
     }
 
     /// How many connections finished their handshake.

@@ -63,7 +63,7 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         switch failure.code {
         case .invalidArgument, .notFound, .alreadyExists, .inFlight, .limitExceeded:
             return GatewayError(.invalidRequest, failure.message, details: details)
-        case .readOnly:
+        case .readOnly, .notPlaced:
             return GatewayError(.unavailable, failure.message, details: details, retryable: false)
         default:
             return GatewayError(.unavailable, failure.message, details: details, retryable: true)

@@ -27,6 +27,8 @@ public final class StateDirectory: Sendable {
         self.readOnlyReason = ReadOnlyMedia.reason(forDirectory: root)
         if readOnlyReason != nil { options.readOnly = true }
         if options.spaceReserve == nil, readOnlyReason == nil { options.spaceReserve = SpaceReserve.inDirectory(root, environment: environment) }
+        // A replicated state directory: Litestream runs the checkpoints that truncate.
+        if FileManager.default.fileExists(atPath: root + "/" + Self.replicationSettingsFile) { options.passiveCheckpoints = true }
         self.options = options
     }
 
@@ -43,6 +45,10 @@ public final class StateDirectory: Sendable {
               FileManager.default.fileExists(atPath: root) else { return }
         reserve.replenish()
     }
+
+    /// The replication settings file under the root (written by `gateway run --replica`); its
+    /// presence makes every database checkpoint passively.
+    public static let replicationSettingsFile = "replication.json"
 
     /// The global database's path.
     public var globalDatabasePath: String { root + "/state/openclaw.sqlite" }

@@ -39,7 +39,9 @@ struct SchemaEnvelope {
     private func read(_ db: Database) throws -> Snapshot {
         let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         let hasMeta = try db.tableExists("schema_meta")
-        let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+        // Litestream's own tables (`_litestream_seq`, `_litestream_lock`) are not ours and not a
+        // foreign schema: a replicated database has them.
+        let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_litestream\\_%' ESCAPE '\\'") ?? 0
         var snapshot = Snapshot(userVersion: userVersion, hasMeta: hasMeta, hasOtherTables: tableCount > 0, role: nil, agentID: nil, componentVersions: [:])
         if hasMeta {
             if let row = try Row.fetchOne(db, sql: "SELECT role, agent_id FROM schema_meta WHERE singleton = 1") {

@@ -126,7 +126,8 @@ extension StateDatabase {
         let growth = pageCount * pageSize - fileSizes().database
         let available = DiskSpace.available(at: (path as NSString).deletingLastPathComponent) ?? 0
         guard growth <= 0 || growth < available else { return }
-        _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let mode = passiveCheckpoints ? "PASSIVE" : "TRUNCATE"
+        _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(\(mode))") }
     }
 
     /// Runs `body`, mapping SQLite errors to ``StorageError``.

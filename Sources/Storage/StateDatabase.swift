@@ -31,6 +31,8 @@ public final class StateDatabase: Sendable {
     public let spaceReserve: SpaceReserve?
     /// The WAL pages that trigger an automatic checkpoint on commit.
     let autoCheckpointPages: Int
+    /// Whether checkpoints are PASSIVE only (see ``StateDatabaseOptions/passiveCheckpoints``).
+    let passiveCheckpoints: Bool
     /// Why the database accepts no writes, or `nil` when it does: opened for reading only, or
     /// in a directory that cannot be written (``ReadOnlyMedia``). Every write then fails with
     /// `SQLITE_READONLY` (`EROFS`) and this reason.
@@ -47,6 +49,7 @@ public final class StateDatabase: Sendable {
         self.identity = identity
         self.spaceReserve = options.spaceReserve
         self.autoCheckpointPages = options.autoCheckpointPages
+        self.passiveCheckpoints = options.passiveCheckpoints
         let directory = (path as NSString).deletingLastPathComponent
         let detected = options.journalPolicy.map { ($0, "requested") } ?? JournalPolicy.detect(forDirectory: directory.isEmpty ? "." : directory)
         self.journal = detected.0

@@ -28,6 +28,10 @@ public struct StateDatabaseOptions: Sendable {
     /// The state root's reserve of disk space, given up by the operations that free space when
     /// the disk is full (see ``SpaceReserve``).
     public var spaceReserve: SpaceReserve?
+    /// Checkpoint only with `PASSIVE` (never `TRUNCATE`): a replicator such as Litestream holds a
+    /// read transaction and runs its own checkpoints, and a TRUNCATE checkpoint would wait for it
+    /// for the whole busy timeout. Set for replicated state directories.
+    public var passiveCheckpoints = false
 
     public init(
         busyTimeout: TimeInterval? = nil,

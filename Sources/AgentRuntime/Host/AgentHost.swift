@@ -36,6 +36,7 @@ public final class AgentHost: Sendable {
     private struct State {
         var runtimes: [AgentID: AgentRuntime] = [:]
         var isShutDown = false
+        var admission: (@Sendable (AgentID) throws -> Void)?
     }
     private let stateLock = Mutex(State())
 
@@ -74,6 +75,9 @@ public final class AgentHost: Sendable {
         try stateLock.withLock { held in
             guard !held.isShutDown else { throw AgentRuntimeError(.aborted, "the host is shut down") }
             if let runtime = held.runtimes[agent] { return runtime }
+            if let admission = held.admission {
+                do { try admission(agent) } catch { throw AgentRuntimeError.wrap(error) }
+            }
             let database: StateDatabase
             do {
                 database = try state.openAgent(agent, components: AgentRuntime.agentComponents, global: globalDatabase)
@@ -99,6 +103,36 @@ public final class AgentHost: Sendable {
     /// never block a Swift concurrency thread.
     public func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await BlockingWork.storage(body)
+    }
+
+    /// Sets the check an agent must pass before its database is opened here (a host placed by
+    /// leases admits only the agents it holds). It throws to refuse; ``AgentRuntimeError/Code/notPlaced``
+    /// says why. Runtimes already open stay open: ``close(_:reason:)`` closes one.
+    public func admit(_ check: @escaping @Sendable (AgentID) throws -> Void) {
+        stateLock.withLock { $0.admission = check }
+    }
+
+    /// Stops serving one agent: aborts its runs in flight (after `grace`, for runs that may finish
+    /// by themselves), waits for them to record their end, checkpoints its database (PASSIVE
+    /// when so configured) and closes it. The next ``runtime(for:)-(AgentID)`` opens it again,
+    /// if admitted.
+    public func close(_ agent: AgentID, grace: Duration = .zero, reason: String = "the agent stopped being served here") async {
+        let deadline = ContinuousClock.now + grace
+        while !registry.runs(of: agent).isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for (runID, _) in registry.runs(of: agent) { _ = registry.abort(runID, reason: reason) }
+        for (_, task) in registry.runs(of: agent) { await task?.value }
+        guard let runtime = stateLock.withLock({ $0.runtimes.removeValue(forKey: agent) }) else { return }
+        let logger = self.logger
+        _ = try? await BlockingWork.storage {
+            do {
+                runtime.agentDatabase.checkpoint()
+                try runtime.agentDatabase.close()
+            } catch {
+                logger.warning("closing a database failed", metadata: ["path": .string(runtime.agentDatabase.path), "error": .string("\(error)")])
+            }
+        }
     }
 
     /// The runtimes opened so far, by agent id.

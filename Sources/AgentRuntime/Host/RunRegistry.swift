@@ -1,3 +1,4 @@
+import StateStore
 import Synchronization
 
 /// The runs in flight in one host: who may be aborted by id, which idempotency keys are taken,
@@ -169,6 +170,11 @@ final class RunRegistry: Sendable {
     /// The ids of the runs in flight (waiting for their session or running).
     var activeRunIDs: [String] {
         state.withLock { Array($0.runs.keys) }.sorted()
+    }
+
+    /// The runs in flight of one agent's sessions, with their tasks.
+    func runs(of agent: AgentID) -> [(runID: String, task: Task<Void, Never>?)] {
+        state.withLock { state in state.runs.filter { $0.value.sessionKey.agent == agent }.map { ($0.key, $0.value.task) } }
     }
 
     /// The tasks of the runs in flight.

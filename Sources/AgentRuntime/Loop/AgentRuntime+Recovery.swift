@@ -57,7 +57,12 @@ extension AgentHost {
         let agents = try await offThread { [self] in try registeredAgents().map(\.agent) }
         var interrupted: [AgentRuntime.InterruptedRun] = []
         for agent in Set(agents).sorted() {
-            interrupted += try await runtime(for: agent).recoverInterruptedRuns()
+            let runtime: AgentRuntime
+            do { runtime = try await self.runtime(for: agent) } catch let error as AgentRuntimeError where error.code == .notPlaced {
+                // Placed on another host: its runs are that host's to recover.
+                continue
+            }
+            interrupted += try await runtime.recoverInterruptedRuns()
         }
         return interrupted
     }

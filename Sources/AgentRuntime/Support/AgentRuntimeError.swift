@@ -48,6 +48,9 @@ public struct AgentRuntimeError: Error, Sendable, CustomStringConvertible, Equat
         case unusableDatabase = "unusable_database"
         /// The state is on read-only media (or opened read-only): nothing can be written.
         case readOnly = "read_only"
+        /// The agent is not placed on this host (its lease is held elsewhere, or it was released):
+        /// its database is neither opened nor written here.
+        case notPlaced = "not_placed"
     }
 
     /// The kind of failure.

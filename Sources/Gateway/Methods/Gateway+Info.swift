@@ -5,6 +5,10 @@ import StateStore
 extension Gateway {
     /// The agents this gateway serves: the registered ones, and `main` always.
     func agentIDs() async throws -> [AgentID] {
+        if let replication {
+            // Placed by leases: the agents whose leases this gateway holds.
+            return replication.placement.heldAgents.compactMap { try? AgentID($0) }
+        }
         let host = self.host
         let registered = try await host.offThread { try host.registeredAgents().map(\.agent) }
         return Array(Set(registered + [.main])).sorted()
@@ -25,6 +29,7 @@ extension Gateway {
 
     /// `main` is always served; another agent must be registered (one read of the registry).
     private func requireServed(_ agent: AgentID) async throws {
+        if replication != nil { return try await requirePlaced(agent) }
         if agent == .main { return }
         guard try await agentIDs().contains(agent) else {
             throw GatewayError(.invalidRequest, "unknown agent id \(agent.value.debugDescription)")

@@ -67,7 +67,7 @@ extension Gateway {
         }.sorted { $0.updatedAtMilliseconds > $1.updatedAtMilliseconds }
         let total = summaries.count
         if let limit { summaries = Array(summaries.prefix(limit)) }
-        let defaultModel = try await host.offThread { try host.runtime(for: .main).settings.defaultModel() }
+        let defaultModel = try await mainDefaultModel()
         return .payload([
             "ts": .int64(now), "path": .string(host.state.root), "count": .int(summaries.count), "totalCount": .int(total),
             "hasMore": .bool(summaries.count < total),

@@ -24,6 +24,9 @@ enum GatewayMethods {
             return .payload(gateway.presence())
         },
         "models.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.modelsList(params) },
+        "agents.adopt": Method(scope: GatewayScope.admin) { gateway, _, params in try await gateway.agentsAdopt(params) },
+        "agents.release": Method(scope: GatewayScope.admin) { gateway, _, params in try await gateway.agentsRelease(params) },
+        "agents.where": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsWhere(params) },
         "agents.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsList(params) },
         "sessions.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsList(params) },
         "sessions.preview": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsPreview(params) },

@@ -1,6 +1,7 @@
 import AgentRuntime
 import Foundation
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// A failure of the OpenAI-compatible endpoint as OpenAI's clients read it: an HTTP status and
@@ -20,8 +21,13 @@ struct OpenAIError: Error, Sendable, Equatable {
     var param: String?
     /// Seconds before a retry may succeed, sent as `Retry-After`.
     var retryAfterSeconds: Int?
+    /// The URL of the gateway that serves the agent (a 421), sent in the body as `error.owner`
+    /// and as the `X-OpenClaw-Owner` header.
+    var owner: String?
 
-    init(_ status: HTTPResponse.Status, _ message: String, type: String, code: String? = nil, param: String? = nil, retryAfterSeconds: Int? = nil) {
+    init(_ status: HTTPResponse.Status, _ message: String, type: String, code: String? = nil, param: String? = nil, retryAfterSeconds: Int? = nil,
+         owner: String? = nil) {
+        self.owner = owner
         self.status = status
         self.message = message
         self.type = type
@@ -49,7 +55,9 @@ struct OpenAIError: Error, Sendable, Equatable {
 
     /// `{"error": {...}}`.
     var json: JSONValue {
-        ["error": ["message": .string(message), "type": .string(type), "param": .optional(param), "code": .optional(code)]]
+        var error: [String: JSONValue] = ["message": .string(message), "type": .string(type), "param": .optional(param), "code": .optional(code)]
+        if let owner { error["owner"] = .string(owner) }
+        return ["error": .object(error)]
     }
 
     /// The HTTP response: the JSON body, `Retry-After` when known, `WWW-Authenticate` on a 401.
@@ -57,6 +65,7 @@ struct OpenAIError: Error, Sendable, Equatable {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let owner, let name = HTTPField.Name("X-OpenClaw-Owner") { headers[name] = owner }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json.jsonText)))
     }
 
@@ -69,6 +78,11 @@ struct OpenAIError: Error, Sendable, Equatable {
     static func from(_ error: any Error) -> OpenAIError {
         if let error = error as? OpenAIError { return error }
         let wrapped = GatewayError.wrap(error)
+        if wrapped.details["code"]?.stringValue == "AGENT_ELSEWHERE" {
+            // 421 Misdirected Request: another gateway serves this agent; the owner's URL says where.
+            return OpenAIError(.init(code: 421, reasonPhrase: "Misdirected Request"), wrapped.message, type: "invalid_request_error", code: "agent_elsewhere",
+                               owner: wrapped.details["owner"]?.stringValue)
+        }
         if let raw = wrapped.details["code"]?.stringValue, let code = AgentRuntimeError.Code(rawValue: raw) {
             return runtime(code, wrapped.message)
         }
@@ -90,7 +104,7 @@ struct OpenAIError: Error, Sendable, Equatable {
             OpenAIError(.badGateway, message, type: "api_error", code: code.rawValue)
         case .invalidArgument, .alreadyExists, .inFlight, .limitExceeded: invalidRequest(message, code: code.rawValue)
         case .notFound: OpenAIError(.notFound, message, type: "invalid_request_error", code: code.rawValue)
-        case .aborted, .interrupted, .turnLimit, .storage, .unusableDatabase, .readOnly: OpenAIError(.internalServerError, message, type: "server_error", code: code.rawValue)
+        case .aborted, .interrupted, .turnLimit, .storage, .unusableDatabase, .readOnly, .notPlaced: OpenAIError(.internalServerError, message, type: "server_error", code: code.rawValue)
         }
     }
 

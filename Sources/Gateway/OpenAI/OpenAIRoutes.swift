@@ -68,8 +68,14 @@ struct OpenAIRoutes: Sendable {
         }
     }
 
-    /// `main` is always served; another agent must be registered.
+    /// `main` is always served; another agent must be registered. A replicating gateway serves
+    /// the agents whose leases it holds (or adopts): one owned elsewhere is 421 with its URL.
     private func requireServed(_ agent: AgentID, model: String) async throws {
+        if gateway.replication != nil {
+            do { return try await gateway.requirePlaced(agent) } catch let error as GatewayError where error.code == .invalidRequest {
+                throw OpenAIError.modelNotFound(model)
+            }
+        }
         if agent == .main { return }
         guard try await gateway.agentIDs().contains(agent) else { throw OpenAIError.modelNotFound(model) }
     }

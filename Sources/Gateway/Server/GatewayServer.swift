@@ -27,13 +27,22 @@ public struct GatewayServer: Sendable {
     /// Runs until a graceful shutdown (one of `signals`, or the group's trigger) ends it.
     /// `onListening` is called once with the bound host and port (port 0 picks one).
     ///
-    /// First it ends the runs a killed process left in flight (``AgentHost/recoverInterruptedRuns()``),
+    /// With replication it first takes back the leases of the agents registered here (a restart),
+    /// and runs the lease renewals and the Litestream daemon as services beside the server.
+    /// Then it ends the runs a killed process left in flight (``AgentHost/recoverInterruptedRuns()``),
     /// so their transcripts say `interrupted` and their sessions take new runs.
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (String, Int) async -> Void,
                     onGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
+        await gateway.resumePlacedAgents()
         await gateway.recoverInterruptedRuns()
-        let group = ServiceGroup(configuration: .init(services: [try application(onListening: onListening), GatewayLifecycle(gateway: gateway)],
-                                                      gracefulShutdownSignals: signals, logger: gateway.logger))
+        var services: [any Service] = []
+        if let replication = gateway.replication {
+            // First in, last out: the leases are released after Litestream synced, which is after
+            // the gateway drained and closed its databases.
+            services += [replication.placement, replication.daemon] as [any Service]
+        }
+        services += [try application(onListening: onListening), GatewayLifecycle(gateway: gateway)] as [any Service]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: gateway.logger))
         onGroup(group)
         try await group.run()
     }
