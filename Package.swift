@@ -226,7 +226,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["VFS", "StateStore", "Storage", "TestSupport", "FakeProvider", "Gateway", "AgentRuntime"],
+            dependencies: ["VFS", "StateStore", "Storage", "TestSupport", "FakeProvider", "Gateway", "AgentRuntime", "Replication"],
             swiftSettings: strictSettings
         ),
     ],

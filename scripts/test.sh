@@ -7,6 +7,7 @@
 # processes on Swift's cooperative threads (two on two cores), which would stall the in-process
 # fake provider and gateway those tests talk to if both ran at once. The stall
 # measurement (ConcurrencyStallTests) runs alone: it measures how late the concurrency threads are.
+# So do the replication tests (two gateways, Litestream and moto's S3 server): they time leases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -14,4 +15,5 @@ source scripts/bootstrap.sh
 swift build --build-tests
 swift test --skip-build --filter 'RuntimeTests|GatewayTests' --skip ConcurrencyStallTests
 swift test --skip-build --filter ConcurrencyStallTests
-swift test --skip-build --skip 'RuntimeTests|GatewayTests'
+swift test --skip-build --filter ReplicationTests
+swift test --skip-build --skip 'RuntimeTests|GatewayTests|ReplicationTests'

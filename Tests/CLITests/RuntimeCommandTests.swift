@@ -718,8 +718,9 @@ final class RunningCLI: @unchecked Sendable {
     private let process = Process()
     private let buffers = Mutex((stdout: Data(), stderr: Data()))
 
-    init(arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: CLIRunner.executable)
+    /// Starts `executable` (default: the built `openclaw`) with `arguments`.
+    init(executable: String = CLIRunner.executable, arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
@@ -747,6 +748,8 @@ final class RunningCLI: @unchecked Sendable {
     var output: String { buffers.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
     var errors: String { buffers.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
     var status: Int32 { process.terminationStatus }
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)

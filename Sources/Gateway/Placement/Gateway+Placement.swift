@@ -106,6 +106,7 @@ extension Gateway {
             for run in try await runtime.recoverInterruptedRuns() {
                 logger.notice("marked an interrupted run", metadata: ["runId": .string(run.runID), "sessionKey": .string(run.sessionKey.value)])
             }
+            if source != "kept" { await awaitReplication(of: agent, replication: replication) }
             let bytes = runtime.agentDatabase.fileSizes().database
             let adoption = Adoption(agent: agent, source: source, bytes: bytes, milliseconds: Int64((ContinuousClock.now - started) / .milliseconds(1)))
             logger.notice("agent adopted", metadata: ["agent": .string(agent.value), "source": .string(source), "ms": .stringConvertible(adoption.milliseconds)])
@@ -120,6 +121,28 @@ extension Gateway {
             if let error = error as? ReplicationError { throw Self.placementError(error) }
             throw GatewayError.wrap(error)
         }
+    }
+
+    /// Waits until Litestream replicates a database new in its watched folder (it finds one in
+    /// about a second), then until the replica has it: an adoption returns when the agent's
+    /// writes from then on are replicated. A daemon that does not pick it up in 10 s is logged,
+    /// not fatal: the agent is served, and replicated once the daemon catches up.
+    func awaitReplication(of agent: AgentID, replication: GatewayReplication) async {
+        let path = host.state.agentDatabasePath(agent)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if replication.daemon.pid > 0, let tracked = try? await replication.daemon.replicatedDatabases(), tracked.contains(path) {
+                do {
+                    _ = try await replication.daemon.sync(database: path)
+                    return
+                } catch {
+                    logger.warning("litestream: the first sync of an adopted agent failed", metadata: ["agent": .string(agent.value), "error": .string(error.message)])
+                    return
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        logger.warning("litestream did not pick up an adopted agent within 10 s", metadata: ["agent": .string(agent.value)])
     }
 
     /// What a release did.

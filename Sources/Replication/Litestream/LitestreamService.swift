@@ -83,6 +83,11 @@ public final class LitestreamService: Service, Sendable {
         }
     }
 
+    /// The databases the daemon replicates now.
+    public func replicatedDatabases() async throws(ReplicationError) -> [String] {
+        try await litestream.replicatedDatabases(socket: configuration.socketPath)
+    }
+
     /// Replicates one database now and waits for the replica to have it.
     public func sync(database: String) async throws(ReplicationError) -> Litestream.SyncResult {
         try await litestream.sync(database: database, socket: configuration.socketPath)
