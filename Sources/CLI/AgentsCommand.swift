@@ -15,7 +15,7 @@ struct AgentsCommand: AsyncParsableCommand {
             replica's bucket). `adopt` and `release` go through the gateway running on --state (they need it: it \
             holds and renews the leases); `where` reads the lease itself when no gateway runs.
             """,
-        subcommands: [AgentsAdoptCommand.self, AgentsReleaseCommand.self, AgentsWhereCommand.self]
+        subcommands: [AgentsAdoptCommand.self, AgentsReleaseCommand.self, AgentsWhereCommand.self, AgentsDeleteCommand.self]
     )
 }
 
@@ -107,5 +107,37 @@ struct AgentsWhereCommand: AsyncParsableCommand {
         case nil:
             Output.line("\(agent.id): served here (no replication)")
         }
+    }
+}
+
+struct AgentsDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete an agent: stop it, archive its files under <state>/archive/agents, and when replicating delete its replica and lease.",
+        discussion: "Through the running gateway when one is up (required when replicating); `main` cannot be deleted."
+    )
+
+    @OptionGroup var agent: AgentArgument
+    @OptionGroup var client: GatewayClientOptions
+    @OptionGroup var output: JSONFlag
+
+    func run() async throws {
+        guard agent.id != AgentID.main.value else { throw CLIFailure(message: "the main agent cannot be deleted", status: ExitStatus.usage) }
+        let state = client.stateOptions.directory()
+        let payload: JSONValue
+        if client.url != nil || GatewayDiscovery.read(in: state) != nil || FileManager.default.fileExists(atPath: ReplicaSettings.path(in: state)) {
+            payload = try await client.callRunning("agents.delete", params: ["agentId": .string(agent.id)], purpose: "delete")
+        } else {
+            let id = try AgentID(agent.id)
+            guard FileManager.default.fileExists(atPath: state.agentFolder(id)) else {
+                throw CLIFailure(message: "agent '\(agent.id)' has no files in \(state.root)")
+            }
+            let global = try state.openGlobal()
+            defer { try? global.close() }
+            let archive = try state.archiveAgent(id, global: global)
+            payload = ["ok": true, "agentId": .string(agent.id), "archive": .optional(archive), "replicaDeleted": false]
+        }
+        if output.json { return Output.line(payload.prettyText) }
+        Output.line("deleted \(agent.id)" + (payload["replicaDeleted"]?.boolValue == true ? " and its replica" : "") + "; its files are archived at \(payload["archive"]?.stringValue ?? "(none)")")
     }
 }

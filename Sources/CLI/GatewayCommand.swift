@@ -161,7 +161,9 @@ struct GatewayRunCommand: AsyncParsableCommand {
         var logger = Logger(label: "openclaw.gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["OPENCLAW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
         let replication = try replica.replication(state: state, logger: logger)
-        let host = try await AgentHost.open(state: replication == nil ? state : StateDirectory(root: state.root), logger: logger)
+        // Replicating, the state is opened again: the settings just saved make its databases checkpoint
+        // passively, and the gateway alone creates agents (when it adopts them).
+        let host = try await AgentHost.open(state: replication == nil ? state : StateDirectory(root: state.root, createsAgents: true), logger: logger)
         let serverLogger = logger
         let (scheme, certificate) = (configuration.webSocketScheme, configuration.tls?.certificatePath)
         let gateway = Gateway(host: host, configuration: configuration, token: token, logger: logger, replication: replication)

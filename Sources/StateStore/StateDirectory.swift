@@ -16,7 +16,12 @@ public final class StateDirectory: Sendable {
     public let options: StateDatabaseOptions
 
     /// - parameter root: an explicit root (`--state`); `nil` uses the environment or `~/.openclaw`.
-    public init(root: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, options: StateDatabaseOptions = .init()) {
+    /// - parameter createsAgents: whether opening a missing agent creates it; `nil` is yes,
+    ///   except in a replicated state directory, where agents are created or restored by
+    ///   adopting them through the gateway that holds their leases (a database created beside
+    ///   it would be replicated over the agent's replica, which another host may own).
+    public init(root: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, options: StateDatabaseOptions = .init(),
+                createsAgents: Bool? = nil) {
         let chosen = root ?? environment["OPENCLAW_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".openclaw")
         let root = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
@@ -28,9 +33,14 @@ public final class StateDirectory: Sendable {
         if readOnlyReason != nil { options.readOnly = true }
         if options.spaceReserve == nil, readOnlyReason == nil { options.spaceReserve = SpaceReserve.inDirectory(root, environment: environment) }
         // A replicated state directory: Litestream runs the checkpoints that truncate.
-        if FileManager.default.fileExists(atPath: root + "/" + Self.replicationSettingsFile) { options.passiveCheckpoints = true }
+        let replicated = FileManager.default.fileExists(atPath: root + "/" + Self.replicationSettingsFile)
+        if replicated { options.passiveCheckpoints = true }
+        self.createsAgents = createsAgents ?? !replicated
         self.options = options
     }
+
+    /// Whether opening a missing agent creates it (see ``init(root:environment:options:createsAgents:)``).
+    public let createsAgents: Bool
 
     /// Why this state directory cannot be written, or `nil` when it can (see ``ReadOnlyMedia``).
     public let readOnlyReason: String?
@@ -74,6 +84,10 @@ public final class StateDirectory: Sendable {
         let existed = FileManager.default.fileExists(atPath: path)
         if options.readOnly, !existed {
             throw StateError(ENOENT, "agent '\(agent)' has no database at \(path)")
+        }
+        if !existed, !createsAgents {
+            throw StateError(EPERM, "agent '\(agent)' is not on this host, and this state directory replicates to object storage: "
+                             + "an agent is created or brought here by adopting it through the gateway (`openclaw agents adopt \(agent)`)")
         }
         let database = try StateDatabase(path: path, identity: DatabaseIdentity(role: "agent", agentID: agent.value), components: components, options: options)
         if !options.readOnly { try register(agent, database: database, global: global) }

@@ -103,6 +103,16 @@ import TestSupport
                       + "B has write \(last): loss window \(lostFrom) ms")
                 #expect(writes.filter { $0.1 <= killedAt - 1000 }.allSatisfy { $0.0 <= last }, "writes older than 1 s before the kill are kept")
                 #expect(lostFrom <= 1000)
+                // A comes back: the agents B took are not served by A, and A's stale copies are archived.
+                let back = try await ReplicatedGateway.start(state: fixture.state, hostID: "host-a", endpoint: store.endpoint, prefix: "kill")
+                do {
+                    _ = try await back.readFile("a1")
+                    Issue.record("the restarted A served an agent B owns")
+                } catch let error as GatewayError {
+                    #expect(error.details["code"] == "AGENT_ELSEWHERE" && error.details["owner"]?.stringValue == b.url, "\(error)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: fixture.state + "/agents/a1"), "A's stale copy of a1 is archived")
+                await back.stop()
                 await b.stop()
                 #expect(!b.litestreamRuns, "B's Litestream stops with B")
             }
@@ -212,7 +222,16 @@ import TestSupport
                     #expect(error.details["code"] == "AGENT_ELSEWHERE")
                     #expect(error.details["owner"]?.stringValue == b.url)
                 }
-                // The OpenAI endpoint is not served here (no --openai-http); the gateway protocol said it.
+                // The CLI of a replicating state directory creates no agent beside its gateway.
+                let stray = try await a.cli(["vfs", "write", "--agent", "a2", "/x.txt"])
+                #expect(stray.status != 0 && stray.stderr.contains("agents adopt"), "\(stray.stderr)")
+
+                // Deleting the agent deletes its replica and its lease.
+                #expect(try await store.client().list(prefix: "move/agents/a2/").isEmpty == false)
+                let deleted = try await b.cli(["agents", "delete", "a2", "--json"])
+                try #require(deleted.status == 0, "\(deleted.stderr)")
+                #expect(try await store.client().list(prefix: "move/agents/a2/").isEmpty, "the replica is gone")
+                #expect(try await store.client().get("move/leases/a2") == nil, "the lease is gone")
                 await a.stop()
                 await b.stop()
             }

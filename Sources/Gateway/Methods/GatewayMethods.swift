@@ -26,6 +26,7 @@ enum GatewayMethods {
         "models.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.modelsList(params) },
         "agents.adopt": Method(scope: GatewayScope.admin) { gateway, _, params in try await gateway.agentsAdopt(params) },
         "agents.release": Method(scope: GatewayScope.admin) { gateway, _, params in try await gateway.agentsRelease(params) },
+        "agents.delete": Method(scope: GatewayScope.admin) { gateway, _, params in try await gateway.agentsDelete(params) },
         "agents.where": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsWhere(params) },
         "agents.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.agentsList(params) },
         "sessions.list": Method(scope: GatewayScope.read) { gateway, _, params in try await gateway.sessionsList(params) },

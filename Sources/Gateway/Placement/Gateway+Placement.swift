@@ -183,6 +183,36 @@ extension Gateway {
         }
     }
 
+    /// Deletes an agent: stops it, archives its files here, and with replication deletes its
+    /// replica and its lease (after Litestream let go of it). Returns the archive's path.
+    func delete(_ agent: AgentID) async throws -> String? {
+        if let replication {
+            if !replication.placement.holds(agent.value) { _ = try await adopt(agent, explicitly: true) }
+        }
+        guard moving.insert(agent) else { throw GatewayError(.unavailable, "agent \(agent) is already moving", details: ["code": "AGENT_MOVING"], retryable: true) }
+        defer { moving.remove(agent) }
+        await host.close(agent, grace: .zero, reason: "the agent was deleted")
+        let state = host.state
+        let host = self.host
+        let archive = try await host.offThread { try state.archiveAgent(agent, global: host.globalDatabase) }
+        guard let replication else { return archive }
+        let path = state.agentDatabasePath(agent)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, replication.daemon.pid > 0, (try? await replication.daemon.replicatedDatabases())?.contains(path) ?? false {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        do {
+            let client = replication.placement.leases.client
+            let removed = try await client.deleteAll(prefix: replication.settings.replica.agentReplicaKey(agent.value) + "/")
+            replication.placement.forget(agent.value)
+            try await replication.placement.leases.remove(agent.value)
+            logger.notice("agent deleted", metadata: ["agent": .string(agent.value), "replicaObjects": .stringConvertible(removed), "archive": .string(archive ?? "")])
+        } catch {
+            throw Self.placementError(error)
+        }
+        return archive
+    }
+
     /// Stops serving an agent whose lease was lost: its runs are aborted, its database closed and
     /// its files archived (out of Litestream's watched folder, so nothing more is replicated).
     func stopServing(_ agent: AgentID, reason: String) async {
@@ -215,6 +245,14 @@ extension Gateway {
                 logger.notice("agent resumed", metadata: ["agent": .string(agent.value), "source": .string(adoption.source)])
             } catch {
                 logger.warning("agent not resumed", metadata: ["agent": .string(agent.value), "error": .string("\(GatewayError.wrap(error).message)")])
+                // Another gateway took it while this one was down: the files here are stale and
+                // must not be written or replicated again. They are archived.
+                if case .some("AGENT_ELSEWHERE") = GatewayError.wrap(error).details["code"]?.stringValue {
+                    let state = host.state
+                    if let archive = try? await host.offThread({ try state.archiveAgent(agent, global: host.globalDatabase) }) {
+                        logger.notice("archived the stale files of an agent served elsewhere", metadata: ["agent": .string(agent.value), "archive": .string(archive ?? "")])
+                    }
+                }
             }
         }
     }

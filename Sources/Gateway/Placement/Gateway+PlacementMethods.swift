@@ -30,6 +30,15 @@ extension Gateway {
                          "replicaTxid": release.replicaTXID.map(JSONValue.int64) ?? .null, "durationMs": .int64(release.milliseconds)])
     }
 
+    /// `agents.delete {agentId}`: stop the agent, archive its files here, delete its replica and lease.
+    func agentsDelete(_ params: Params) async throws -> MethodReply {
+        try params.only(["agentId"])
+        let agent = try placedAgent(params)
+        guard agent != .main else { throw GatewayError.invalidParams(params.method, "the main agent cannot be deleted") }
+        let archive = try await delete(agent)
+        return .payload(["ok": true, "agentId": .string(agent.value), "archive": .optional(archive), "replicaDeleted": .bool(replication != nil)])
+    }
+
     /// `agents.where {agentId}`: the lease as stored (owner, URL, expiry) and whether it is held here.
     func agentsWhere(_ params: Params) async throws -> MethodReply {
         try params.only(["agentId"])
