@@ -182,6 +182,8 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "AgentRuntime",
+                "Replication",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "FakeProvider",
                 "Gateway",
                 "StateStore",

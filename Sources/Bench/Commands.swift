@@ -10,7 +10,7 @@ struct OpenClawBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw-bench",
         abstract: "Benchmarks of openclaw against the native filesystem.",
-        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, RuntimeBenchCommand.self, GatewayBenchCommand.self, DemoProviderCommand.self,
+        subcommands: [VFSBenchCommand.self, FuseBenchCommand.self, RuntimeBenchCommand.self, GatewayBenchCommand.self, ReplicaBenchCommand.self, DemoProviderCommand.self,
                       LargeFileChildCommand.self, GatewayIdleClientsCommand.self, DiagnoseCommand.self]
     )
 }
