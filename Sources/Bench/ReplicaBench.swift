@@ -6,6 +6,7 @@ import GRDB
 import Replication
 import StateStore
 import Storage
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -219,48 +220,49 @@ final class ReplicaBenchRun: @unchecked Sendable {
         try await GatewayClient.connect(url: url, token: Self.token) { session in
             for agent in loaders + ["probe"] { _ = try await session.call("agents.adopt", params: ["agentId": .string(agent)]) }
         }
+        let writes = Atomic<Int>(0)
+        let stopping = Atomic<Bool>(false)
         let load = Task {
-            try await GatewayClient.connect(url: url, token: Self.token) { session -> Int in
-                var writes = 0
-                while !Task.isCancelled {
+            try await GatewayClient.connect(url: url, token: Self.token) { session in
+                while !stopping.load(ordering: .relaxed) {
                     for agent in loaders {
-                        _ = try await session.call("agents.files.set", params: ["agentId": .string(agent), "name": "AGENTS.md", "content": .string("load \(writes)")])
-                        writes += 1
+                        let n = writes.add(1, ordering: .relaxed).newValue
+                        _ = try await session.call("agents.files.set", params: ["agentId": .string(agent), "name": "AGENTS.md", "content": .string("load \(n)")])
                     }
-                    try? await Task.sleep(for: .milliseconds(25))
+                    try await Task.sleep(for: .milliseconds(25))
                 }
-                return writes
             }
         }
         let loadStarted = ContinuousClock.now
-        let measured = try await GatewayClient.connect(url: url, token: Self.token) { session -> [(lag: Double, ack: Double)] in
-            var measured: [(lag: Double, ack: Double)] = []
-            for n in 0..<samples {
-                let before = try await self.replicaTXID(prefix: "lag", agent: "probe")
-                let started = ContinuousClock.now
+        // S3 is polled outside the gateway client's body: that body runs on the client's event loop.
+        var measured: [(lag: Double, ack: Double)] = []
+        for n in 0..<samples {
+            let before = try await replicaTXID(prefix: "lag", agent: "probe")
+            let started = ContinuousClock.now
+            let acknowledged = try await GatewayClient.connect(url: url, token: Self.token) { session -> ContinuousClock.Instant in
                 _ = try await session.call("agents.files.set", params: ["agentId": "probe", "name": "AGENTS.md", "content": .string("probe \(n)")])
-                let acknowledged = ContinuousClock.now
-                while try await self.replicaTXID(prefix: "lag", agent: "probe") <= before {
-                    guard ContinuousClock.now - started < .seconds(30) else { throw BenchError("the probe's write \(n) was not replicated within 30 s") }
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                measured.append((Self.milliseconds(ContinuousClock.now - acknowledged), Self.milliseconds(acknowledged - started)))
-                try await Task.sleep(for: .milliseconds(Int64.random(in: 0...250)))
+                return ContinuousClock.now
             }
-            return measured
+            while try await replicaTXID(prefix: "lag", agent: "probe") <= before {
+                guard ContinuousClock.now - started < .seconds(30) else { throw BenchError("the probe's write \(n) was not replicated within 30 s") }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            measured.append((Self.milliseconds(ContinuousClock.now - acknowledged), Self.milliseconds(acknowledged - started)))
+            try await Task.sleep(for: .milliseconds(Int64.random(in: 0...250)))
         }
         let lags = measured.map(\.lag), acks = measured.map(\.ack)
-        load.cancel()
-        let loadWrites = (try? await load.value) ?? 0
+        stopping.store(true, ordering: .relaxed)
+        _ = try? await load.value
+        let loadWrites = writes.load(ordering: .relaxed)
         let loadRate = Double(loadWrites) / max(0.001, Double((ContinuousClock.now - loadStarted) / .milliseconds(1)) / 1000)
         let p50 = Self.percentile(lags, 0.5), p99 = Self.percentile(lags, 0.99)
         rows.append(GatewayResultRow(
             id: "lag", workload: "commit-to-restorable lag, p50 / p99 (\(samples) probe writes, \(String(format: "%.0f", loadRate)) writes/s on 4 other agents)",
-            gateway: String(format: "%.0f / %.0f ms", p50, p99), baseline: String(format: "ack %.1f / %.1f ms", Self.percentile(acks, 0.5), Self.percentile(acks, 0.99)),
+            gateway: String(format: "%.0f / %.0f ms", p50, p99), baseline: String(format: "connect+ack %.1f / %.1f ms", Self.percentile(acks, 0.5), Self.percentile(acks, 0.99)),
             ratio: nil, ratioMeaning: "", goal: "p99 <= 1000 ms (the loss window)", met: p99 <= 1000, repetitions: samples,
             values: ["lagP50Milliseconds": p50, "lagP99Milliseconds": p99, "loadWritesPerSecond": loadRate],
             notes: ["lag: from the gateway's answer to the write until a level-0 LTX file covering it is listed in the bucket (polled every 10 ms); "
-                    + "the baseline column is the write's own acknowledgment time"]))
+                    + "the baseline column is the write's own time (a new connection and the acknowledged write)"]))
     }
 
     // MARK: restore
