@@ -404,7 +404,8 @@ final class ReplicaBenchRun: @unchecked Sendable {
     }
 
     func idleRequests(agents: Int, baseRSS: Int, fullRSS: Int) async throws {
-        let seconds = quick ? 20 : 60
+        // Five and a half minutes: one cycle of the 5-minute compaction and retention checks.
+        let seconds = quick ? 20 : 330
         Log.info("idle: counting S3 requests of \(agents) idle agents for \(seconds) s")
         try await Task.sleep(for: .seconds(5))
         let start = motoRequests(after: 0).lines
