@@ -95,8 +95,8 @@ final class BenchChild: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], environment: [String: String], logs: String) throws {
         outputPath = logs + ".out"
         errorPath = logs + ".err"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

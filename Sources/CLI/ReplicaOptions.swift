@@ -22,21 +22,21 @@ struct ReplicaOptions: ParsableArguments {
     @Option(name: .customLong("lease-seconds"), help: ArgumentHelp("How long a lease lasts without renewal, 3 to 600 (default $OPENCLAW_LEASE_SECONDS, else 15).", valueName: "seconds"))
     var leaseSeconds: Double?
 
-    /// The settings given here or by the environment, saved over the state directory's; else the
-    /// saved ones; `nil` when replication is not configured.
+    /// The settings given here or by the environment, over the state directory's saved ones; else
+    /// the saved ones; `nil` when replication is not configured.
     func resolvedSettings(state: StateDirectory, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReplicaSettings? {
         func pick(_ value: String?, _ variable: String) -> String? { value ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
         let saved = try mapped { try ReplicaSettings.load(from: state) }
         guard let url = pick(replica, "OPENCLAW_REPLICA") else {
             guard s3Endpoint == nil, hostId == nil, advertise == nil, leaseSeconds == nil || saved != nil else {
-                throw ValidationError("--s3-endpoint, --host-id, --advertise and --lease-seconds need --replica s3://BUCKET/PREFIX")
+                throw CLIFailure(message: "--s3-endpoint, --host-id, --advertise and --lease-seconds need --replica s3://BUCKET/PREFIX", status: ExitStatus.usage)
             }
             guard var saved else { return nil }
             if let seconds = leaseSeconds { saved.leaseSeconds = seconds }
             return saved
         }
         let lease = try leaseSeconds ?? environment["OPENCLAW_LEASE_SECONDS"].map { text in
-            guard let value = Double(text) else { throw ValidationError("OPENCLAW_LEASE_SECONDS=\(text) is not a number of seconds") }
+            guard let value = Double(text) else { throw CLIFailure(message: "OPENCLAW_LEASE_SECONDS=\(text) is not a number of seconds", status: ExitStatus.usage) }
             return value
         } ?? saved?.leaseSeconds ?? ReplicaSettings.defaultLeaseSeconds
         let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? saved?.region ?? "us-east-1"
@@ -45,14 +45,16 @@ struct ReplicaOptions: ParsableArguments {
                                 hostID: pick(hostId, "OPENCLAW_HOST_ID") ?? saved?.hostID ?? ReplicaSettings.defaultHostID(),
                                 advertise: pick(advertise, "OPENCLAW_ADVERTISE") ?? saved?.advertise, leaseSeconds: lease)
         }
-        if settings != saved { try mapped { try settings.save(to: state) } }
         return settings
     }
 
     /// The gateway's replication for these settings, or `nil` without replication.
+    /// Saves the settings once everything they need (credentials, Litestream, the filesystem) is there.
     func replication(state: StateDirectory, logger: Logger) throws -> GatewayReplication? {
         guard let settings = try resolvedSettings(state: state) else { return nil }
-        return try mapped { try GatewayReplication(settings: settings, state: state, logger: logger) }
+        let replication = try mapped { try GatewayReplication(settings: settings, state: state, logger: logger) }
+        if try mapped({ try ReplicaSettings.load(from: state) }) != settings { try mapped { try settings.save(to: state) } }
+        return replication
     }
 }
 

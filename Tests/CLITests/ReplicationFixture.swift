@@ -139,10 +139,10 @@ struct ReplicatedGateway: Sendable {
         ObjectStore.environment.merging(RuntimeFixture.keyEnvironment) { $1 }.merging(["OPENCLAW_GATEWAY_TOKEN": token]) { $1 }
     }
 
-    static func start(state: String, hostID: String, endpoint: String, prefix: String) async throws -> ReplicatedGateway {
+    static func start(state: String, hostID: String, endpoint: String, prefix: String, extra: [String] = []) async throws -> ReplicatedGateway {
         let process = try RunningCLI(arguments: ["gateway", "run", "--port", "0", "--drain-timeout", "2", "--state", state,
                                                  "--replica", "s3://\(ObjectStore.bucket)/\(prefix)", "--s3-endpoint", endpoint,
-                                                 "--host-id", hostID, "--lease-seconds", String(leaseSeconds)],
+                                                 "--host-id", hostID, "--lease-seconds", String(leaseSeconds)] + extra,
                                      environment: environment)
         let ready = await process.waitForOutput(containing: "gateway listening on ws://127.0.0.1:", timeout: .seconds(30))
         try #require(ready, "gateway \(hostID) did not start: \(process.errors)")
@@ -210,6 +210,23 @@ struct ReplicatedGateway: Sendable {
         let exited = await process.waitForExit(timeout: .seconds(20))
         #expect(exited, "gateway \(hostID) did not stop on SIGTERM")
         #expect(process.status == 0, "gateway \(hostID): \(process.errors)")
+    }
+
+    /// A chat completion for `model` through the official OpenAI Python client (the gateway needs
+    /// `--openai-http`): the HTTP status and the `X-OpenClaw-Owner` header of an error, or `200`.
+    func openAIStatus(model: String) throws -> String {
+        let base = url.replacingOccurrences(of: "ws://", with: "http://") + "/v1"
+        let script = """
+            import openai, sys
+            client = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], max_retries=0)
+            try:
+                client.chat.completions.create(model=sys.argv[3], messages=[{"role": "user", "content": "hi"}])
+                print(200)
+            except openai.APIStatusError as error:
+                print(error.status_code, error.response.headers.get("x-openclaw-owner"), error.body.get("owner") if isinstance(error.body, dict) else None)
+            """
+        let result = try CLIRunner.run(executable: "/usr/bin/env", arguments: ["python3", "-c", script, base, Self.token, model])
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + result.stderr.suffix(300)
     }
 
     /// Whether a `litestream replicate` process of this state directory runs.

@@ -126,7 +126,7 @@ import TestSupport
                 let stateB = fixture.directory.path + "/state-b"
                 try await Self.registerProvider(state: stateB, fixture: fixture)
                 let a = try await ReplicatedGateway.start(state: fixture.state, hostID: "host-a", endpoint: relay.endpoint, prefix: "split")
-                let b = try await ReplicatedGateway.start(state: stateB, hostID: "host-b", endpoint: store.endpoint, prefix: "split")
+                let b = try await ReplicatedGateway.start(state: stateB, hostID: "host-b", endpoint: store.endpoint, prefix: "split", extra: ["--openai-http"])
                 #expect(try await a.cli(["agents", "adopt", "a1"]).status == 0)
                 try await a.writeFile("a1", "A's version")
 
@@ -140,6 +140,8 @@ import TestSupport
                     #expect(error.code == .unavailable)
                     #expect(error.details["owner"]?.stringValue == a.url, "details.owner is A's URL: \(error.details)")
                 }
+                let misdirected = try await offCooperativePool { try b.openAIStatus(model: "openclaw/a1") }
+                #expect(misdirected == "421 \(a.url) \(a.url)", "an OpenAI client is sent to A: \(misdirected)")
                 let where_ = try await b.cli(["agents", "where", "a1", "--json"])
                 #expect((try where_.json() as? [String: Any])?["owner"] as? String == "host-a")
 

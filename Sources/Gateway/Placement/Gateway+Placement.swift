@@ -88,7 +88,7 @@ extension Gateway {
                 }
                 let work = LitestreamConfiguration(settings: replication.settings, state: state).workDirectory
                 // Litestream's local record of an earlier stay here is stale: the replica moved on.
-                try? FileManager.default.removeItem(atPath: work + "/meta/agents/\(agent.value)")
+                _ = try? await host.offThread { try FileManager.default.removeItem(atPath: work + "/meta/agents/\(agent.value)") }
                 let restore = work + "/restore-\(agent.value)-\(RuntimeClock.milliseconds()).sqlite"
                 let restored = try await replication.litestream.restore(settings: replication.settings, key: replication.settings.replica.agentReplicaKey(agent.value), to: restore)
                 if restored {
@@ -250,7 +250,7 @@ extension Gateway {
                 if case .some("AGENT_ELSEWHERE") = GatewayError.wrap(error).details["code"]?.stringValue {
                     let state = host.state
                     if let archive = try? await host.offThread({ try state.archiveAgent(agent, global: host.globalDatabase) }) {
-                        logger.notice("archived the stale files of an agent served elsewhere", metadata: ["agent": .string(agent.value), "archive": .string(archive ?? "")])
+                        logger.notice("archived the stale files of an agent served elsewhere", metadata: ["agent": .string(agent.value), "archive": .string(archive)])
                     }
                 }
             }

@@ -112,6 +112,12 @@ public struct S3Client: Sendable {
         guard response.status == 200 || response.status == 409 else { throw failure("CREATE BUCKET", "", response) }
     }
 
+    /// The Signature Version 4 headers of a request (`x-amz-date`, `x-amz-content-sha256`,
+    /// `authorization`, and `x-amz-security-token` with a session token).
+    public func signedHeaders(method: String, url: URL, body: Data, date: Date = Date()) -> [(String, String)] {
+        signer.headers(method: method, url: url, body: body, date: date)
+    }
+
     // MARK: Transport
 
     struct Response {
