@@ -67,6 +67,10 @@ import TestSupport
         let noCredentials = try await cli.runOff(["gateway", "run", "--port", "0", "--replica", "s3://bucket/p", "--s3-endpoint", "http://127.0.0.1:1"],
                                                  environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
         #expect(noCredentials.status != 0 && noCredentials.stderr.contains("AWS_ACCESS_KEY_ID"), "\(noCredentials.stderr)")
+        let rollback = try await cli.runOff(["gateway", "run", "--port", "0", "--replica", "s3://bucket/p", "--s3-endpoint", "http://127.0.0.1:1"],
+                                            environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "OPENCLAW_SQLITE_JOURNAL": "rollback"])
+        #expect(rollback.status == 1 && rollback.stderr.contains("Litestream needs the WAL journal"), "\(rollback.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/state/replication.json"), "nothing is saved by a start that failed")
         let unconfigured = try await cli.runOff(["replica", "status"])
         #expect(unconfigured.status == 64 && unconfigured.stderr.contains("not configured"), "\(unconfigured.stderr)")
         let noGateway = try await cli.runOff(["agents", "adopt", "a1"])

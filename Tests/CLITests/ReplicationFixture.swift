@@ -230,8 +230,12 @@ struct ReplicatedGateway: Sendable {
     }
 
     /// Whether a `litestream replicate` process of this state directory runs.
-    var litestreamRuns: Bool {
+    var litestreamRuns: Bool { litestreamPID != nil }
+
+    /// The pid of this state directory's `litestream replicate`, if one runs.
+    var litestreamPID: Int32? {
         let listing = (try? CLIRunner.shell("pgrep -af 'litestream replicate' || true").stdout) ?? ""
-        return listing.contains(state + "/replication/litestream.yml")
+        return listing.split(separator: "\n").first { $0.contains(state + "/replication/litestream.yml") }
+            .flatMap { $0.split(separator: " ").first }.flatMap { Int32($0) }
     }
 }

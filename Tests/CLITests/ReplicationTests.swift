@@ -253,6 +253,16 @@ import TestSupport
                 #expect(early != late)
                 try await Task.sleep(for: .seconds(2))
 
+                // Litestream killed under the gateway is started again, and replicates what came meanwhile.
+                let first = try #require(a.litestreamPID)
+                kill(first, SIGKILL)
+                let restartDeadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < restartDeadline, a.litestreamPID == nil || a.litestreamPID == first {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(a.litestreamPID != nil && a.litestreamPID != first, "the gateway restarted its Litestream")
+                try await a.writeFile("p1", "version two")
+                try await Task.sleep(for: .seconds(2))
                 let status = try await a.cli(["replica", "status", "--json"])
                 try #require(status.status == 0, "\(status.stderr)")
                 let rows = try #require(try status.json() as? [[String: Any]])
