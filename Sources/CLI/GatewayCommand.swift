@@ -205,6 +205,11 @@ struct GatewayStatusCommand: AsyncParsableCommand {
         Output.line("gateway at \(client.resolvedURL()): up \((payload["uptimeMs"]?.int64Value ?? 0) / 1000) s, "
                     + "\(payload["connections"]?.intValue ?? 0) connection(s), \(payload["runs"]?["active"]?.intValue ?? 0) run(s) in flight"
                     + (payload["draining"]?.boolValue == true ? ", draining" : ""))
+        if let replication = payload["replication"] {
+            Output.line("replicating to \(replication["replica"]?.stringValue ?? "?") as \(replication["hostId"]?.stringValue ?? "?"): "
+                        + "\(replication["agents"]?.arrayValue?.count ?? 0) agent(s) held, litestream pid \(replication["litestream"]?["pid"]?.intValue ?? 0) "
+                        + "(started \(replication["litestream"]?["starts"]?.intValue ?? 0) time(s))")
+        }
     }
 }
 

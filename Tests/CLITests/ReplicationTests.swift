@@ -33,6 +33,10 @@ import TestSupport
                 }
                 let a = try await ReplicatedGateway.start(state: fixture.state, hostID: "host-a", endpoint: store.endpoint, prefix: "kill")
                 #expect(a.litestreamRuns, "gateway A supervises a Litestream of its own")
+                let status = try await a.call("status")
+                #expect(status["replication"]?["hostId"] == "host-a")
+                #expect(status["replication"]?["agents"]?.arrayValue?.compactMap(\.stringValue) == ["a1", "a2", "a3", "main"], "A took back the agents registered before its start: \(status)")
+                #expect((status["replication"]?["litestream"]?["pid"]?.intValue ?? 0) > 0)
 
                 // Runs and files on a1..a3, and a4 created after the start (replicated without a restart).
                 var hashes: [String: String] = [:]

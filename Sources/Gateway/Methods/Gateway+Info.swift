@@ -90,11 +90,22 @@ extension Gateway {
     }
 
     func status(_ params: Params) async throws -> MethodReply {
-        .payload([
+        var payload: [String: JSONValue] = [
             "ok": true, "version": .string(configuration.serverVersion), "uptimeMs": .int64(uptimeMilliseconds),
             "connections": .int(connectedCount), "runs": ["active": .int(runs.activeCount), "ids": .array(host.activeRunIDs.map { .string($0) })],
             "stateDir": .string(host.state.root), "draining": .bool(isDraining),
-        ])
+        ]
+        if let replication {
+            // Where the agents go and who serves them; never a credential.
+            let daemon = replication.daemon
+            payload["replication"] = [
+                "replica": .string(replication.settings.replica.description), "hostId": .string(replication.settings.hostID),
+                "leaseSeconds": .number(replication.settings.leaseSeconds),
+                "agents": .array(replication.placement.heldAgents.map { .string($0) }),
+                "litestream": ["pid": .int(Int(daemon.pid)), "starts": .int(daemon.starts), "log": .string(daemon.configuration.logPath)],
+            ]
+        }
+        return .payload(.object(payload))
     }
 
     func modelsList(_ params: Params) async throws -> MethodReply {
