@@ -228,6 +228,15 @@ import TestSupport
                     #expect(error.details["code"] == "AGENT_ELSEWHERE")
                     #expect(error.details["owner"]?.stringValue == b.url)
                 }
+                // A request for an agent that exists nowhere is an unknown agent, every time.
+                for _ in 0..<2 {
+                    do {
+                        _ = try await a.readFile("nobody")
+                        Issue.record("a request created an agent")
+                    } catch let error as GatewayError {
+                        #expect(error.code == .invalidRequest && error.message.contains("unknown agent"), "\(error)")
+                    }
+                }
                 // The CLI of a replicating state directory creates no agent beside its gateway.
                 let stray = try await a.cli(["vfs", "write", "--agent", "a2", "/x.txt"])
                 #expect(stray.status != 0 && stray.stderr.contains("agents adopt"), "\(stray.stderr)")

@@ -95,7 +95,7 @@ extension Gateway {
                     try await host.offThread { try state.installAgentDatabase(agent, from: restore) }
                     source = "restored"
                 } else if !explicitly, agent != .main {
-                    try? await placement.release(agent.value)
+                    try? await placement.release(agent.value, asReleased: false)
                     throw GatewayError(.invalidRequest, "unknown agent id \(agent.value.debugDescription)")
                 } else {
                     source = "created"
@@ -115,7 +115,7 @@ extension Gateway {
             // Not served after all: give the lease back.
             placement.forget(agent.value)
             if let held = try? await placement.leases.read(agent.value), held.lease.owner == hostID {
-                try? await placement.leases.release(HeldLease(agent: agent.value, etag: held.etag, lease: held.lease, deadline: .now))
+                try? await placement.leases.release(HeldLease(agent: agent.value, etag: held.etag, lease: held.lease, deadline: .now), asReleased: false)
             }
             if let error = error as? GatewayError { throw error }
             if let error = error as? ReplicationError { throw Self.placementError(error) }

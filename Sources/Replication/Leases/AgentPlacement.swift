@@ -73,13 +73,13 @@ public final class AgentPlacement: Service, Sendable {
         return held
     }
 
-    /// Stops renewing the agent's lease and gives it up.
-    public func release(_ agent: String) async throws(ReplicationError) {
+    /// Stops renewing the agent's lease and gives it up (see ``LeaseStore/release(_:asReleased:)``).
+    public func release(_ agent: String, asReleased: Bool = true) async throws(ReplicationError) {
         guard let held = state.withLock({ state -> HeldLease? in
             state.lastRenewal[agent] = nil
             return state.held.removeValue(forKey: agent)
         }) else { return }
-        try await leases.release(held)
+        try await leases.release(held, asReleased: asReleased)
         logger.info("lease released", metadata: ["agent": .string(agent)])
     }
 
@@ -140,7 +140,7 @@ public final class AgentPlacement: Service, Sendable {
             }
             if !kept {
                 // Lost or released while the renewal was on its way: give the fresh lease back.
-                try? await leases.release(renewed)
+                try? await leases.release(renewed, asReleased: false)
             }
         } catch where error.code == .preconditionFailed {
             await lose(held.agent, reason: "another gateway wrote its lease")

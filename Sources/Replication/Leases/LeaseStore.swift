@@ -79,10 +79,12 @@ public struct LeaseStore: Sendable {
         return self.held(held.agent, lease, etag, started)
     }
 
-    /// Gives the lease up at once (`expiresAt` 0), so another host may take it without waiting.
-    public func release(_ held: HeldLease) async throws(ReplicationError) {
+    /// Gives the lease up at once, so another host may take it without waiting: as released
+    /// (`expiresAt` 0: a hand-off, which this host does not take back on a request), or only as
+    /// expired (`expiresAt` 1: an adoption that failed, which any request may retry).
+    public func release(_ held: HeldLease, asReleased: Bool = true) async throws(ReplicationError) {
         var lease = held.lease
-        lease.expiresAt = 0
+        lease.expiresAt = asReleased ? 0 : 1
         try await client.put(location.leaseKey(held.agent), body: try encoded(lease), condition: .matches(held.etag))
     }
 
