@@ -373,6 +373,34 @@ final class ReplicaBenchRun: @unchecked Sendable {
             ratio: p50 / max(0.001, restoreP50), ratioMeaning: "adopt/restore time", goal: "measured (the paper's input)", met: nil,
             repetitions: agents.count, values: ["adoptP50Milliseconds": p50, "adoptTotalMilliseconds": total, "restoreP50Milliseconds": restoreP50],
             notes: ["adopt: lease taken, replica restored, interrupted runs ended, and Litestream replicating the agent (its first sync) before the answer"]))
+
+        // A host lost: its agents adopted by another, several at a time (one connection each).
+        try await GatewayClient.connect(url: urlB, token: Self.token) { session in
+            for agent in agents { _ = try await session.call("agents.release", params: ["agentId": .string(agent)]) }
+        }
+        let (_, urlC) = try await gateway("c", prefix: "adopt")
+        let parallel = 8
+        let parallelStarted = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<parallel {
+                let share = agents.enumerated().filter { $0.offset % parallel == worker }.map(\.element)
+                group.addTask {
+                    try await GatewayClient.connect(url: urlC, token: Self.token) { session in
+                        for agent in share {
+                            let answer = try await session.call("agents.adopt", params: ["agentId": .string(agent)])
+                            guard answer["source"] == "restored" else { throw BenchError("\(agent) was not restored: \(answer)") }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let parallelTotal = Self.milliseconds(ContinuousClock.now - parallelStarted)
+        rows.append(GatewayResultRow(
+            id: "adopt-parallel", workload: "adopt the same \(agents.count) agents \(parallel) at a time (a third gateway), total",
+            gateway: String(format: "%.1f s (%.1f agents/s)", parallelTotal / 1000, Double(agents.count) / max(0.001, parallelTotal / 1000)),
+            baseline: String(format: "one at a time %.1f s", total / 1000), ratio: parallelTotal / max(0.001, total), ratioMeaning: "parallel/sequential time",
+            goal: "measured (the paper's input)", met: nil, repetitions: 1, values: ["adoptParallelTotalMilliseconds": parallelTotal]))
     }
 
     /// VmRSS of the `litestream replicate` of a state directory, in KiB.
