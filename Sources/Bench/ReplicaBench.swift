@@ -59,15 +59,15 @@ struct ReplicaBenchCommand: AsyncParsableCommand {
         await run.stop()
         if !common.keep { try? Native.removeTree(root) }
         run.machine.loadAverage = "1/5/15-min load average \(loadBefore) at start, \(BenchOptions.loadAverage()) at end (\(run.machine.cpus) CPUs)"
-        let report = GatewayBenchReportLike(
+        let report = ReplicaBenchReport(
             command: "openclaw-bench " + CommandLine.arguments.dropFirst().joined(separator: " "), date: ISO8601DateFormatter().string(from: Date()),
             machine: run.machine, rows: run.rows, notes: run.notes, totalSeconds: Double(Stopwatch.nanoseconds() - started) / 1e9)
         print(common.json ? try report.json() : report.text())
     }
 }
 
-/// The report of `replica`: rows in the gateway benchmark's shape.
-struct GatewayBenchReportLike: Codable, JSONReport {
+/// The report of `replica` (its rows are the gateway benchmark's).
+struct ReplicaBenchReport: Codable, JSONReport {
     var command: String
     var date: String
     var machine: MachineInfo

@@ -24,9 +24,9 @@ struct ReplicaOptions: ParsableArguments {
 
     /// The settings given here or by the environment, over the state directory's saved ones; else
     /// the saved ones; `nil` when replication is not configured.
-    func resolvedSettings(state: StateDirectory, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReplicaSettings? {
+    func resolvedSettings(state: StateDirectory, saved: ReplicaSettings?,
+                          environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReplicaSettings? {
         func pick(_ value: String?, _ variable: String) -> String? { value ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
-        let saved = try mapped { try ReplicaSettings.load(from: state) }
         guard let url = pick(replica, "OPENCLAW_REPLICA") else {
             guard s3Endpoint == nil, hostId == nil, advertise == nil, leaseSeconds == nil || saved != nil else {
                 throw CLIFailure(message: "--s3-endpoint, --host-id, --advertise and --lease-seconds need --replica s3://BUCKET/PREFIX", status: ExitStatus.usage)
@@ -51,9 +51,10 @@ struct ReplicaOptions: ParsableArguments {
     /// The gateway's replication for these settings, or `nil` without replication.
     /// Saves the settings once everything they need (credentials, Litestream, the filesystem) is there.
     func replication(state: StateDirectory, logger: Logger) throws -> GatewayReplication? {
-        guard let settings = try resolvedSettings(state: state) else { return nil }
+        let saved = try mapped { try ReplicaSettings.load(from: state) }
+        guard let settings = try resolvedSettings(state: state, saved: saved) else { return nil }
         let replication = try mapped { try GatewayReplication(settings: settings, state: state, logger: logger) }
-        if try mapped({ try ReplicaSettings.load(from: state) }) != settings { try mapped { try settings.save(to: state) } }
+        if settings != saved { try mapped { try settings.save(to: state) } }
         return replication
     }
 }
@@ -67,7 +68,7 @@ func mapped<T>(_ body: () throws -> T) throws -> T {
 
 extension CLIFailure {
     init(replication error: ReplicationError) {
-        let status = error.code == .invalidSettings ? ExitStatus.usage : (error.code == .notConfigured ? ExitStatus.usage : ExitStatus.failure)
+        let status = error.code == .invalidSettings ? ExitStatus.usage : ExitStatus.failure
         self.init(message: error.message + (error.hint.map { " (\($0))" } ?? ""), status: status)
     }
 }

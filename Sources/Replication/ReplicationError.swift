@@ -7,24 +7,16 @@ public struct ReplicationError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The settings are invalid (a replica URL, a host id, an endpoint).
         case invalidSettings = "INVALID_SETTINGS"
-        /// Replication is not configured for this state directory.
-        case notConfigured = "NOT_CONFIGURED"
         /// The object store could not be reached or answered an error.
         case objectStore = "OBJECT_STORE"
         /// A conditional write failed: somebody else changed the object first.
         case preconditionFailed = "PRECONDITION_FAILED"
         /// The agent's lease is held by another gateway.
         case ownedElsewhere = "OWNED_ELSEWHERE"
-        /// The agent's lease is not held here.
-        case notOwned = "NOT_OWNED"
         /// The Litestream binary is missing or one of its commands failed.
         case litestream = "LITESTREAM"
-        /// The replica holds no copy of the agent.
-        case noReplica = "NO_REPLICA"
         /// The state directory cannot be replicated (a rollback-journal filesystem).
         case unsupportedFilesystem = "UNSUPPORTED_FILESYSTEM"
-        /// A restored database failed its integrity check.
-        case corruptRestore = "CORRUPT_RESTORE"
     }
 
     public var code: Code
@@ -47,7 +39,3 @@ public struct ReplicationError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Matches a ``ReplicationError`` by code: `catch ReplicationError.Code.ownedElsewhere`.
-public func ~= (code: ReplicationError.Code, error: any Error) -> Bool {
-    (error as? ReplicationError)?.code == code
-}

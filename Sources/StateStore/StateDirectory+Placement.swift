@@ -63,10 +63,4 @@ extension StateDirectory {
         }
     }
 
-    /// Whether the agent is registered here.
-    public func isRegistered(_ agent: AgentID, in global: StateDatabase) throws -> Bool {
-        try global.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM agent_databases WHERE agent_id = ?)", arguments: [agent.value]) ?? false
-        }
-    }
 }

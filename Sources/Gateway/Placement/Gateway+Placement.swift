@@ -60,8 +60,9 @@ extension Gateway {
         if placement.holds(agent.value) {
             return Adoption(agent: agent, source: "kept", bytes: 0, milliseconds: 0)
         }
-        let previous: Lease?
-        do { previous = try await placement.lease(of: agent.value) } catch { throw Self.placementError(error) }
+        let stored: (lease: Lease, etag: String)?
+        do { stored = try await placement.lease(of: agent.value) } catch { throw Self.placementError(error) }
+        let previous = stored?.lease
         let hostID = replication.settings.hostID
         if let previous {
             if previous.owner != hostID, previous.isLive(at: RuntimeClock.milliseconds()) {
@@ -72,7 +73,7 @@ extension Gateway {
                                    details: ["code": "AGENT_RELEASED"], retryable: false)
             }
         }
-        do { try await placement.acquire(agent.value) } catch { throw Self.placementError(error) }
+        do { try await placement.acquire(agent.value, current: .some(stored)) } catch { throw Self.placementError(error) }
         do {
             let state = host.state
             let host = self.host
@@ -95,7 +96,6 @@ extension Gateway {
                     try await host.offThread { try state.installAgentDatabase(agent, from: restore) }
                     source = "restored"
                 } else if !explicitly, agent != .main {
-                    try? await placement.release(agent.value, asReleased: false)
                     throw GatewayError(.invalidRequest, "unknown agent id \(agent.value.debugDescription)")
                 } else {
                     source = "created"
@@ -112,11 +112,8 @@ extension Gateway {
             logger.notice("agent adopted", metadata: ["agent": .string(agent.value), "source": .string(source), "ms": .stringConvertible(adoption.milliseconds)])
             return adoption
         } catch {
-            // Not served after all: give the lease back.
-            placement.forget(agent.value)
-            if let held = try? await placement.leases.read(agent.value), held.lease.owner == hostID {
-                try? await placement.leases.release(HeldLease(agent: agent.value, etag: held.etag, lease: held.lease, deadline: .now), asReleased: false)
-            }
+            // Not served after all: give the lease back (as expired, so a later request retries).
+            try? await placement.release(agent.value, asReleased: false)
             if let error = error as? GatewayError { throw error }
             if let error = error as? ReplicationError { throw Self.placementError(error) }
             throw GatewayError.wrap(error)

@@ -47,7 +47,7 @@ extension Gateway {
             return .payload(["agentId": .string(agent.value), "replicating": false, "servedHere": true])
         }
         let lease: Lease?
-        do { lease = try await replication.placement.lease(of: agent.value) } catch { throw Self.placementError(error) }
+        do { lease = try await replication.placement.lease(of: agent.value)?.lease } catch { throw Self.placementError(error) }
         return .payload(Self.whereAnswer(agent: agent.value, lease: lease, servedHere: replication.placement.holds(agent.value)))
     }
 

@@ -57,14 +57,12 @@ public final class AgentPlacement: Service, Sendable {
     /// The agents whose leases are held here.
     public var heldAgents: [String] { state.withLock { $0.held.keys.sorted() } }
 
-    /// The held lease of an agent.
-    public func heldLease(_ agent: String) -> HeldLease? { state.withLock { $0.held[agent] } }
-
-    /// Takes the agent's lease (see ``LeaseStore/acquire(_:)``).
+    /// Takes the agent's lease (see ``LeaseStore/acquire(_:url:current:)``); `current` is the lease
+    /// as the caller just read it (`.some(nil)`: none).
     @discardableResult
-    public func acquire(_ agent: String) async throws(ReplicationError) -> HeldLease {
+    public func acquire(_ agent: String, current: (lease: Lease, etag: String)?? = .none) async throws(ReplicationError) -> HeldLease {
         if let held = state.withLock({ $0.held[agent] }), ContinuousClock.now < held.deadline { return held }
-        let held = try await leases.acquire(agent, url: advertisedURL)
+        let held = try await leases.acquire(agent, url: advertisedURL, current: current)
         state.withLock { state in
             state.held[agent] = held
             state.lastRenewal[agent] = ContinuousClock.now
@@ -91,9 +89,9 @@ public final class AgentPlacement: Service, Sendable {
         }
     }
 
-    /// The agent's lease as stored.
-    public func lease(of agent: String) async throws(ReplicationError) -> Lease? {
-        try await leases.read(agent)?.lease
+    /// The agent's lease as stored, with its ETag.
+    public func lease(of agent: String) async throws(ReplicationError) -> (lease: Lease, etag: String)? {
+        try await leases.read(agent)
     }
 
     var renewInterval: Duration { leases.duration / 5 }

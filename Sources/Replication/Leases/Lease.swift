@@ -30,10 +30,4 @@ public struct HeldLease: Sendable {
     /// a fraction of the lease before it can expire for anyone else.
     public var deadline: ContinuousClock.Instant
 
-    public init(agent: String, etag: String, lease: Lease, deadline: ContinuousClock.Instant) {
-        self.agent = agent
-        self.etag = etag
-        self.lease = lease
-        self.deadline = deadline
-    }
 }

@@ -43,23 +43,24 @@ public struct LeaseStore: Sendable {
 
     /// Takes the agent's lease: creates it, or takes it over when it expired, was released or is
     /// this host's own (a restart).
-    /// - throws: ``ReplicationError/Code/ownedElsewhere`` with the owner's URL when another host holds it.
     /// - parameter url: the URL to advertise in the lease (default ``advertise``).
-    public func acquire(_ agent: String, url: String? = nil) async throws(ReplicationError) -> HeldLease {
+    /// - parameter current: the lease as the caller just read it (`.some(nil)`: there was none),
+    ///   so that the first write is the one that can succeed; `.none` reads it first.
+    /// - throws: ``ReplicationError/Code/ownedElsewhere`` with the owner's URL when another host holds it.
+    public func acquire(_ agent: String, url: String? = nil, current: (lease: Lease, etag: String)?? = .none) async throws(ReplicationError) -> HeldLease {
+        var known = current
         for _ in 0..<3 {
+            let found: (lease: Lease, etag: String)?
+            if let known { found = known } else { found = try await read(agent) }
+            known = .none
+            if let found, found.lease.owner != hostID, found.lease.isLive(at: SystemClock.milliseconds()) {
+                throw ownedElsewhere(agent, found.lease)
+            }
             let started = ContinuousClock.now
             let lease = Lease(owner: hostID, url: url ?? advertise, expiresAt: SystemClock.milliseconds() + durationMilliseconds)
             do {
-                let etag = try await client.put(location.leaseKey(agent), body: try encoded(lease), condition: .absent)
+                let etag = try await client.put(location.leaseKey(agent), body: try encoded(lease), condition: found.map { .matches($0.etag) } ?? .absent)
                 return held(agent, lease, etag, started)
-            } catch let error where error.code == .preconditionFailed {}
-            guard let (current, etag) = try await read(agent) else { continue }
-            if current.owner != hostID, current.isLive(at: SystemClock.milliseconds()) {
-                throw ownedElsewhere(agent, current)
-            }
-            do {
-                let newTag = try await client.put(location.leaseKey(agent), body: try encoded(lease), condition: .matches(etag))
-                return held(agent, lease, newTag, started)
             } catch let error where error.code == .preconditionFailed {
                 continue
             }

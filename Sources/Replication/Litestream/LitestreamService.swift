@@ -93,17 +93,6 @@ public final class LitestreamService: Service, Sendable {
         try await litestream.sync(database: database, socket: configuration.socketPath)
     }
 
-    /// Waits until the daemon answers on its control socket, up to `timeout`.
-    public func waitUntilReady(timeout: Duration = .seconds(10)) async throws(ReplicationError) {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if pid > 0, (try? await litestream.run(["info", "-json", "-timeout", "1", "-socket", configuration.socketPath])) != nil { return }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        throw ReplicationError(.litestream, "litestream did not answer on \(configuration.socketPath) within \(timeout)",
-                               hint: "see \(configuration.logPath)")
-    }
-
     // MARK: The supervising thread
 
     /// Starts the daemon, waits for it, and starts it again until the service stops. Runs on its
