@@ -5,12 +5,18 @@ import Synchronization
 /// What a module needs of the connections themselves, beside ``StateDatabase/read(_:)`` and
 /// ``StateDatabase/write(_:)``: statements outside a transaction, and the pool opened up front.
 extension StateDatabase {
-    /// Runs `body` on a read connection without opening a transaction (GRDB's
-    /// `unsafeReentrantRead`): each statement sees what was committed when it started, and two
-    /// statements may see different states. For lookups that need one statement, where BEGIN and
-    /// COMMIT would double the cost. Inside another read of this thread, `body` runs there.
+    /// Runs `body` on a read connection without opening a transaction: each statement sees what
+    /// was committed when it started, and two statements may see different states. For lookups
+    /// that need one statement, where BEGIN and COMMIT would double the cost. Inside another
+    /// access of this thread (a read, a write, a lookup), `body` runs on that access's
+    /// connection (GRDB's `unsafeReentrantRead`); otherwise on a lookup connection
+    /// (``LookupConnections``), or on the pool when none is free.
     public func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.unsafeReentrantRead(body)
+        if !AccessMark.isInside, let lookups,
+           let result = try lookups.withConnection({ db in try AccessMark.inside { try body(db) } }) {
+            return result
+        }
+        return try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
     }
 
     /// Runs `body` on the writer connection outside any transaction, for what only runs there:
@@ -18,13 +24,15 @@ extension StateDatabase {
     /// `wal_autocheckpoint`) and tracing. Data goes through ``write(_:)``; on a read-only
     /// database the connection is `query_only`, so a write here fails with `SQLITE_READONLY`.
     public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) rethrows -> T {
-        try writer.writeWithoutTransaction(body)
+        try writer.writeWithoutTransaction { db in try AccessMark.inside { try body(db) } }
     }
 
-    /// Opens every read connection of the pool now instead of on demand (a rollback-journal
-    /// database has none). A long-lived reader calls it at start, so that if the file is deleted
-    /// or replaced later, reads keep working from connections that are already open.
+    /// Opens every read connection of the pool, and every lookup connection, now instead of on
+    /// demand (a rollback-journal database has none). A long-lived reader calls it at start, so
+    /// that if the file is deleted or replaced later, reads keep working from connections that
+    /// are already open.
     public func openAllReaders() {
+        lookups?.openAll()
         guard let pool = writer as? DatabasePool else { return }
         let count = pool.configuration.maximumReaderCount
         let group = DispatchGroup()

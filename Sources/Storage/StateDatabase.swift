@@ -40,6 +40,9 @@ public final class StateDatabase: Sendable {
     /// Whether the file was opened `immutable` (a read-only directory without the WAL's index
     /// file, which SQLite cannot create there): nothing else may change it while it is open.
     public let isImmutable: Bool
+    /// Read-only connections for single-statement lookups beside the pool (WAL only; see
+    /// ``readWithoutTransaction(_:)``).
+    let lookups: LookupConnections?
 
     /// Opens (creating if needed) the database at `path` and brings `components` up to date.
     ///
@@ -77,6 +80,18 @@ public final class StateDatabase: Sendable {
             opened = try Self.open(path: path, identity: identity, components: components, journal: detected.0, options: options)
         }
         (writer, isImmutable) = opened
+        lookups = Self.makeLookups(path: opened.immutable ? Self.immutableURI(path) : path, journal: detected.0, options: options)
+    }
+
+    /// The lookup connections of a WAL database: as many as the pool has readers, opened on demand.
+    private static func makeLookups(path: String, journal: JournalPolicy, options: StateDatabaseOptions) -> LookupConnections? {
+        guard journal == .wal else { return nil }
+        var configuration = makeConfiguration(path: path, journal: journal, options: options)
+        configuration.readonly = true
+        configuration.label = configuration.label.map { $0 + ".lookup" }
+        return LookupConnections(capacity: max(1, options.maximumReaderCount)) { [configuration] in
+            try DatabaseQueue(path: path, configuration: configuration)
+        }
     }
 
     private static func open(path: String, identity: DatabaseIdentity, components: [SchemaComponent], journal: JournalPolicy,
@@ -159,6 +174,24 @@ public final class StateDatabase: Sendable {
     }
 
     private static func makeWriter(path: String, journal: JournalPolicy, options: StateDatabaseOptions) throws -> any DatabaseWriter {
+        let config = makeConfiguration(path: path, journal: journal, options: options)
+        let readOnly = options.readOnly
+        let synchronous = journal == .wal && !options.syncEveryCommit ? "NORMAL" : "FULL"
+        switch journal {
+        case .wal:
+            let pool = try DatabasePool(path: path, configuration: config)
+            if synchronous == "FULL", !readOnly {
+                // GRDB sets NORMAL on the writer when it enables WAL; only the writer commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+            return pool
+        case .rollback:
+            return try DatabaseQueue(path: path, configuration: config)
+        }
+    }
+
+    /// The connection policy of every connection to `path`.
+    private static func makeConfiguration(path: String, journal: JournalPolicy, options: StateDatabaseOptions) -> Configuration {
         var config = Configuration()
         config.busyMode = .timeout(options.busyTimeout)
         config.maximumReaderCount = max(1, options.maximumReaderCount)
@@ -201,17 +234,7 @@ public final class StateDatabase: Sendable {
                 try db.execute(sql: "PRAGMA query_only = ON")
             }
         }
-        switch journal {
-        case .wal:
-            let pool = try DatabasePool(path: path, configuration: config)
-            if synchronous == "FULL", !readOnly {
-                // GRDB sets NORMAL on the writer when it enables WAL; only the writer commits.
-                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            }
-            return pool
-        case .rollback:
-            return try DatabaseQueue(path: path, configuration: config)
-        }
+        return config
     }
 
     /// Maps an SQLite error raised while opening into a ``StorageError``.
@@ -232,6 +255,7 @@ public final class StateDatabase: Sendable {
 
     /// Closes every connection, checkpointing the WAL into the database file. Further use fails.
     public func close() throws {
+        lookups?.close()
         try writer.close()
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Storage
 
 /// An immutable content row, opened for reading.
 struct ContentRef {
@@ -22,11 +23,7 @@ struct ContentRef {
     init(id: Int64, size: Int64, chunkSize: Int64, sha256Bytes: Data?, inline: Data?, inlineChecksum: Int64?, verify: Bool,
          _ operation: String, _ path: String) throws {
         if let inline, verify {
-            guard let inlineChecksum, ContentChecksum.of(inline) == inlineChecksum, Int64(inline.count) == size else {
-                throw ContentStore.damaged(operation, path, inlineChecksum == nil
-                    ? "content \(id) has no checksum"
-                    : "content \(id) (\(inline.count) bytes stored inline) does not match its checksum")
-            }
+            try inline.withUnsafeBytes { try Self.verifyInline($0, checksum: inlineChecksum, id: id, size: size, operation, path) }
         }
         self.id = id
         self.size = size
@@ -34,6 +31,15 @@ struct ContentRef {
         self.sha256Bytes = sha256Bytes
         self.inline = inline
         self.verify = verify
+    }
+
+    /// Checks inline bytes against their checksum and size: `EIO` on a mismatch.
+    static func verifyInline(_ bytes: UnsafeRawBufferPointer, checksum: Int64?, id: Int64, size: Int64, _ operation: String, _ path: String) throws {
+        guard let checksum, ContentChecksum.of(bytes) == checksum, Int64(bytes.count) == size else {
+            throw ContentStore.damaged(operation, path, checksum == nil
+                ? "content \(id) has no checksum"
+                : "content \(id) (\(bytes.count) bytes stored inline) does not match its checksum")
+        }
     }
 }
 
@@ -51,9 +57,10 @@ enum ContentStore {
 
     /// The content row `id`, or `nil` when there is none (freed, or never written).
     static func find(_ db: Database, _ id: Int64, verify: Bool, _ operation: String, _ path: String) throws -> ContentRef? {
-        let statement = try db.cachedStatement(sql: "SELECT size, chunk_size, sha256, inline_data, inline_checksum FROM vfs_contents WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        return try ContentRef(id: id, size: row[0], chunkSize: row[1], sha256Bytes: row[2], inline: row[3], inlineChecksum: row[4], verify: verify, operation, path)
+        try db.firstRow(VFSQuery.contentByID, .integer(id)) { row in
+            try ContentRef(id: id, size: row.int64(0), chunkSize: row.int64(1), sha256Bytes: row.data(2), inline: row.data(3),
+                           inlineChecksum: row.optionalInt64(4), verify: verify, operation, path)
+        }
     }
 
     /// `EIO` for damaged stored bytes, naming what is damaged.
@@ -84,28 +91,26 @@ enum ContentStore {
         guard start < end else { return }
         let first = start / chunkSize
         let last = (end - 1) / chunkSize
-        let statement = try db.cachedStatement(sql: """
-            SELECT chunk_index, data, checksum FROM vfs_chunks WHERE content_id = ? AND chunk_index BETWEEN ? AND ? ORDER BY chunk_index
-            """)
-        let rows = try Row.fetchCursor(statement, arguments: [contentID, first, last])
         var expected = first
-        while let row = try rows.next() {
-            let index: Int64 = row[0]
-            guard index == expected else { break }
+        var gap = false
+        try db.forEachRow(VFSQuery.chunks, .integer(contentID), .integer(first), .integer(last)) { row in
+            let index = row.int64(0)
+            guard !gap, index == expected else {
+                gap = true
+                return
+            }
             let chunkStart = index * chunkSize
             let lower = Int(max(start, chunkStart) - chunkStart)
             let upper = Int(min(end, chunkStart + chunkSize) - chunkStart)
-            let checksum: Int64? = row[2]
-            let problem: String? = try row.withUnsafeData(atIndex: 1) { data in
-                guard let data, data.count >= upper else { return "is short" }
-                return try data.withUnsafeBytes { raw in
-                    if verify {
-                        guard let checksum else { return "has no checksum" }
-                        guard ContentChecksum.of(raw) == checksum else { return "does not match its checksum" }
-                    }
-                    try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper]))
-                    return nil
+            let checksum = row.optionalInt64(2)
+            let problem: String? = try row.withBytes(1) { raw in
+                guard let raw, raw.count >= upper else { return "is short" }
+                if verify {
+                    guard let checksum else { return "has no checksum" }
+                    guard ContentChecksum.of(raw) == checksum else { return "does not match its checksum" }
                 }
+                try body(UnsafeRawBufferPointer(rebasing: raw[lower..<upper]))
+                return nil
             }
             if let problem {
                 throw damaged(operation, path, "chunk \(index) (bytes \(chunkStart)-\(chunkStart + chunkSize - 1)) of content \(contentID) \(problem)")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 /// A row of `vfs_entries` as the VFS reads it.
 struct EntryRow {
@@ -33,6 +34,19 @@ extension EntryRow {
         contentID = row[6]
         metadataJSON = row[7]
     }
+
+    /// Decodes the columns of ``columns``, in that order, from a row read in place, starting at
+    /// column `offset`.
+    init(raw row: RawRow, offset: Int32 = 0) {
+        path = row.text(offset)
+        isDirectory = row.textEquals(offset + 1, "directory")
+        mode = UInt32(truncatingIfNeeded: row.int64(offset + 2))
+        size = row.int64(offset + 3)
+        mtime = row.int64(offset + 4)
+        ctime = row.int64(offset + 5)
+        contentID = row.optionalInt64(offset + 6)
+        metadataJSON = row.text(offset + 7)
+    }
 }
 
 /// The counters and quotas of a namespace row.
@@ -47,6 +61,17 @@ struct NamespaceRow {
     var forkedFrom: String?
 
     static let columns = "entry_count, byte_count, max_entries, max_bytes, max_file_bytes, created_at_ns, updated_at_ns, forked_from"
+
+    init(raw row: RawRow) {
+        entries = row.int64(0)
+        bytes = row.int64(1)
+        maxEntries = row.optionalInt64(2)
+        maxBytes = row.optionalInt64(3)
+        maxFileBytes = row.optionalInt64(4)
+        createdAt = row.int64(5)
+        updatedAt = row.int64(6)
+        forkedFrom = row.optionalText(7)
+    }
 
     init(row: Row, offset: Int = 0) {
         entries = row[offset]
@@ -63,13 +88,13 @@ struct NamespaceRow {
 /// The SQL the VFS runs, as small functions over a `Database`. Hot statements are cached.
 enum EntryStore {
     static func entry(_ db: Database, _ namespace: String, _ path: VFSPath) throws -> EntryRow? {
-        let statement = try db.cachedStatement(sql: "SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND path = ?")
-        return try Row.fetchOne(statement, arguments: [namespace, path.string]).map(EntryRow.init(row:))
+        try db.firstRow(VFSQuery.entry, .text(namespace), .text(path.string)) {
+            EntryRow(raw: $0)
+        }
     }
 
     static func namespaceRow(_ db: Database, _ namespace: String) throws -> NamespaceRow? {
-        let statement = try db.cachedStatement(sql: "SELECT \(NamespaceRow.columns) FROM vfs_namespaces WHERE name = ?")
-        return try Row.fetchOne(statement, arguments: [namespace]).map { NamespaceRow(row: $0) }
+        try db.firstRow(VFSQuery.namespace, .text(namespace)) { NamespaceRow(raw: $0) }
     }
 
     /// The namespace's row, or `ENOENT` naming the missing namespace.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 /// An open file: the content the file had when it was opened.
 ///
@@ -41,24 +42,19 @@ extension VFSNamespace {
         return try fileSystem.readOnce("open", path.string) { db in
             if path.isRoot { throw VFSError(EISDIR, "open", path.string) }
             // The entry and its content in one statement.
-            let statement = try db.cachedStatement(sql: """
-                SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json,
-                       c.size, c.chunk_size, c.sha256, c.inline_data, c.inline_checksum
-                FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
-                WHERE e.namespace = ? AND e.path = ?
-                """)
-            guard let row = try Row.fetchOne(statement, arguments: [name, path.string]) else {
-                throw try EntryStore.missing(db, name, path, "open")
+            let handle = try db.firstRow(VFSQuery.openFile, .text(name), .text(path.string)) { row in
+                let entry = EntryRow(raw: row)
+                guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", path.string) }
+                guard let size = row.optionalInt64(8), let chunkSize = row.optionalInt64(9) else {
+                    throw ContentStore.missing(contentID, "open", path.string)
+                }
+                let content = try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: row.data(10), inline: row.data(11),
+                                             inlineChecksum: row.optionalInt64(12), verify: limits.verifiesChecksums, "open", path.string)
+                return VFSFileHandle(path: path.string, size: size, sha256: content.sha256, contentID: contentID,
+                                     attributes: entry.entry(), chunkSize: chunkSize, inline: content.inline)
             }
-            let entry = EntryRow(row: row)
-            guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", path.string) }
-            guard let size = row[8] as Int64?, let chunkSize = row[9] as Int64? else {
-                throw ContentStore.missing(contentID, "open", path.string)
-            }
-            let content = try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: row[10], inline: row[11],
-                                         inlineChecksum: row[12], verify: limits.verifiesChecksums, "open", path.string)
-            return VFSFileHandle(path: path.string, size: size, sha256: content.sha256, contentID: contentID,
-                                 attributes: entry.entry(), chunkSize: chunkSize, inline: content.inline)
+            guard let handle else { throw try EntryStore.missing(db, name, path, "open") }
+            return handle
         }
     }
 }

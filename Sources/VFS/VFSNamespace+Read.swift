@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Storage
 
 extension VFSNamespace {
     /// The entry at `path`, with its SHA-256.
@@ -15,15 +16,11 @@ extension VFSNamespace {
             return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
-        let statement = try db.cachedStatement(sql: """
-            SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
-            FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id WHERE e.namespace = ? AND e.path = ?
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [name, path.string]) else {
-            throw try EntryStore.missing(db, name, path, operation)
+        let found = try db.firstRow(VFSQuery.stat, .text(name), .text(path.string)) { row in
+            EntryRow(raw: row).entry(sha256: row.withBytes(8) { $0.map { Data($0).lowercaseHex } })
         }
-        let sha: Data? = row[8]
-        return EntryRow(row: row).entry(sha256: sha?.lowercaseHex)
+        guard let found else { throw try EntryStore.missing(db, name, path, operation) }
+        return found
     }
 
     /// Whether an entry exists at `path`.
@@ -57,12 +54,10 @@ extension VFSNamespace {
 
     /// The direct children of a directory: one range scan of the covering listing index.
     func children(_ db: Database, _ directory: VFSPath) throws -> [VFSEntry] {
-        let statement = try db.cachedStatement(sql: """
-            SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND parent = ? ORDER BY name
-            """)
-        let rows = try Row.fetchCursor(statement, arguments: [name, directory.string])
         var result: [VFSEntry] = []
-        while let row = try rows.next() { result.append(EntryRow(row: row).entry()) }
+        try db.forEachRow(VFSQuery.children, .text(name), .text(directory.string)) { row in
+            result.append(EntryRow(raw: row).entry())
+        }
         return result
     }
 
@@ -81,11 +76,9 @@ extension VFSNamespace {
     /// Every entry strictly beneath `directory`, by a range scan of the primary key.
     func walkDescendants(_ db: Database, _ directory: VFSPath, _ body: (VFSEntry) throws -> Void) throws {
         let range = directory.descendantRange
-        let statement = try db.cachedStatement(sql: """
-            SELECT \(EntryRow.columns) FROM vfs_entries WHERE namespace = ? AND path >= ? AND path < ? ORDER BY path
-            """)
-        let rows = try Row.fetchCursor(statement, arguments: [name, range.lower, range.upper])
-        while let row = try rows.next() { try body(EntryRow(row: row).entry()) }
+        try db.forEachRow(VFSQuery.descendants, .text(name), .text(range.lower), .text(range.upper)) { row in
+            try body(EntryRow(raw: row).entry())
+        }
     }
 
     /// The total size and counts of the subtree at `path`.
@@ -107,7 +100,7 @@ extension VFSNamespace {
     public func readFile(_ path: String) throws -> Data {
         let path = try VFSPath(path, operation: "cat")
         // Small files are one statement; larger ones read their chunks in one snapshot.
-        if let inline = try fileSystem.readOnce("cat", path.string, { db in try openContent(db, path, "cat").inline }) {
+        if let inline = try fileSystem.readOnce("cat", path.string, { db in try inlineContent(db, path, "cat") }) {
             return inline
         }
         return try fileSystem.read("cat", path.string) { db in
@@ -152,6 +145,25 @@ extension VFSNamespace {
         }
     }
 
+    /// The checked bytes of the file at `path` when its content is stored inline, `nil` when it
+    /// is chunked: a small file's read in one statement, copying its bytes once.
+    func inlineContent(_ db: Database, _ path: VFSPath, _ operation: String) throws -> Data? {
+        if path.isRoot { return try openContent(db, path, operation).inline }
+        let found = try db.firstRow(VFSQuery.inlineContent, .text(name), .text(path.string)) { row -> Data? in
+            guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
+            guard let size = row.optionalInt64(2) else { throw ContentStore.missing(contentID, operation, path.string) }
+            return try row.withBytes(3) { bytes -> Data? in
+                guard let bytes else { return nil }
+                if limits.verifiesChecksums {
+                    try ContentRef.verifyInline(bytes, checksum: row.optionalInt64(4), id: contentID, size: size, operation, path.string)
+                }
+                return Data(bytes)
+            }
+        }
+        guard let found else { throw try EntryStore.missing(db, name, path, operation) }
+        return found
+    }
+
     func openContent(_ db: Database, _ path: VFSPath, _ operation: String, row: EntryRow? = nil) throws -> ContentRef {
         if path.isRoot {
             _ = try EntryStore.requireNamespace(db, name, operation, path.string)
@@ -162,19 +174,15 @@ extension VFSNamespace {
             return try ContentStore.open(db, contentID, verify: limits.verifiesChecksums, operation, path.string)
         }
         // The hot path of a read: the entry and its content row in one indexed lookup.
-        let statement = try db.cachedStatement(sql: """
-            SELECT e.kind, e.content_id, c.size, c.chunk_size, c.sha256, c.inline_data, c.inline_checksum
-            FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id
-            WHERE e.namespace = ? AND e.path = ?
-            """)
-        guard let found = try Row.fetchOne(statement, arguments: [name, path.string]) else {
-            throw try EntryStore.missing(db, name, path, operation)
+        let found = try db.firstRow(VFSQuery.content, .text(name), .text(path.string)) { row in
+            guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
+            guard let size = row.optionalInt64(2), let chunkSize = row.optionalInt64(3) else {
+                throw ContentStore.missing(contentID, operation, path.string)
+            }
+            return try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: row.data(4), inline: row.data(5),
+                                  inlineChecksum: row.optionalInt64(6), verify: limits.verifiesChecksums, operation, path.string)
         }
-        guard let contentID = found[1] as Int64?, (found[0] as String) == "file" else { throw VFSError(EISDIR, operation, path.string) }
-        guard let size = found[2] as Int64?, let chunkSize = found[3] as Int64? else {
-            throw ContentStore.missing(contentID, operation, path.string)
-        }
-        return try ContentRef(id: contentID, size: size, chunkSize: chunkSize, sha256Bytes: found[4], inline: found[5],
-                              inlineChecksum: found[6], verify: limits.verifiesChecksums, operation, path.string)
+        guard let found else { throw try EntryStore.missing(db, name, path, operation) }
+        return found
     }
 }

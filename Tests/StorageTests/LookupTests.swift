@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Storage
+
+/// Lookups through ``StateDatabase/readWithoutTransaction(_:)``: their own connections, what
+/// they see from inside another access, raw rows, and close.
+@Suite struct LookupTests {
+    static let notes = SchemaComponent(name: "notes", version: 1) { db, _ in
+        try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, tag TEXT, data BLOB) STRICT")
+    }
+    static let byID = LookupQuery("SELECT id, body, tag, data FROM notes WHERE id = ?")
+    static let byTag = LookupQuery("SELECT id FROM notes WHERE tag = ? ORDER BY id")
+
+    func open(_ directory: TemporaryDirectory, _ options: StateDatabaseOptions = .init()) throws -> StateDatabase {
+        try StateDatabase(path: directory.path + "/db.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "alpha"),
+                          components: [Self.notes], options: options)
+    }
+
+    @Test func rawRowsReadEveryKindOfValue() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO notes VALUES (1, 'héllo', NULL, x'00ff10'), (2, '', 'a', x''), (3, NULL, 'a', NULL)")
+        }
+        let first = try database.readWithoutTransaction { db in
+            try db.firstRow(Self.byID, .integer(1)) { row in
+                (row.int64(0), row.text(1), row.optionalText(2), row.data(3), row.textEquals(1, "héllo"), row.isNull(2))
+            }
+        }
+        let one = try #require(first)
+        #expect(one.0 == 1 && one.1 == "héllo" && one.2 == nil && one.3 == Data([0, 0xFF, 0x10]) && one.4 && one.5)
+        let empty = try database.readWithoutTransaction { db in
+            try db.firstRow(Self.byID, .integer(2)) { row in (row.text(1), row.optionalText(1), row.data(3), row.textEquals(1, "")) }
+        }
+        #expect(empty?.0 == "" && empty?.1 == "" && empty?.2 == Data() && empty?.3 == true, "empty text and blob are not NULL")
+        let null = try database.readWithoutTransaction { db in
+            try db.firstRow(Self.byID, .integer(3)) { row in (row.optionalText(1), row.data(3), row.optionalInt64(3)) }
+        }
+        #expect(null?.0 == nil && null?.1 == nil && null?.2 == nil)
+        let missing = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(99)) { $0.int64(0) } }
+        #expect(missing == nil)
+        var tagged: [Int64] = []
+        try database.readWithoutTransaction { db in try db.forEachRow(Self.byTag, .text("a")) { tagged.append($0.int64(0)) } }
+        #expect(tagged == [2, 3])
+        // An empty text argument binds '' (not NULL).
+        let untagged = try database.readWithoutTransaction { db in try db.firstRow(Self.byTag, .text("")) { $0.int64(0) } }
+        #expect(untagged == nil)
+        try database.write { db in try db.execute(sql: "UPDATE notes SET tag = '' WHERE id = 1") }
+        #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byTag, .text("")) { $0.int64(0) } } == 1)
+    }
+
+    @Test func aFailingStatementThrowsSQLitesErrorAndLeavesTheConnectionUsable() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        let broken = LookupQuery("SELECT body FROM nowhere")
+        #expect {
+            try database.readWithoutTransaction { db in try db.firstRow(broken) { $0.int64(0) } }
+        } throws: { error in
+            (error as? DatabaseError)?.resultCode == .SQLITE_ERROR && (error as? DatabaseError)?.message?.contains("nowhere") == true
+        }
+        try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'x')") }
+        #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+    }
+
+    @Test func aLookupSeesEachCommitAndHoldsNoSnapshotBetweenCalls() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        for id in 1...50 {
+            try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (?, ?)", arguments: [id, "v\(id)"]) }
+            let seen = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(Int64(id))) { $0.text(1) } }
+            #expect(seen == "v\(id)")
+        }
+        // No lookup connection keeps a read transaction: a TRUNCATE checkpoint empties the WAL.
+        let result = try database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        #expect((result?[0] as Int?) == 0, "checkpoint not blocked")
+        #expect(database.fileSizes().wal == 0)
+    }
+
+    @Test func insideAWriteALookupRunsOnTheWriterAndSeesItsUncommittedRows() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        let seen = try database.write { db -> String? in
+            try db.execute(sql: "INSERT INTO notes (id, body) VALUES (7, 'uncommitted')")
+            return try database.readWithoutTransaction { inner in
+                #expect(inner === db, "the writer's own connection")
+                return try inner.firstRow(Self.byID, .integer(7)) { $0.text(1) }
+            }
+        }
+        #expect(seen == "uncommitted")
+        // Inside a read, the lookup runs in that read's snapshot.
+        let snapshot = try database.read { db -> (String?, String?) in
+            let before = try database.readWithoutTransaction { inner in try inner.firstRow(Self.byID, .integer(7)) { $0.text(1) } }
+            try? database.write { db in try db.execute(sql: "UPDATE notes SET body = 'later' WHERE id = 7") }
+            let after = try database.readWithoutTransaction { inner in
+                #expect(inner === db)
+                return try inner.firstRow(Self.byID, .integer(7)) { $0.text(1) }
+            }
+            return (before, after)
+        }
+        #expect(snapshot.0 == "uncommitted" && snapshot.1 == "uncommitted", "one snapshot")
+        #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(7)) { $0.text(1) } } == "later")
+    }
+
+    @Test func concurrentLookupsBeyondTheConnectionsFallBackToThePool() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory, StateDatabaseOptions(maximumReaderCount: 2))
+        try database.write { db in
+            for id in 1...100 { try db.execute(sql: "INSERT INTO notes (id, body) VALUES (?, ?)", arguments: [id, "v\(id)"]) }
+        }
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for round in 0..<500 {
+                let id = Int64((worker * 500 + round) % 100 + 1)
+                do {
+                    let body = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(id)) { $0.text(1) } }
+                    if body != "v\(id)" { failures.add("\(id): \(body ?? "nil")") }
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+    }
+
+    @Test func closeClosesTheLookupConnections() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'x')") }
+        #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+        try database.close()
+        #expect(throws: (any Error).self) {
+            try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } }
+        }
+        // Every connection is closed: nothing holds the WAL, and the file reopens.
+        let reopened = try open(directory)
+        #expect(try reopened.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+    }
+}
+
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
+}
