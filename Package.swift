@@ -74,6 +74,7 @@ let package = Package(
                 "CFuse3",
                 "Storage",
                 "VFS",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -319,9 +319,9 @@ final class FuseBenchRun {
             ("du", "du-s", "du -s > /dev/null", "walk + lstat", 1.3, false, nil),
             ("git", "git-grep", "git grep \(SourceTree.needle) > /dev/null", "the index + every tracked file", 1.2, true, nil),
             ("git", "git-status", "git status --porcelain > /dev/null", "the index + lstat of every tracked file", 1.2, true,
-             "git's index records each file's inode number and ctime on the filesystem it was written on; on the mount both differ, "
-                + "so every run hashes every file again (and cannot write the refreshed index to a read-only mount). The next row tells git to "
-                + "compare only sizes and mtimes, which the import keeps."),
+             "git's index records each file's inode number, ctime, uid and gid; `openclaw vfs import` gives the imported index the "
+                + "mount's (GitIndexRefresh), so git finds every file clean by its stat and hashes none. The next row tells git to "
+                + "compare only sizes and mtimes, as it had to before."),
             ("git", "git-status-minimal", statMinimal, "as above, with core.checkStat=minimal and core.trustctime=false", nil, true, nil),
         ]
         for workload in workloads where selected.contains(workload.key) {

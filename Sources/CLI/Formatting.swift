@@ -1,5 +1,6 @@
 import AgentRuntime
 import Foundation
+import FuseMount
 import Storage
 import VFS
 
@@ -94,6 +95,10 @@ enum Formatting {
                 "maxFileBytes": info.maxFileBytes as Any? ?? NSNull(),
             ],
         ]
+    }
+
+    static func json(_ report: GitIndexRefresh.Report) -> [String: Any] {
+        ["index": report.index, "entries": report.entries, "refreshed": report.refreshed, "skipped": report.skipped as Any? ?? NSNull()]
     }
 
     static func json(_ report: HostTransferReport) -> [String: Any] {

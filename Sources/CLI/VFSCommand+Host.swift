@@ -1,4 +1,5 @@
 import ArgumentParser
+import FuseMount
 import Foundation
 import VFS
 
@@ -6,10 +7,16 @@ extension VFSCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a host directory tree, in one transaction.",
-            discussion: "Symbolic links and special files are skipped with a warning. Nothing changes if any file fails.")
+            discussion: """
+                Symbolic links and special files are skipped with a warning. Nothing changes if any file fails. \
+                Each git index in the imported tree (.git/index) is then given the stat data a mount reports \
+                for the files it tracks (only those whose content matches the index), so that `git status` \
+                on `openclaw vfs mount` hashes no file; --keep-git-index leaves it byte for byte.
+                """)
 
         @OptionGroup var options: VFSOptions
         @OptionGroup var output: JSONFlag
+        @Flag(help: "Leave git indexes as imported (git status on a mount then hashes every file).") var keepGitIndex = false
         @Argument(help: "The host directory.") var hostDirectory: String
         @Argument(help: "Where to put its contents (default /).") var destination: String = "/"
 
@@ -20,7 +27,36 @@ extension VFSCommand {
                 line.update("import: \(progress.files)/\(progress.totalFiles) files, \(Formatting.humanBytes(progress.bytes)) of \(Formatting.humanBytes(progress.totalBytes))")
             }
             line.finish()
-            Host.report(report, verb: "imported", json: output.json)
+            let indexes = keepGitIndex ? [] : try refreshGitIndexes(namespace)
+            if output.json {
+                Host.warnSkipped(report)
+                var object = Formatting.json(report)
+                object["gitIndexes"] = indexes.map(Formatting.json)
+                return Output.json(object)
+            }
+            Host.report(report, verb: "imported", json: false)
+            for index in indexes {
+                let outcome = index.skipped.map { "left as it is: \($0)" } ?? "\(index.refreshed) of \(index.entries) entries given the mount's stat data"
+                Output.line("git index \(TerminalText.quoted(index.index)): \(outcome)")
+            }
+        }
+
+        /// Refreshes every `.git/index` under the destination (see ``GitIndexRefresh``).
+        func refreshGitIndexes(_ namespace: VFSNamespace) throws -> [GitIndexRefresh.Report] {
+            var worktrees: [String] = []
+            try namespace.walk(destination) { entry in
+                guard !entry.isDirectory, entry.path.hasSuffix("/.git/index") else { return }
+                let worktree = String(entry.path.dropLast("/.git/index".count))
+                worktrees.append(worktree.isEmpty ? "/" : worktree)
+            }
+            return try worktrees.map { worktree in
+                do {
+                    return try GitIndexRefresh.refresh(namespace, worktree: worktree)
+                } catch let error as VFSError where error.errno == EINVAL {
+                    // Not an index this build reads: imported as it is, and said.
+                    return GitIndexRefresh.Report(index: worktree + "/.git/index", entries: 0, refreshed: 0, skipped: error.detail ?? "unreadable")
+                }
+            }
         }
     }
 
@@ -57,10 +93,15 @@ extension VFSCommand {
     }
 
     enum Host {
-        static func report(_ report: HostTransferReport, verb: String, json: Bool) {
+        /// A warning on standard error for each path the transfer skipped.
+        static func warnSkipped(_ report: HostTransferReport) {
             for skipped in report.skipped {
                 Output.error("openclaw: warning: skipped \(TerminalText.quoted(skipped.path)): \(TerminalText.quoted(skipped.reason))")
             }
+        }
+
+        static func report(_ report: HostTransferReport, verb: String, json: Bool) {
+            warnSkipped(report)
             if json { return Output.json(Formatting.json(report)) }
             Output.line("\(verb) \(report.files) file\(report.files == 1 ? "" : "s"), \(report.directories) director\(report.directories == 1 ? "y" : "ies"), \(Formatting.humanBytes(report.bytes))\(report.skipped.isEmpty ? "" : "; skipped \(report.skipped.count)")")
         }

@@ -78,9 +78,11 @@ final class FuseFileSystem: @unchecked Sendable {
         MountPath.child(parent, name)
     }
 
-    func attributes(_ entry: VFSEntry, inode: UInt64) -> stat {
+    /// The attributes of `entry`, found at `mountPath` (which names its namespace), for the
+    /// node `inode`.
+    func attributes(_ entry: VFSEntry, inode: UInt64, at mountPath: String) -> stat {
         var attributes = stat()
-        attributes.st_ino = __ino_t(inode)
+        attributes.st_ino = __ino_t(view.number(of: entry, at: mountPath, inode: inode))
         attributes.st_mode = (entry.isDirectory ? S_IFDIR : S_IFREG) | mode_t(entry.mode & 0o7777)
         // One link for a file (there are no hard links). A directory says 1 too, "not counted", as
         // btrfs does: 2 would tell `find` and `fts` (leaf optimisation) it has no subdirectories.
@@ -102,11 +104,11 @@ final class FuseFileSystem: @unchecked Sendable {
         return Glibc.timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)
     }
 
-    func entryParameter(_ entry: VFSEntry, inode: UInt64) -> fuse_entry_param {
+    func entryParameter(_ entry: VFSEntry, inode: UInt64, at mountPath: String) -> fuse_entry_param {
         var parameter = fuse_entry_param()
         parameter.ino = inode
         parameter.generation = 1
-        parameter.attr = attributes(entry, inode: inode)
+        parameter.attr = attributes(entry, inode: inode, at: mountPath)
         parameter.attr_timeout = configuration.cacheTimeout
         parameter.entry_timeout = configuration.cacheTimeout
         return parameter
@@ -139,7 +141,7 @@ final class FuseFileSystem: @unchecked Sendable {
         do {
             let entry = try view.attributes(path)
             let inode = nodes.lookUp(path, entry)
-            var parameter = entryParameter(entry, inode: inode)
+            var parameter = entryParameter(entry, inode: inode, at: path)
             if changeEpoch.load(ordering: .acquiring) != epoch { (parameter.entry_timeout, parameter.attr_timeout) = (0, 0) }
             if fuse_reply_entry(request, &parameter) != 0 { nodes.forget(inode, 1) }
         } catch {
@@ -163,7 +165,7 @@ final class FuseFileSystem: @unchecked Sendable {
         // An inode of a file's older version (rewritten or removed since): like a file replaced
         // by rename(2) or unlinked while open, it keeps the attributes of its version.
         func replyBorn(_ born: VFSEntry) {
-            var attributes = attributes(born, inode: inode)
+            var attributes = attributes(born, inode: inode, at: node.path)
             _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
         }
         do {
@@ -172,7 +174,7 @@ final class FuseFileSystem: @unchecked Sendable {
                 return replyBorn(born)
             }
             nodes.refresh(inode, current)
-            var attributes = attributes(current, inode: inode)
+            var attributes = attributes(current, inode: inode, at: node.path)
             _ = fuse_reply_attr(request, &attributes, configuration.cacheTimeout)
         } catch let error as VFSError where error.errno == ENOENT {
             guard let born = node.entry, !born.isDirectory else { return reply(request, ENOENT) }
@@ -248,11 +250,13 @@ final class FuseFileSystem: @unchecked Sendable {
         while index < listing.count {
             let item = listing[index]
             let next = off_t(index + 1)
+            // `.` and `..` have no entry; every child has its path.
+            let child = item.entry == nil ? path : childPath(path, item.name)
             let added: Int = item.name.withCString { name in
                 if plus {
                     var parameter = fuse_entry_param()
                     if let entry = item.entry {
-                        parameter = entryParameter(entry, inode: 0)
+                        parameter = entryParameter(entry, inode: 0, at: child)
                     } else {
                         parameter.attr.st_ino = __ino_t(item.inode)
                         parameter.attr.st_mode = S_IFDIR
@@ -261,13 +265,14 @@ final class FuseFileSystem: @unchecked Sendable {
                     guard needed <= size - used else { return 0 }
                     if let entry = item.entry {
                         // A plus entry counts as a lookup of the child: register it.
-                        parameter.ino = nodes.lookUp(childPath(path, item.name), entry)
-                        parameter.attr.st_ino = __ino_t(parameter.ino)
+                        parameter.ino = nodes.lookUp(child, entry)
+                        parameter.attr.st_ino = __ino_t(view.number(of: entry, at: child, inode: parameter.ino))
                     }
                     return fuse_add_direntry_plus(request, buffer + used, size - used, name, &parameter, next)
                 } else {
                     var attributes = stat()
-                    attributes.st_ino = __ino_t(item.entry == nil ? item.inode : (nodes.inode(of: childPath(path, item.name)) ?? 0))
+                    let inode = item.entry == nil ? item.inode : (nodes.inode(of: child) ?? 0)
+                    attributes.st_ino = __ino_t(item.entry.map { view.number(of: $0, at: child, inode: inode) } ?? inode)
                     attributes.st_mode = item.entry.map { $0.isDirectory ? S_IFDIR : S_IFREG } ?? S_IFDIR
                     let needed = fuse_add_direntry(request, nil, 0, name, &attributes, next)
                     guard needed <= size - used else { return 0 }

@@ -29,6 +29,22 @@ struct FuseView: Sendable {
         }
     }
 
+    /// The namespace a mount path is in (`nil` for the root of the all-namespaces view).
+    func namespaceName(of mountPath: String) -> String? {
+        switch root {
+        case .namespace(let name):
+            return name
+        case .allNamespaces:
+            return MountPath.isRoot(mountPath) ? nil : MountPath.splitFirst(mountPath).0
+        }
+    }
+
+    /// The `st_ino` of `entry`, found at `mountPath`: a file's ``MountInode``, else `inode`.
+    func number(of entry: VFSEntry, at mountPath: String, inode: UInt64) -> UInt64 {
+        guard !entry.isDirectory, let contentID = entry.contentID, let namespace = namespaceName(of: mountPath) else { return inode }
+        return MountInode.file(namespace: namespace, path: entry.path, contentID: contentID)
+    }
+
     /// The mount path of a VFS path of `namespace`, or `nil` when this view does not show it.
     func mountPath(namespace: String, path: String) -> String? {
         switch root {

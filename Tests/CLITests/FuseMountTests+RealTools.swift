@@ -104,6 +104,52 @@ extension FuseMountTests {
         }
     }
 
+    /// The import gives the git index the stat data the mount reports for every file whose
+    /// content matches it: git on the mount then finds every clean file clean by its stat alone
+    /// (hashing none), and still sees what changed, before the import or after it.
+    @Test func gitOnTheMountFindsCleanFilesByTheirStatAndStillSeesChanges() throws {
+        let tree = try makeRepository()
+        try directory.write("tree/pkg0/sub0/file 0.txt", "changed on the host, not committed\n")
+        let hostIndex = try Data(contentsOf: URL(fileURLWithPath: tree + "/.git/index"))
+        let imported = try cli.run(["vfs", "import", "--json", tree, "/repo"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let indexes = try #require((try imported.json() as? [String: Any])?["gitIndexes"] as? [[String: Any]], "\(imported.stdout)")
+        #expect(indexes.count == 1 && indexes[0]["index"] as? String == "/repo/.git/index" && indexes[0]["skipped"] is NSNull)
+        let entries = indexes.first?["entries"] as? Int ?? 0
+        #expect(entries > 20 && indexes.first?["refreshed"] as? Int == entries - 1, "every entry but the changed file: \(indexes)")
+        let text = try cli.run(["vfs", "import", tree, "/again"])
+        #expect(text.stdout.contains("git index /again/.git/index: \(entries - 1) of \(entries) entries given the mount's stat data"), "\(text.stdout)")
+        let kept = try cli.run(["vfs", "import", "--keep-git-index", "--json", tree, "/kept"])
+        let keptIndexes = (try kept.json() as? [String: Any])?["gitIndexes"] as? [Any]
+        #expect(kept.status == 0 && keptIndexes?.isEmpty == true, "\(kept.stdout)")
+        #expect(try cli.run(["vfs", "cat", "/kept/.git/index"]).stdoutData == hostIndex, "--keep-git-index keeps it byte for byte")
+        let mountPoint = directory.path + "/mnt"
+        try mount(mountPoint)
+        defer { unmount(mountPoint) }
+        func git(_ root: String, _ command: String) throws -> String {
+            try CLIRunner.shell("cd '\(root)' && export HOME='\(directory.path)' GIT_CONFIG_NOSYSTEM=1 LC_ALL=C && \(command) 2>&1; echo \"status $?\"").stdout
+        }
+        let repo = mountPoint + "/workspace/repo"
+        // diff-files compares stat data only: it lists what git would have to hash.
+        #expect(try git(repo, "git diff-files --name-only") == "pkg0/sub0/file 0.txt\nstatus 0\n", "only the file changed before the import")
+        let unrefreshed = try git(mountPoint + "/workspace/kept", "git diff-files --name-only").split(separator: "\n")
+        #expect(unrefreshed.count > 20, "an index kept as imported matches no file's stat: \(unrefreshed.count - 1) differ")
+        #expect(try git(repo, "git status --porcelain=v1") == " M \"pkg0/sub0/file 0.txt\"\nstatus 0\n")
+        #expect(try git(repo, "git status --porcelain=v1") == git(tree, "git status --porcelain=v1"))
+        #expect(try git(repo, "git fsck --no-progress --strict") == "status 0\n", "the rewritten index is sound")
+        // A rewrite through the VFS is seen by its new stat.
+        #expect(try cli.run(["vfs", "write", "/repo/c/main.c"], stdin: Data("int main(void) { return 1; }\n".utf8)).status == 0)
+        let deadline = Date().addingTimeInterval(5)
+        var status = ""
+        repeat {
+            status = try git(repo, "git status --porcelain=v1")
+            if status.contains("c/main.c") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        } while Date() < deadline
+        #expect(status == " M c/main.c\n M \"pkg0/sub0/file 0.txt\"\nstatus 0\n", "\(status)")
+        #expect(try cli.run(["vfs", "ls", "/repo/.git/index.lock"]).status != 0, "git wrote nothing through the mount")
+    }
+
     /// `less` and `vim -R` in a real terminal (tmux): the screens on the mount and on the host are
     /// the same.
     @Test func pagersAndEditorsShowTheSameScreens() throws {
