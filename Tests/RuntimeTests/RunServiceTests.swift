@@ -70,9 +70,17 @@ import VFS
         try await RuntimeFixture.with { fixture in
             fixture.fake.enqueue(.stall(text: "thinking "))
             let run = try await fixture.runtime.run(AgentRunRequest(message: "long job"))
-            let events = Task { await Self.collect(run) }
-            try await Self.waitUntil("the model streams") { fixture.fake.requestCount == 1 }
-            try await Task.sleep(for: .milliseconds(100))
+            let streamed = StreamedEvents()
+            let events = Task {
+                var all: [AgentRunEvent] = []
+                for await event in run.events {
+                    all.append(event)
+                    streamed.append(event)
+                }
+                return all
+            }
+            // The abort comes once the run has streamed its partial text (no fixed sleep).
+            try await Self.waitUntil("the partial text is streamed") { streamed.contains(.text("thinking ")) }
             let aborter = Task { fixture.runtime.abort(runID: run.runID, reason: "stopped by the test") }
             #expect(await aborter.value)
             let seen = await events.value
@@ -295,5 +303,23 @@ import VFS
             #expect(greps.count == runs, "every grep ran")
             #expect(worst < .milliseconds(50), "a trivial task was stalled \(worst)")
         }
+    }
+}
+
+/// The events a run has streamed so far, read from another task.
+private final class StreamedEvents: @unchecked Sendable {
+    private let lock = NSLock()
+    private var payloads: [AgentRunEvent.Payload] = []
+
+    func append(_ event: AgentRunEvent) {
+        lock.lock()
+        payloads.append(event.payload)
+        lock.unlock()
+    }
+
+    func contains(_ payload: AgentRunEvent.Payload) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return payloads.contains(payload)
     }
 }
