@@ -41,7 +41,9 @@ public enum GitIndexRefresh {
     /// Refreshes the index of the work tree at `worktree` (its `.git/index`).
     public static func refresh(_ namespace: VFSNamespace, worktree: String, uid: UInt32 = getuid(), gid: UInt32 = getgid()) throws -> Report {
         let worktree = try VFSPath(worktree, operation: "git-index").string
-        let gitDirectory = (worktree == "/" ? "" : worktree) + "/.git"
+        // Paths in the index are relative to the work tree.
+        let prefix = worktree == "/" ? "" : worktree
+        let gitDirectory = prefix + "/.git"
         let indexPath = gitDirectory + "/index"
         var report = Report(index: indexPath, entries: 0, refreshed: 0, skipped: nil)
         if let config = try? namespace.readFile(gitDirectory + "/config"),
@@ -60,9 +62,10 @@ public enum GitIndexRefresh {
         }
         for entry in index.entries where entry.isRegularFile && entry.stage == 0 && !entry.skipsWorktree {
             guard let name = String(validating: entry.path, as: UTF8.self),
-                  let file = try? namespace.openFile((worktree == "/" ? "" : worktree) + "/" + name),
+                  let file = try? namespace.openFile(prefix + "/" + name),
                   UInt32(truncatingIfNeeded: file.size) == entry.size,
-                  try blobID(of: file, in: namespace.fileSystem) == entry.objectID
+                  // A file that cannot be read is not vouched for: git will read it itself.
+                  (try? blobID(of: file, in: namespace.fileSystem)) == entry.objectID
             else { continue }
             let ctime = FuseFileSystem.timespec(file.attributes.ctimeNanoseconds)
             let mtime = FuseFileSystem.timespec(file.attributes.mtimeNanoseconds)

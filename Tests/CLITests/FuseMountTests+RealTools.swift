@@ -148,6 +148,15 @@ extension FuseMountTests {
         } while Date() < deadline
         #expect(status == " M c/main.c\n M \"pkg0/sub0/file 0.txt\"\nstatus 0\n", "\(status)")
         #expect(try cli.run(["vfs", "ls", "/repo/.git/index.lock"]).status != 0, "git wrote nothing through the mount")
+        // Index version 4 (paths prefix-compressed) is read too.
+        #expect(try git(tree, "git update-index --index-version 4") == "status 0\n")
+        let version4 = try cli.run(["vfs", "import", "--json", tree, "/v4"])
+        let v4Index = ((try version4.json() as? [String: Any])?["gitIndexes"] as? [[String: Any]])?.first
+        #expect(v4Index?["entries"] as? Int == entries && v4Index?["refreshed"] as? Int == entries - 1, "\(version4.stdout)")
+        let v4Repo = mountPoint + "/workspace/v4"
+        let deadlineV4 = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: v4Repo + "/.git/index"), Date() < deadlineV4 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try git(v4Repo, "git diff-files --name-only") == "pkg0/sub0/file 0.txt\nstatus 0\n")
     }
 
     /// `less` and `vim -R` in a real terminal (tmux): the screens on the mount and on the host are

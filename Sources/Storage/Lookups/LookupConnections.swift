@@ -66,7 +66,7 @@ final class LookupConnections: Sendable {
     private func checkOut() -> LookupConnection? {
         let checkout = state.withLock { state -> Checkout in
             if state.isClosed { return .none }
-            if let queue = state.idle.popLast() { return .use(queue) }
+            if let connection = state.idle.popLast() { return .use(connection) }
             guard state.canOpen, state.opened < capacity else { return .none }
             state.opened += 1
             return .open
