@@ -52,9 +52,12 @@ extension VFSCommand {
             return try worktrees.map { worktree in
                 do {
                     return try GitIndexRefresh.refresh(namespace, worktree: worktree)
-                } catch let error as VFSError where error.errno == EINVAL {
-                    // Not an index this build reads: imported as it is, and said.
-                    return GitIndexRefresh.Report(index: worktree + "/.git/index", entries: 0, refreshed: 0, skipped: error.detail ?? "unreadable")
+                } catch let error as VFSError {
+                    // Not an index this build reads, or one it could not read or write back: the
+                    // import stands, the index is as imported, and the output says why.
+                    let index = (worktree == "/" ? "" : worktree) + "/.git/index"
+                    return GitIndexRefresh.Report(index: index, entries: 0, refreshed: 0,
+                                                  skipped: error.errno == EINVAL ? error.detail ?? "unreadable" : error.description)
                 }
             }
         }

@@ -64,6 +64,16 @@ import Testing
         #expect(try cli.run(["vfs", "--help"]).status == 0)
     }
 
+    @Test func anIndexThatIsNotGitsIsImportedAsItIsAndSaidSo() throws {
+        let source = TemporaryDirectory()
+        try source.write("README.md", "# sample\n")
+        try source.write(".git/index", "not an index")
+        let imported = try cli.run(["vfs", "import", source.path, "/"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("git index /.git/index: left as it is: not a git index this build can read: no DIRC header"), "\(imported.stdout)")
+        #expect(try cli.run(["vfs", "cat", "/.git/index"]).stdout == "not an index", "imported byte for byte")
+    }
+
     @Test func importExportRoundTripSkipsSymlinks() throws {
         let source = TemporaryDirectory()
         try source.write("README.md", "# sample\n")
