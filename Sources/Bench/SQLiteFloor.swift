@@ -8,6 +8,7 @@ final class SQLiteFloor {
     private let connection: OpaquePointer
     private let lookup: OpaquePointer
     private let chunks: OpaquePointer
+    private let statLookup: OpaquePointer
 
     /// Opens `path` read-only; `cacheKiB` sets the page cache (`nil`: SQLite's default, 2 MB).
     init(path: String, cacheKiB: Int? = nil) throws {
@@ -34,11 +35,16 @@ final class SQLiteFloor {
             WHERE e.namespace = ?1 AND e.path = ?2
             """)
         chunks = try prepare("SELECT data FROM vfs_chunks WHERE content_id = ?1 ORDER BY chunk_index")
+        statLookup = try prepare("""
+            SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
+            FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id WHERE e.namespace = ?1 AND e.path = ?2
+            """)
     }
 
     deinit {
         sqlite3_finalize(lookup)
         sqlite3_finalize(chunks)
+        sqlite3_finalize(statLookup)
         sqlite3_close_v2(connection)
     }
 
@@ -67,6 +73,24 @@ final class SQLiteFloor {
             total += Int(sqlite3_column_bytes(chunks, 0))
         }
         return total
+    }
+
+    /// The `stat` of the entry at `path` of `namespace`, as the VFS's: every column of the entry
+    /// and its content's hash touched once (no Swift values made). Returns its size.
+    func stat(_ namespace: String, _ path: String) throws -> Int64 {
+        defer { sqlite3_reset(statLookup) }
+        let found = namespace.withCString { name in
+            path.withCString { path in
+                sqlite3_bind_text(statLookup, 1, name, -1, nil)
+                sqlite3_bind_text(statLookup, 2, path, -1, nil)
+                return sqlite3_step(statLookup)
+            }
+        }
+        guard found == SQLITE_ROW else { throw BenchError("no entry \(path) in \(namespace) (sqlite3_step \(found))") }
+        for column: Int32 in [0, 1, 7] { _ = sqlite3_column_text(statLookup, column) }
+        for column: Int32 in [2, 4, 5, 6] { _ = sqlite3_column_int64(statLookup, column) }
+        _ = sqlite3_column_blob(statLookup, 8)
+        return sqlite3_column_int64(statLookup, 3)
     }
 
     /// Runs `body` inside one read transaction of this connection.

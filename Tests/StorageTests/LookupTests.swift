@@ -17,6 +17,15 @@ import Testing
                           components: [Self.notes], options: options)
     }
 
+    @Test func hexSpellsBytesInLowercaseTwoDigitsEach() {
+        #expect([UInt8]().lowercaseHex == "")
+        #expect([0x00, 0x0F, 0xA0, 0xFF].lowercaseHex == "000fa0ff")
+        #expect(Data([0xDE, 0xAD, 0xBE, 0xEF]).lowercaseHex == "deadbeef")
+        #expect((0..<4).lazy.map { UInt8($0 * 17) }.lowercaseHex == "00112233", "a sequence without contiguous storage")
+        let all = Data((0...255).map { UInt8($0) })
+        #expect(all.withUnsafeBytes { Hex.lowercase($0) } == all.map { String(format: "%02x", $0) }.joined())
+    }
+
     @Test func rawRowsReadEveryKindOfValue() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory)
