@@ -22,30 +22,17 @@ struct EntryRow {
 }
 
 extension EntryRow {
-    /// Decodes the columns of ``columns``, in that order (an extension, so that the memberwise
-    /// initializer stays synthesized).
-    init(row: Row) {
-        path = row[0]
-        isDirectory = (row[1] as String) == "directory"
-        mode = UInt32(truncatingIfNeeded: row[2] as Int64)
-        size = row[3]
-        mtime = row[4]
-        ctime = row[5]
-        contentID = row[6]
-        metadataJSON = row[7]
-    }
-
-    /// Decodes the columns of ``columns``, in that order, from a row read in place, starting at
-    /// column `offset`.
-    init(raw row: RawRow, offset: Int32 = 0) {
-        path = row.text(offset)
-        isDirectory = row.textEquals(offset + 1, "directory")
-        mode = UInt32(truncatingIfNeeded: row.int64(offset + 2))
-        size = row.int64(offset + 3)
-        mtime = row.int64(offset + 4)
-        ctime = row.int64(offset + 5)
-        contentID = row.optionalInt64(offset + 6)
-        metadataJSON = row.text(offset + 7)
+    /// Decodes the columns of ``columns``, in that order, from a row read in place (an
+    /// extension, so that the memberwise initializer stays synthesized).
+    init(raw row: RawRow) {
+        path = row.text(0)
+        isDirectory = row.textEquals(1, "directory")
+        mode = UInt32(truncatingIfNeeded: row.int64(2))
+        size = row.int64(3)
+        mtime = row.int64(4)
+        ctime = row.int64(5)
+        contentID = row.optionalInt64(6)
+        metadataJSON = row.text(7)
     }
 }
 
