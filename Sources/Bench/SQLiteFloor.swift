@@ -51,15 +51,7 @@ final class SQLiteFloor {
     /// Reads the file at `path` of `namespace` (its inline bytes or its chunks) and returns its size.
     func read(_ namespace: String, _ path: String) throws -> Int {
         defer { sqlite3_reset(lookup) }
-        let found = namespace.withCString { name in
-            path.withCString { path in
-                // SQLITE_STATIC (nil): the strings outlive the step.
-                sqlite3_bind_text(lookup, 1, name, -1, nil)
-                sqlite3_bind_text(lookup, 2, path, -1, nil)
-                return sqlite3_step(lookup)
-            }
-        }
-        guard found == SQLITE_ROW else { throw BenchError("no file \(path) in \(namespace) (sqlite3_step \(found))") }
+        try step(lookup, namespace, path)
         if sqlite3_column_type(lookup, 0) != SQLITE_NULL {
             _ = sqlite3_column_blob(lookup, 0)
             return Int(sqlite3_column_bytes(lookup, 0))
@@ -79,18 +71,30 @@ final class SQLiteFloor {
     /// and its content's hash touched once (no Swift values made). Returns its size.
     func stat(_ namespace: String, _ path: String) throws -> Int64 {
         defer { sqlite3_reset(statLookup) }
+        try step(statLookup, namespace, path)
+        // Column by column, without an array: the floor allocates nothing.
+        _ = sqlite3_column_text(statLookup, 0)
+        _ = sqlite3_column_text(statLookup, 1)
+        _ = sqlite3_column_int64(statLookup, 2)
+        _ = sqlite3_column_int64(statLookup, 4)
+        _ = sqlite3_column_int64(statLookup, 5)
+        _ = sqlite3_column_int64(statLookup, 6)
+        _ = sqlite3_column_text(statLookup, 7)
+        _ = sqlite3_column_blob(statLookup, 8)
+        return sqlite3_column_int64(statLookup, 3)
+    }
+
+    /// Binds `namespace` and `path` to `statement` and steps it to its row.
+    private func step(_ statement: OpaquePointer, _ namespace: String, _ path: String) throws {
         let found = namespace.withCString { name in
             path.withCString { path in
-                sqlite3_bind_text(statLookup, 1, name, -1, nil)
-                sqlite3_bind_text(statLookup, 2, path, -1, nil)
-                return sqlite3_step(statLookup)
+                // SQLITE_STATIC (nil): the strings outlive the step.
+                sqlite3_bind_text(statement, 1, name, -1, nil)
+                sqlite3_bind_text(statement, 2, path, -1, nil)
+                return sqlite3_step(statement)
             }
         }
         guard found == SQLITE_ROW else { throw BenchError("no entry \(path) in \(namespace) (sqlite3_step \(found))") }
-        for column: Int32 in [0, 1, 7] { _ = sqlite3_column_text(statLookup, column) }
-        for column: Int32 in [2, 4, 5, 6] { _ = sqlite3_column_int64(statLookup, column) }
-        _ = sqlite3_column_blob(statLookup, 8)
-        return sqlite3_column_int64(statLookup, 3)
     }
 
     /// Runs `body` inside one read transaction of this connection.
