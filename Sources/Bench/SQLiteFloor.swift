@@ -10,8 +10,9 @@ final class SQLiteFloor {
     private let chunks: OpaquePointer
     private let statLookup: OpaquePointer
 
-    /// Opens `path` read-only; `cacheKiB` sets the page cache (`nil`: SQLite's default, 2 MB).
-    init(path: String, cacheKiB: Int? = nil) throws {
+    /// Opens `path` read-only; `cacheKiB` sets the page cache (`nil`: SQLite's default, 2 MB),
+    /// `mmapBytes` the memory map (`mmap_size`; 0: none, SQLite's default).
+    init(path: String, cacheKiB: Int? = nil, mmapBytes: Int = 0) throws {
         var connection: OpaquePointer?
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let connection else {
             throw BenchError("sqlite3_open_v2 \(path) failed")
@@ -29,6 +30,10 @@ final class SQLiteFloor {
             sqlite3_close_v2(connection)
             throw BenchError("PRAGMA cache_size failed")
         }
+        if mmapBytes > 0, sqlite3_exec(connection, "PRAGMA mmap_size = \(mmapBytes)", nil, nil, nil) != SQLITE_OK {
+            sqlite3_close_v2(connection)
+            throw BenchError("PRAGMA mmap_size failed")
+        }
         self.connection = connection
         lookup = try prepare("""
             SELECT c.inline_data, e.content_id FROM vfs_entries e JOIN vfs_contents c ON c.id = e.content_id
@@ -36,7 +41,7 @@ final class SQLiteFloor {
             """)
         chunks = try prepare("SELECT data FROM vfs_chunks WHERE content_id = ?1 ORDER BY chunk_index")
         statLookup = try prepare("""
-            SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
+            SELECT e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
             FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id WHERE e.namespace = ?1 AND e.path = ?2
             """)
     }
@@ -68,20 +73,20 @@ final class SQLiteFloor {
     }
 
     /// The `stat` of the entry at `path` of `namespace`, as the VFS's: every column of the entry
-    /// and its content's hash touched once (no Swift values made). Returns its size.
+    /// and its content's hash touched once (no Swift values made; the path is the one looked
+    /// up, as the VFS takes it). Returns its size.
     func stat(_ namespace: String, _ path: String) throws -> Int64 {
         defer { sqlite3_reset(statLookup) }
         try step(statLookup, namespace, path)
         // Column by column, without an array: the floor allocates nothing.
         _ = sqlite3_column_text(statLookup, 0)
-        _ = sqlite3_column_text(statLookup, 1)
-        _ = sqlite3_column_int64(statLookup, 2)
+        _ = sqlite3_column_int64(statLookup, 1)
+        _ = sqlite3_column_int64(statLookup, 3)
         _ = sqlite3_column_int64(statLookup, 4)
         _ = sqlite3_column_int64(statLookup, 5)
-        _ = sqlite3_column_int64(statLookup, 6)
-        _ = sqlite3_column_text(statLookup, 7)
-        _ = sqlite3_column_blob(statLookup, 8)
-        return sqlite3_column_int64(statLookup, 3)
+        _ = sqlite3_column_text(statLookup, 6)
+        _ = sqlite3_column_blob(statLookup, 7)
+        return sqlite3_column_int64(statLookup, 2)
     }
 
     /// Binds `namespace` and `path` to `statement` and steps it to its row.

@@ -60,6 +60,17 @@ func measure(repetitions: Int, setup: () throws -> Void = {}, teardown: () throw
     return Sample(seconds: seconds)
 }
 
+/// Times each of `bodies` once per round, in turn, after one untimed round: the sides of a
+/// comparison then share the machine's moments, and a noisy minute slows them alike.
+func measureInterleaved(repetitions: Int, _ bodies: [() throws -> Void]) throws -> [Sample] {
+    for body in bodies { try body() }
+    var seconds = Array(repeating: [Double](), count: bodies.count)
+    for _ in 0..<repetitions {
+        for (index, body) in bodies.enumerated() { seconds[index].append(try Stopwatch.time(body)) }
+    }
+    return seconds.map { Sample(seconds: $0) }
+}
+
 /// Progress and diagnostics, on stderr so that stdout stays the report.
 enum Log {
     static let start = Stopwatch.nanoseconds()

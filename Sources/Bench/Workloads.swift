@@ -95,131 +95,124 @@ final class VFSBenchRun {
         let label = Format.count(count)
 
         if selected.contains("read") {
-            Log.info("1. read \(label) files: VFS readFile")
-            let vfs = try measure(repetitions: repetitions) {
-                var total = 0
-                for path in vfsPaths { total += try workspace.readFile(path).count }
-                guard total == expected else { throw BenchError("readFile read \(total) bytes, not \(expected)") }
-            }
-            Log.info("1. read \(label) files: native open/read/close")
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 64)
-            defer { buffer.deallocate() }
-            let native = try measure(repetitions: repetitions) {
-                var total = 0
-                for path in hostPaths { total += try Native.readFile(path, into: buffer) }
-                guard total == expected else { throw BenchError("read \(total) bytes, not \(expected)") }
-            }
-            rows.append(timeRow(id: "read", workload: "read \(label) files of 4 KiB, one call per file (VFS `readFile` vs open/read/close)",
-                                vfs: vfs, native: native, operations: count, unit: "file", goal: "VFS faster (ratio > 1)", minimum: 1))
-            Log.info("1. read \(label) files: VFS readFile, all inside one read transaction")
-            let batched = try measure(repetitions: repetitions) {
-                var total = 0
-                try inOneSnapshot { for path in vfsPaths { total += try workspace.readFile(path).count } }
-                guard total == expected else { throw BenchError("readFile read \(total) bytes, not \(expected)") }
-            }
-            var row = timeRow(id: "read-snapshot", workload: "same, the \(label) `readFile` calls inside one read transaction (informational)",
-                              vfs: batched, native: native, operations: count, unit: "file", goal: "-", minimum: nil)
-            row.notes.append(Self.snapshotNote)
-            rows.append(row)
-            try readFloor(vfsPaths, expected: expected, label: label, perCall: vfs, snapshot: batched)
-            Log.info("1. read \(label) files: VFS readFile without checksum checks (the baseline of the check's cost)")
-            var unverifiedLimits = fileSystem.limits
-            unverifiedLimits.verifiesChecksums = false
-            let unverified = try VirtualFileSystem(database: database, limits: unverifiedLimits).namespace("workspace")
-            let unchecked = try measure(repetitions: repetitions) {
-                var total = 0
-                for path in vfsPaths { total += try unverified.readFile(path).count }
-                guard total == expected else { throw BenchError("readFile read \(total) bytes, not \(expected)") }
-            }
-            var checkedRow = timeRow(id: "read-verified", workload: "read \(label) files of 4 KiB with checksums checked (VFS column) vs unchecked (baseline column), one `readFile` per file",
-                                     vfs: vfs, native: unchecked, operations: count, unit: "file", goal: ">= 0.95x (within 5%)", minimum: 0.95)
-            checkedRow.ratioMeaning = "unchecked/checked time"
-            rows.append(checkedRow)
+            try readRows(vfsPaths, hostPaths, expected: expected, label: label)
         }
 
         if selected.contains("stat") {
-            Log.info("2. stat \(label) paths: VFS stat")
-            let vfs = try measure(repetitions: repetitions) {
-                for path in vfsPaths where try workspace.stat(path).size != Int64(fileSize) { throw BenchError("stat \(path): wrong size") }
-            }
-            Log.info("2. stat \(label) paths: native lstat")
-            let native = try measure(repetitions: repetitions) {
-                for path in hostPaths where try Native.lstatSize(path) != Int64(fileSize) { throw BenchError("lstat \(path): wrong size") }
-            }
-            var row = timeRow(id: "stat", workload: "stat \(label) paths (VFS `stat` vs `lstat`)", vfs: vfs, native: native,
-                              operations: count, unit: "path", goal: "-", minimum: nil)
-            row.notes.append("VFS `stat` also loads the file's SHA-256 (joined in the same statement); `lstat` returns no hash.")
-            rows.append(row)
-            Log.info("2. stat \(label) paths: VFS stat, all inside one read transaction")
-            let batched = try measure(repetitions: repetitions) {
-                try inOneSnapshot {
-                    for path in vfsPaths where try workspace.stat(path).size != Int64(fileSize) { throw BenchError("stat \(path): wrong size") }
-                }
-            }
-            var snapshotRow = timeRow(id: "stat-snapshot", workload: "same, the \(label) `stat` calls inside one read transaction (informational)",
-                                      vfs: batched, native: native, operations: count, unit: "path", goal: "-", minimum: nil)
-            snapshotRow.notes.append(Self.snapshotNote)
-            rows.append(snapshotRow)
-            try statFloor(vfsPaths, size: Int64(fileSize), label: label, perCall: vfs, snapshot: batched)
+            try statRows(vfsPaths, hostPaths, size: Int64(fileSize), label: label)
         }
     }
 
-    /// The floor of `stat`: the same statement through SQLite's C API (one connection, default
-    /// page cache), per call and in one transaction.
-    private func statFloor(_ paths: [String], size: Int64, label: String, perCall: Sample, snapshot: Sample) throws {
-        Log.info("2. stat \(label) paths: SQLite C API floor")
-        let floor = try SQLiteFloor(path: database.path)
-        let alone = try measure(repetitions: repetitions) {
-            for path in paths where try floor.stat("workspace", path) != size { throw BenchError("the C API stat \(path): wrong size") }
+    /// Rows 1 and 2 and their floors: every side measured in the same rounds, in turn
+    /// (``measureInterleaved(repetitions:_:)``), so that each ratio compares like moments.
+    private func readRows(_ vfsPaths: [String], _ hostPaths: [String], expected: Int, label: String) throws {
+        let count = vfsPaths.count
+        func check(_ total: Int, _ what: String) throws {
+            guard total == expected else { throw BenchError("\(what) read \(total) bytes, not \(expected)") }
         }
-        let together = try measure(repetitions: repetitions) {
-            try floor.inOneTransaction {
-                for path in paths where try floor.stat("workspace", path) != size { throw BenchError("the C API stat \(path): wrong size") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 64)
+        defer { buffer.deallocate() }
+        var unverifiedLimits = fileSystem.limits
+        unverifiedLimits.verifiesChecksums = false
+        let unverified = try VirtualFileSystem(database: database, limits: unverifiedLimits).namespace("workspace")
+        let floors = [try SQLiteFloor(path: database.path), try SQLiteFloor(path: database.path, cacheKiB: 200_000),
+                      try SQLiteFloor(path: database.path, mmapBytes: StateDatabaseOptions().lookupMmapSizeBytes)]
+        let floorNames = ["default 2 MB page cache", "200 MB page cache", "default page cache and the VFS lookups' memory map (`mmap_size` \(Format.mebibytes(kib: StateDatabaseOptions().lookupMmapSizeBytes / 1024)))"]
+
+        Log.info("1. read \(label) files, one call per file, in turn: VFS readFile, native open/read/close, the SQLite C API floors, VFS readFile unchecked")
+        var perCall: [() throws -> Void] = [
+            { var total = 0; for path in vfsPaths { total += try self.workspace.readFile(path).count }; try check(total, "readFile") },
+            { var total = 0; for path in hostPaths { total += try Native.readFile(path, into: buffer) }; try check(total, "native") },
+            { var total = 0; for path in vfsPaths { total += try unverified.readFile(path).count }; try check(total, "unchecked readFile") },
+        ]
+        for floor in floors {
+            perCall.append { var total = 0; for path in vfsPaths { total += try floor.read("workspace", path) }; try check(total, "the C API") }
+        }
+        let alone = try measureInterleaved(repetitions: repetitions, perCall)
+        Log.info("1. read \(label) files inside one read transaction, in turn: VFS readFile, the SQLite C API floors")
+        var together: [() throws -> Void] = [
+            { var total = 0; try self.inOneSnapshot { for path in vfsPaths { total += try self.workspace.readFile(path).count } }; try check(total, "readFile") },
+        ]
+        for floor in floors {
+            together.append {
+                var total = 0
+                try floor.inOneTransaction { for path in vfsPaths { total += try floor.read("workspace", path) } }
+                try check(total, "the C API")
             }
         }
-        var row = timeRow(id: "stat-floor", workload: "stat \(label) paths, one call per path: VFS `stat` vs the same statement through SQLite's C API "
-                              + "(one connection, a prepared statement, default page cache: the floor)",
-                          vfs: perCall, native: alone, operations: paths.count, unit: "path",
-                          goal: "within 1.3x of the floor (ratio >= 0.77)", minimum: 1 / 1.3)
-        row.ratioMeaning = "floor/VFS time"
+        let batched = try measureInterleaved(repetitions: repetitions, together)
+
+        rows.append(timeRow(id: "read", workload: "read \(label) files of 4 KiB, one call per file (VFS `readFile` vs open/read/close)",
+                            vfs: alone[0], native: alone[1], operations: count, unit: "file", goal: "VFS faster (ratio > 1)", minimum: 1))
+        var row = timeRow(id: "read-snapshot", workload: "same, the \(label) `readFile` calls inside one read transaction (informational)",
+                          vfs: batched[0], native: alone[1], operations: count, unit: "file", goal: "-", minimum: nil)
+        row.notes.append(Self.snapshotNote)
         rows.append(row)
-        var snapshotRow = timeRow(id: "stat-floor-snapshot", workload: "same inside one read transaction on both sides",
-                                  vfs: snapshot, native: together, operations: paths.count, unit: "path",
-                                  goal: "within 1.1x of the floor (ratio >= 0.91)", minimum: 1 / 1.1)
-        snapshotRow.ratioMeaning = "floor/VFS time"
-        rows.append(snapshotRow)
-    }
-
-    /// The floor rows: the same reads through SQLite's C API (one connection, prepared statements),
-    /// with SQLite's default page cache and with 200 MB, against the VFS per call and in one snapshot.
-    private func readFloor(_ paths: [String], expected: Int, label: String, perCall: Sample, snapshot: Sample) throws {
-        for (cacheKiB, name) in [(nil, "default 2 MB"), (Optional(200_000), "200 MB")] as [(Int?, String)] {
-            Log.info("1. read \(label) files: SQLite C API floor, \(name) page cache")
-            let floor = try SQLiteFloor(path: database.path, cacheKiB: cacheKiB)
-            let alone = try measure(repetitions: repetitions) {
-                var total = 0
-                for path in paths { total += try floor.read("workspace", path) }
-                guard total == expected else { throw BenchError("the C API read \(total) bytes, not \(expected)") }
-            }
-            let together = try measure(repetitions: repetitions) {
-                var total = 0
-                try floor.inOneTransaction { for path in paths { total += try floor.read("workspace", path) } }
-                guard total == expected else { throw BenchError("the C API read \(total) bytes, not \(expected)") }
-            }
-            let suffix = cacheKiB == nil ? "" : "-200mb"
+        for (index, name) in floorNames.enumerated() {
+            let judged = index == 0
+            let suffix = ["", "-200mb", "-mmap"][index]
             var row = timeRow(id: "read-floor" + suffix, workload: "read \(label) files of 4 KiB, one call per file: VFS `readFile` vs the same lookups "
-                                  + "through SQLite's C API (one connection, prepared statements, \(name) page cache: the floor of this design)",
-                              vfs: perCall, native: alone, operations: paths.count, unit: "file",
-                              goal: cacheKiB == nil ? "within 1.3x of the floor (ratio >= 0.77)" : "-", minimum: cacheKiB == nil ? 1 / 1.3 : nil)
+                                  + "through SQLite's C API (one connection, prepared statements, \(name): \(judged ? "the floor of this design" : "informational"))",
+                              vfs: alone[0], native: alone[3 + index], operations: count, unit: "file",
+                              goal: judged ? "within 1.3x of the floor (ratio >= 0.77)" : "-", minimum: judged ? 1 / 1.3 : nil)
             row.ratioMeaning = "floor/VFS time"
             rows.append(row)
             var snapshotRow = timeRow(id: "read-floor-snapshot" + suffix, workload: "same inside one read transaction on both sides (the VFS in one snapshot, "
-                                          + "the C API between BEGIN and COMMIT), \(name) page cache",
-                                      vfs: snapshot, native: together, operations: paths.count, unit: "file",
-                                      goal: cacheKiB == nil ? "within 1.1x of the floor (ratio >= 0.91)" : "-", minimum: cacheKiB == nil ? 1 / 1.1 : nil)
+                                          + "the C API between BEGIN and COMMIT), \(name)",
+                                      vfs: batched[0], native: batched[1 + index], operations: count, unit: "file",
+                                      goal: judged ? "within 1.1x of the floor (ratio >= 0.91)" : "-", minimum: judged ? 1 / 1.1 : nil)
             snapshotRow.ratioMeaning = "floor/VFS time"
             rows.append(snapshotRow)
         }
+        var checkedRow = timeRow(id: "read-verified", workload: "read \(label) files of 4 KiB with checksums checked (VFS column) vs unchecked (baseline column), one `readFile` per file",
+                                 vfs: alone[0], native: alone[2], operations: count, unit: "file", goal: ">= 0.95x (within 5%)", minimum: 0.95)
+        checkedRow.ratioMeaning = "unchecked/checked time"
+        rows.append(checkedRow)
+    }
+
+    /// The `stat` rows and their floor (the same statement through SQLite's C API, one
+    /// connection, default page cache), per call and in one transaction, measured in turn.
+    private func statRows(_ vfsPaths: [String], _ hostPaths: [String], size: Int64, label: String) throws {
+        let count = vfsPaths.count
+        let floor = try SQLiteFloor(path: database.path)
+        Log.info("2. stat \(label) paths, one call per path, in turn: VFS stat, native lstat, the SQLite C API floor")
+        let alone = try measureInterleaved(repetitions: repetitions, [
+            { for path in vfsPaths where try self.workspace.stat(path).size != size { throw BenchError("stat \(path): wrong size") } },
+            { for path in hostPaths where try Native.lstatSize(path) != size { throw BenchError("lstat \(path): wrong size") } },
+            { for path in vfsPaths where try floor.stat("workspace", path) != size { throw BenchError("the C API stat \(path): wrong size") } },
+        ])
+        Log.info("2. stat \(label) paths inside one read transaction, in turn: VFS stat, the SQLite C API floor")
+        let together = try measureInterleaved(repetitions: repetitions, [
+            {
+                try self.inOneSnapshot {
+                    for path in vfsPaths where try self.workspace.stat(path).size != size { throw BenchError("stat \(path): wrong size") }
+                }
+            },
+            {
+                try floor.inOneTransaction {
+                    for path in vfsPaths where try floor.stat("workspace", path) != size { throw BenchError("the C API stat \(path): wrong size") }
+                }
+            },
+        ])
+        var row = timeRow(id: "stat", workload: "stat \(label) paths (VFS `stat` vs `lstat`)", vfs: alone[0], native: alone[1],
+                          operations: count, unit: "path", goal: "-", minimum: nil)
+        row.notes.append("VFS `stat` also loads the file's SHA-256 (joined in the same statement); `lstat` returns no hash.")
+        rows.append(row)
+        var snapshotRow = timeRow(id: "stat-snapshot", workload: "same, the \(label) `stat` calls inside one read transaction (informational)",
+                                  vfs: together[0], native: alone[1], operations: count, unit: "path", goal: "-", minimum: nil)
+        snapshotRow.notes.append(Self.snapshotNote)
+        rows.append(snapshotRow)
+        var floorRow = timeRow(id: "stat-floor", workload: "stat \(label) paths, one call per path: VFS `stat` vs the same statement through SQLite's C API "
+                                   + "(one connection, a prepared statement, default page cache: the floor)",
+                               vfs: alone[0], native: alone[2], operations: count, unit: "path",
+                               goal: "within 1.3x of the floor (ratio >= 0.77)", minimum: 1 / 1.3)
+        floorRow.ratioMeaning = "floor/VFS time"
+        rows.append(floorRow)
+        var floorSnapshotRow = timeRow(id: "stat-floor-snapshot", workload: "same inside one read transaction on both sides",
+                                       vfs: together[0], native: together[1], operations: count, unit: "path",
+                                       goal: "within 1.1x of the floor (ratio >= 0.91)", minimum: 1 / 1.1)
+        floorSnapshotRow.ratioMeaning = "floor/VFS time"
+        rows.append(floorSnapshotRow)
     }
 
     static let snapshotNote = "the calls are made from inside a `streamFile` callback, where the VFS runs nested calls on the callback's connection and snapshot: "

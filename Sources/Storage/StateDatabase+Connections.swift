@@ -11,12 +11,20 @@ extension StateDatabase {
     /// access of this thread (a read, a write, a lookup), `body` runs on that access's
     /// connection (GRDB's `unsafeReentrantRead`); otherwise on a lookup connection
     /// (``LookupConnections``), or on the pool when none is free.
-    public func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        if !AccessMark.isInside, let lookups,
-           let result = try lookups.withConnection({ db in try AccessMark.inside { try body(db) } }) {
-            return result
-        }
-        return try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
+    ///
+    /// Inlinable over a non-generic core, so that a caller's lookup meets no generic code of
+    /// this module or of GRDB, whose type metadata would be looked up at run time on each call.
+    @inlinable public func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try lookUp { db in result = try body(db) }
+        guard let result else { preconditionFailure("readWithoutTransaction: the body did not run") }
+        return result
+    }
+
+    /// Runs `body` once, as ``readWithoutTransaction(_:)`` says.
+    @usableFromInline func lookUp(_ body: (Database) throws -> Void) throws {
+        if !AccessMark.isInside, let lookups, try lookups.withConnection(body) { return }
+        try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
     }
 
     /// Runs `body` on the writer connection outside any transaction, for what only runs there:

@@ -86,6 +86,8 @@ public final class StateDatabase: Sendable {
     /// The lookup connections of a WAL database: as many as the pool has readers, opened on demand.
     private static func makeLookups(path: String, journal: JournalPolicy, options: StateDatabaseOptions) -> LookupConnections? {
         guard journal == .wal else { return nil }
+        var options = options
+        options.mmapSizeBytes = max(options.mmapSizeBytes, options.lookupMmapSizeBytes)
         var configuration = makeConfiguration(path: path, journal: journal, options: options)
         configuration.readonly = true
         configuration.label = configuration.label.map { $0 + ".lookup" }

@@ -25,14 +25,20 @@ extension EntryRow {
     /// Decodes the columns of ``columns``, in that order, from a row read in place (an
     /// extension, so that the memberwise initializer stays synthesized).
     init(raw row: RawRow) {
-        path = row.text(0)
-        isDirectory = row.textEquals(1, "directory")
-        mode = UInt32(truncatingIfNeeded: row.int64(2))
-        size = row.int64(3)
-        mtime = row.int64(4)
-        ctime = row.int64(5)
-        contentID = row.optionalInt64(6)
-        metadataJSON = row.text(7)
+        self.init(raw: row, path: row.text(0), from: 1)
+    }
+
+    /// Decodes the columns of ``columns`` after `path` from column `first` on, for a lookup by
+    /// path, whose row's path is the one looked up (byte for byte: paths compare as BINARY).
+    init(raw row: RawRow, path: String, from first: Int32 = 0) {
+        self.path = path
+        isDirectory = row.textEquals(first, "directory")
+        mode = UInt32(truncatingIfNeeded: row.int64(first + 1))
+        size = row.int64(first + 2)
+        mtime = row.int64(first + 3)
+        ctime = row.int64(first + 4)
+        contentID = row.optionalInt64(first + 5)
+        metadataJSON = row.text(first + 6)
     }
 }
 
@@ -76,7 +82,7 @@ struct NamespaceRow {
 enum EntryStore {
     static func entry(_ db: Database, _ namespace: String, _ path: VFSPath) throws -> EntryRow? {
         try db.firstRow(VFSQuery.entry, .text(namespace), .text(path.string)) {
-            EntryRow(raw: $0)
+            EntryRow(raw: $0, path: path.string, from: 1)
         }
     }
 

@@ -43,7 +43,7 @@ extension VFSNamespace {
             if path.isRoot { throw VFSError(EISDIR, "open", path.string) }
             // The entry and its content in one statement.
             let handle = try db.firstRow(VFSQuery.openFile, .text(name), .text(path.string)) { row in
-                let entry = EntryRow(raw: row)
+                let entry = EntryRow(raw: row, path: path.string, from: 1)
                 guard let contentID = entry.contentID, !entry.isDirectory else { throw VFSError(EISDIR, "open", path.string) }
                 guard let size = row.optionalInt64(8), let chunkSize = row.optionalInt64(9) else {
                     throw ContentStore.missing(contentID, "open", path.string)

@@ -17,7 +17,7 @@ extension VFSNamespace {
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
         let found = try db.firstRow(VFSQuery.stat, .text(name), .text(path.string)) { row in
-            EntryRow(raw: row).entry(sha256: row.withBytes(8) { $0.map(Hex.lowercase) })
+            EntryRow(raw: row, path: path.string).entry(sha256: row.withBytes(7) { $0.map(Hex.lowercase) })
         }
         guard let found else { throw try EntryStore.missing(db, name, path, operation) }
         return found

@@ -9,7 +9,7 @@ enum VFSQuery {
     static let namespace = LookupQuery("SELECT \(NamespaceRow.columns) FROM vfs_namespaces WHERE name = ?")
     /// An entry by path with its content's SHA-256 (`stat`).
     static let stat = LookupQuery("""
-        SELECT e.path, e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
+        SELECT e.kind, e.mode, e.size, e.mtime_ns, e.ctime_ns, e.content_id, e.metadata_json, c.sha256
         FROM vfs_entries e LEFT JOIN vfs_contents c ON c.id = e.content_id WHERE e.namespace = ? AND e.path = ?
         """)
     /// The hot path of a read: an entry's kind and its content row, in one indexed lookup.

@@ -37,11 +37,13 @@ final class LookupConnections: Sendable {
         self.open = open
     }
 
-    /// Runs `body` on a lookup connection, or returns `nil` without running it when none is free.
-    func withConnection<T>(_ body: (Database) throws -> T) throws -> T? {
-        guard let connection = checkOut() else { return nil }
+    /// Runs `body` on a lookup connection and returns `true`, or returns `false` without running
+    /// it when none is free.
+    func withConnection(_ body: (Database) throws -> Void) throws -> Bool {
+        guard let connection = checkOut() else { return false }
         defer { checkIn(connection) }
-        return try connection.run(body)
+        try connection.run(body)
+        return true
     }
 
     /// Opens every connection now and no more later: a long-lived reader then keeps reading the

@@ -33,7 +33,7 @@ final class LookupConnection: @unchecked Sendable {
     }
 
     /// Runs `body` on the connection, marked as this thread's lookup connection.
-    func run<T>(_ body: (Database) throws -> T) throws -> T {
+    func run(_ body: (Database) throws -> Void) throws {
         try queue.inDatabase { db in
             if database == nil { database = db }
             return try AccessMark.inside(lookup: self) { try body(db) }

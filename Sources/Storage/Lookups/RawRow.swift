@@ -90,54 +90,53 @@ extension Database {
         }
     }
 
-    /// Steps the statement while `body` returns `true`, then resets it (which ends its read
-    /// snapshot in autocommit mode) and clears its bindings. Inlinable, as the calls above, so
-    /// that callers get it specialized: a generic call across modules looks up type metadata at
-    /// run time, which on a 5 µs lookup is measurable.
+    /// Binds `arguments`, steps the statement while `body` returns `true`, then resets it (which
+    /// ends its read snapshot in autocommit mode) and clears its bindings. Inlinable, as the calls
+    /// above, so that callers get it specialized: a generic call across modules looks up type
+    /// metadata at run time, which on a 5 µs lookup is measurable.
     @inlinable func stepRows(_ query: LookupQuery, _ arguments: [RawArgument], _ body: (RawRow) throws -> Bool) throws {
         // On a lookup connection, its own prepared statement; elsewhere GRDB's statement cache.
         let statement = try (AccessMark.lookup?.statement(query, on: self) ?? cachedStatement(sql: query.sql)).sqliteStatement
-        let sql = query.sql
         sqlite3_reset(statement)
-        defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
-        }
-        for (offset, argument) in arguments.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch argument {
-            case .text(let text):
-                code = bindText(statement, index, text)
-            case .integer(let value):
-                code = sqlite3_bind_int64(statement, index, value)
+        try withBindings(statement, query.sql, arguments, from: 0) {
+            // Inside every binding's scope: SQLite reads bound text in place until it is cleared.
+            defer {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
             }
-            guard code == SQLITE_OK else { throw error(code, sql) }
-        }
-        while true {
-            let code = sqlite3_step(statement)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else { throw error(code, sql) }
-            guard try body(RawRow(statement)) else { return }
+            while true {
+                let code = sqlite3_step(statement)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw error(code, query.sql) }
+                guard try body(RawRow(statement)) else { return }
+            }
         }
     }
 
-    /// Binds `text` (copied by SQLite: SQLITE_TRANSIENT), from a native string's bytes in place.
-    @usableFromInline func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) -> Int32 {
-        let bound = text.utf8.withContiguousStorageIfAvailable { bytes -> Int32? in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                sqlite3_bind_text(statement, index, $0, Int32(bytes.count), sqliteTransient)
+    /// Binds `arguments[index...]` to the parameters from `index + 1` on and runs `body` while
+    /// they are bound. Text is bound in place (`SQLITE_STATIC`), without SQLite's copy of it.
+    @usableFromInline func withBindings(_ statement: OpaquePointer, _ sql: String, _ arguments: [RawArgument], from index: Int,
+                                        _ body: () throws -> Void) throws {
+        guard index < arguments.count else { return try body() }
+        let parameter = Int32(index + 1)
+        switch arguments[index] {
+        case .integer(let value):
+            let code = sqlite3_bind_int64(statement, parameter, value)
+            guard code == SQLITE_OK else { throw error(code, sql) }
+            try withBindings(statement, sql, arguments, from: index + 1, body)
+        case .text(var text):
+            try text.withUTF8 { bytes in
+                // An empty buffer may have no address, which SQLite would bind as NULL: then a
+                // static empty C string.
+                let start = UnsafeRawPointer(bytes.baseAddress) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+                let code = sqlite3_bind_text(statement, parameter, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+                guard code == SQLITE_OK else { throw error(code, sql) }
+                try withBindings(statement, sql, arguments, from: index + 1, body)
             }
         }
-        if let bound, let code = bound { return code }
-        return text.withCString { sqlite3_bind_text(statement, index, $0, -1, sqliteTransient) }
     }
 
     @usableFromInline func error(_ code: Int32, _ sql: String) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
     }
 }
-
-/// SQLite's `SQLITE_TRANSIENT` (a macro Swift does not import): SQLite copies the bound bytes.
-@usableFromInline let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
