@@ -258,6 +258,9 @@ public final class StateDatabase: Sendable {
     /// Closes every connection, checkpointing the WAL into the database file. Further use fails.
     public func close() throws {
         lookups?.close()
+        // Explicitly: SQLite's own checkpoint when its last connection closes does not run once
+        // a read-only lookup connection has been open on the file (measured: the WAL kept its frames).
+        truncateWAL()
         try writer.close()
     }
 

@@ -111,6 +111,17 @@ import Testing
         #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(7)) { $0.text(1) } } == "later")
     }
 
+    @Test func closeAfterReadsCheckpointsTheWALIntoTheFile() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'x')") }
+        #expect(try database.read { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+        #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+        try database.close()
+        let walSize = ((try? FileManager.default.attributesOfItem(atPath: directory.path + "/db.sqlite-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+        #expect(walSize == 0, "closing the last connection checkpoints the WAL into the file")
+    }
+
     @Test func concurrentLookupsBeyondTheConnectionsFallBackToThePool() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory, StateDatabaseOptions(maximumReaderCount: 2))
