@@ -23,7 +23,8 @@ extension StateDatabase {
 
     /// Runs `body` once, as ``readWithoutTransaction(_:)`` says.
     @usableFromInline func lookUp(_ body: (Database) throws -> Void) throws {
-        if !AccessMark.isInside, let lookups, try lookups.withConnection(body) { return }
+        if let lookup = AccessMark.lookup { return try lookup.runNested(inTransaction: false, body) }
+        if !AccessMark.isInside, let lookups, try lookups.withConnection(inTransaction: false, body) { return }
         try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
     }
 

@@ -255,6 +255,12 @@ public final class StateDatabase: Sendable {
         }
     }
 
+    /// Releases the lookup connections before the pool: SQLite copies the WAL into the file when
+    /// the last connection to it closes, which a read-only lookup connection cannot do.
+    deinit {
+        lookups?.close()
+    }
+
     /// Closes every connection, checkpointing the WAL into the database file. Further use fails.
     public func close() throws {
         lookups?.close()

@@ -17,13 +17,14 @@ public struct StateDatabaseOptions: Sendable {
     /// `pread`). Large sequential reads get several times faster, at the price of a resident set
     /// that grows with what is read (file pages, reclaimable).
     public var mmapSizeBytes: Int
-    /// How much of the file the lookup connections (``StateDatabase/readWithoutTransaction(_:)``)
-    /// read through memory maps, at least ``mmapSizeBytes``. A lookup reads a few pages (an
-    /// index entry, a small file's row); through the map SQLite uses them in place, with no
-    /// `pread` and no copy into its page cache, which is a third of a 4 KiB file's read. The
-    /// pages read count in the resident set (file pages, which the kernel reclaims under
-    /// memory pressure); bulk reads (a large file's chunks, a walk) run on the pool's readers and
-    /// are not mapped unless ``mmapSizeBytes`` says so. 0 maps nothing.
+    /// How much of the file the lookup connections (``StateDatabase/readWithoutTransaction(_:)``
+    /// and the synchronous ``StateDatabase/read(_:)``) read through memory maps, at least
+    /// ``mmapSizeBytes``. A lookup reads a few pages (an index entry, a small file's row);
+    /// through the map SQLite uses them in place, with no `pread` and no copy into its page
+    /// cache, which is a third of a 4 KiB file's read. The pages read count in the resident set,
+    /// but they are the kernel's page cache, which a `pread` fills too (and which the kernel
+    /// reclaims under memory pressure): what the map saves is SQLite's own copy of each page.
+    /// 0 maps nothing.
     public var lookupMmapSizeBytes = 256 << 20
     /// Open for reading only: no schema creation or migration, `query_only` connections.
     public var readOnly: Bool

@@ -122,6 +122,44 @@ import Testing
         #expect(walSize == 0, "closing the last connection checkpoints the WAL into the file")
     }
 
+    @Test func aReadRunsInOneSnapshotOnALookupConnectionAndLeavesNoTransaction() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'first')") }
+        let seen = try database.read { db -> (String?, String?) in
+            #expect(db.configuration.label?.hasSuffix(".lookup") == true, "a lookup connection")
+            #expect(db.isInsideTransaction)
+            let before = try db.firstRow(Self.byID, .integer(1)) { $0.text(1) }
+            try database.write { db in try db.execute(sql: "UPDATE notes SET body = 'second' WHERE id = 1") }
+            // GRDB's own statements see the same snapshot as the lookup statements.
+            let after = try String.fetchOne(db, sql: "SELECT body FROM notes WHERE id = 1")
+            return (before, after)
+        }
+        #expect(seen.0 == "first" && seen.1 == "first", "one snapshot")
+        #expect(try database.read { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "second")
+        // A body that throws ends its transaction too.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try database.read { db in
+                _ = try db.firstRow(Self.byID, .integer(1)) { $0.text(1) }
+                throw Stop()
+            }
+        }
+        // No connection holds a snapshot afterwards: a TRUNCATE checkpoint empties the WAL.
+        let result = try database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        #expect((result?[0] as Int?) == 0, "checkpoint not blocked")
+        #expect(database.fileSizes().wal == 0)
+    }
+
+    @Test func aReadOnALookupConnectionSeesASchemaChangedByTheWriter() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        #expect(try database.read { db in try db.columns(in: "notes").map(\.name) } == ["id", "body", "tag", "data"])
+        try database.write { db in try db.execute(sql: "ALTER TABLE notes ADD COLUMN extra TEXT") }
+        // GRDB's schema cache of the lookup connection was filled before the change: cleared.
+        #expect(try database.read { db in try db.columns(in: "notes").map(\.name) } == ["id", "body", "tag", "data", "extra"])
+    }
+
     @Test func concurrentLookupsBeyondTheConnectionsFallBackToThePool() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory, StateDatabaseOptions(maximumReaderCount: 2))

@@ -5,8 +5,8 @@ import Glibc
 /// What this thread is inside of, per thread: a database access of a ``StateDatabase`` (a
 /// read, a write, or a lookup), so that a lookup made from there runs on that access's
 /// connection and sees what it sees, as GRDB's reentrant reads do, instead of on a lookup
-/// connection of its own; and the lookup connection it holds, whose prepared statements a
-/// ``LookupQuery`` uses.
+/// connection of its own; and, when the innermost access is on a lookup connection, that
+/// connection, whose prepared statements a ``LookupQuery`` uses.
 @usableFromInline
 enum AccessMark {
     // Created once; each thread's values are touched by that thread alone.
@@ -27,19 +27,24 @@ enum AccessMark {
         return Unmanaged<LookupConnection>.fromOpaque(pointer).takeUnretainedValue()
     }
 
-    /// Runs `body` with this thread marked as inside an access.
+    /// Runs `body` with this thread marked as inside an access of a pool or writer connection:
+    /// no lookup connection is this access's, even when the thread holds one further out.
     static func inside<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = pthread_getspecific(depthKey)
-        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: Int(bitPattern: previous) + 1))
-        defer { pthread_setspecific(depthKey, previous) }
-        return try body()
+        try inside(lookup: nil, body)
     }
 
-    /// Runs `body` inside an access on `connection`, which the caller keeps alive meanwhile.
-    static func inside<T>(lookup connection: LookupConnection, _ body: () throws -> T) rethrows -> T {
-        let previous = pthread_getspecific(lookupKey)
-        pthread_setspecific(lookupKey, Unmanaged.passUnretained(connection).toOpaque())
-        defer { pthread_setspecific(lookupKey, previous) }
-        return try inside(body)
+    /// Runs `body` inside an access on `connection` (`nil`: a pool or writer connection), which
+    /// the caller keeps alive meanwhile.
+    static func inside<T>(lookup connection: LookupConnection?, _ body: () throws -> T) rethrows -> T {
+        let previousDepth = pthread_getspecific(depthKey)
+        let previousLookup = pthread_getspecific(lookupKey)
+        let lookup = connection.map { Unmanaged.passUnretained($0).toOpaque() }
+        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: Int(bitPattern: previousDepth) + 1))
+        if lookup != previousLookup { pthread_setspecific(lookupKey, lookup) }
+        defer {
+            pthread_setspecific(depthKey, previousDepth)
+            if lookup != previousLookup { pthread_setspecific(lookupKey, previousLookup) }
+        }
+        return try body()
     }
 }

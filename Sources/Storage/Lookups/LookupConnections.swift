@@ -1,7 +1,8 @@
 import GRDB
 import Synchronization
 
-/// Read connections for single-statement lookups, beside GRDB's reader pool.
+/// Read connections for single-statement lookups and synchronous reads, beside GRDB's reader
+/// pool.
 ///
 /// A lookup through the pool pays for more than its statement: the pool's checkout (a barrier
 /// queue, a semaphore, a dispatch group, a scan for a reader already in use on this thread) and
@@ -9,8 +10,10 @@ import Synchronization
 /// right, and which in autocommit mode takes a WAL snapshot of its own. Together that is more
 /// than the lookup itself (measured in docs/benchmarks.md, "VFS reads"). These connections are
 /// plain read-only `DatabaseQueue`s, each owned here and lent to one caller at a time: a lookup
-/// costs its statement and one snapshot. They cache no schema (their callers run fixed
-/// statements, which SQLite re-prepares itself after a schema change).
+/// costs its statement and one snapshot, a read its statements between a prepared BEGIN and
+/// COMMIT. A read checks the schema version as a pool reader does and clears GRDB's schema cache
+/// of the connection when it changed; a lookup does not (its callers run fixed statements, which
+/// SQLite re-prepares itself after a schema change).
 ///
 /// Opened on demand, at most `capacity` of them; when all are lent out, or one cannot be opened,
 /// the caller falls back to the pool.
@@ -37,12 +40,12 @@ final class LookupConnections: Sendable {
         self.open = open
     }
 
-    /// Runs `body` on a lookup connection and returns `true`, or returns `false` without running
-    /// it when none is free.
-    func withConnection(_ body: (Database) throws -> Void) throws -> Bool {
+    /// Runs `body` on a lookup connection, in one read transaction when `inTransaction`, and
+    /// returns `true`; or returns `false` without running it when none is free.
+    func withConnection(inTransaction: Bool, _ body: (Database) throws -> Void) throws -> Bool {
         guard let connection = checkOut() else { return false }
         defer { checkIn(connection) }
-        try connection.run(body)
+        try connection.run(inTransaction: inTransaction, body)
         return true
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// A statement run through ``Database/firstRow(_:_:body:)`` or ``Database/forEachRow(_:_:body:)``,
@@ -23,20 +24,78 @@ public final class LookupQuery: Sendable {
 /// one that checked it out of ``LookupConnections``).
 @usableFromInline
 final class LookupConnection: @unchecked Sendable {
+    private static let begin = LookupQuery("BEGIN DEFERRED")
+    private static let commit = LookupQuery("COMMIT")
+    private static let rollback = LookupQuery("ROLLBACK")
+    private static let schemaVersion = LookupQuery("PRAGMA schema_version")
+
     let queue: DatabaseQueue
     /// The connection, once known (set on the connection's first use, from inside it).
     private unowned(unsafe) var database: Database?
     private var statements: [Statement?] = []
+    /// The schema version GRDB's schema cache of this connection was filled under.
+    private var cachedSchemaVersion: Int64?
 
     init(queue: DatabaseQueue) {
         self.queue = queue
     }
 
-    /// Runs `body` on the connection, marked as this thread's lookup connection.
-    func run(_ body: (Database) throws -> Void) throws {
+    /// Runs `body` on the connection, marked as this thread's lookup connection; in one read
+    /// transaction when `inTransaction`.
+    func run(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
         try queue.inDatabase { db in
             if database == nil { database = db }
-            return try AccessMark.inside(lookup: self) { try body(db) }
+            try AccessMark.inside(lookup: self) {
+                if inTransaction {
+                    try self.inTransaction(db) { try body(db) }
+                } else {
+                    try body(db)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the connection from inside an access of it on this thread (nested in
+    /// ``run(inTransaction:_:)``): in that access's transaction if it has one, else in one of
+    /// its own when `inTransaction`.
+    func runNested(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
+        guard let database else { preconditionFailure("LookupConnection.runNested outside an access of the connection") }
+        if inTransaction, !database.isInsideTransaction {
+            try self.inTransaction(database) { try body(database) }
+        } else {
+            try body(database)
+        }
+    }
+
+    /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws), each a prepared statement
+    /// of this connection. The snapshot starts at once, with a check of the schema version, as
+    /// a pool reader's does: when another connection changed the schema, GRDB's schema cache of
+    /// this connection is cleared.
+    private func inTransaction(_ db: Database, _ body: () throws -> Void) throws {
+        try db.run(Self.begin)
+        do {
+            let version = try db.firstRow(Self.schemaVersion) { $0.int64(0) }
+            if version != cachedSchemaVersion {
+                db.clearSchemaCache()
+                cachedSchemaVersion = version
+            }
+            try body()
+        } catch {
+            try? db.run(Self.rollback)
+            throw error
+        }
+        // A statement left stepping (a row fetched and not read to its end) would keep the
+        // snapshot, and block checkpoints, after COMMIT: reset every one first.
+        var statement = sqlite3_next_stmt(db.sqliteConnection, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 { sqlite3_reset(current) }
+            statement = sqlite3_next_stmt(db.sqliteConnection, current)
+        }
+        do {
+            try db.run(Self.commit)
+        } catch {
+            try? db.run(Self.rollback)
+            throw error
         }
     }
 
@@ -54,5 +113,12 @@ final class LookupConnection: @unchecked Sendable {
     func close() {
         queue.inDatabase { _ in statements = [] }
         try? queue.close()
+    }
+}
+
+extension Database {
+    /// Runs `query`, which returns no row (a transaction statement).
+    fileprivate func run(_ query: LookupQuery) throws {
+        try stepRows(query, []) { _ in false }
     }
 }
