@@ -15,17 +15,7 @@ extension StateDatabase {
     /// else one of the pool's readers. Nested in a read on a lookup connection of this thread,
     /// `body` runs in that read's snapshot.
     @inlinable public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        var result: T?
-        try readSnapshot { db in result = try body(db) }
-        guard let result else { preconditionFailure("read: the body did not run") }
-        return result
-    }
-
-    /// Runs `body` once, as ``read(_:)`` says.
-    @usableFromInline func readSnapshot(_ body: (Database) throws -> Void) throws {
-        if let lookup = AccessMark.lookup { return try lookup.runNested(inTransaction: true, body) }
-        if !AccessMark.isInside, let lookups, try lookups.withConnection(inTransaction: true, body) { return }
-        try writer.read { db in try AccessMark.inside { try body(db) } }
+        try readOnLookup(inTransaction: true, body)
     }
 
     /// Runs `body` in one read transaction on a read connection, suspending the caller meanwhile.

@@ -15,17 +15,28 @@ extension StateDatabase {
     /// Inlinable over a non-generic core, so that a caller's lookup meets no generic code of
     /// this module or of GRDB, whose type metadata would be looked up at run time on each call.
     @inlinable public func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try readOnLookup(inTransaction: false, body)
+    }
+
+    /// The result of `body`, run once on a lookup connection when one serves (the one this
+    /// thread's access holds, else a free one), else on the pool: in one read transaction when
+    /// `inTransaction` (``read(_:)``), else without (``readWithoutTransaction(_:)``).
+    @inlinable func readOnLookup<T>(inTransaction: Bool, _ body: (Database) throws -> T) throws -> T {
         var result: T?
-        try lookUp { db in result = try body(db) }
-        guard let result else { preconditionFailure("readWithoutTransaction: the body did not run") }
+        try runRead(inTransaction: inTransaction) { db in result = try body(db) }
+        guard let result else { preconditionFailure("a read's body did not run") }
         return result
     }
 
-    /// Runs `body` once, as ``readWithoutTransaction(_:)`` says.
-    @usableFromInline func lookUp(_ body: (Database) throws -> Void) throws {
-        if let lookup = AccessMark.lookup { return try lookup.runNested(inTransaction: false, body) }
-        if !AccessMark.isInside, let lookups, try lookups.withConnection(inTransaction: false, body) { return }
-        try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
+    /// The non-generic core of ``readOnLookup(inTransaction:_:)``.
+    @usableFromInline func runRead(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
+        if let lookup = AccessMark.lookup { return try lookup.runNested(inTransaction: inTransaction, body) }
+        if !AccessMark.isInside, let lookups, try lookups.withConnection(inTransaction: inTransaction, body) { return }
+        if inTransaction {
+            try writer.read { db in try AccessMark.inside { try body(db) } }
+        } else {
+            try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
+        }
     }
 
     /// Runs `body` on the writer connection outside any transaction, for what only runs there:
