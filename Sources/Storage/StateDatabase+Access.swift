@@ -20,20 +20,20 @@ extension StateDatabase {
 
     /// Runs `body` in one read transaction on a read connection, suspending the caller meanwhile.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.read { db in try AccessMark.inside { try body(db) } }
+        try await writer.read { db in try AccessMark.inside(accessOwner) { try body(db) } }
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back
     /// when it throws.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try checkWritable()
-        return try writer.write { db in try AccessMark.inside { try body(db) } }
+        return try writer.write { db in try AccessMark.inside(accessOwner) { try body(db) } }
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction, suspending the caller meanwhile.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try checkWritable()
-        return try await writer.write { db in try AccessMark.inside { try body(db) } }
+        return try await writer.write { db in try AccessMark.inside(accessOwner) { try body(db) } }
     }
 
     /// Throws what a write would throw on a read-only database, without writing: a write to a

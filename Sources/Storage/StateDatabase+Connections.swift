@@ -8,7 +8,7 @@ extension StateDatabase {
     /// Runs `body` on a read connection without opening a transaction: each statement sees what
     /// was committed when it started, and two statements may see different states. For lookups
     /// that need one statement, where BEGIN and COMMIT would double the cost. Inside another
-    /// access of this thread (a read, a write, a lookup), `body` runs on that access's
+    /// access of this database on this thread (a read, a write, a lookup), `body` runs on that access's
     /// connection (GRDB's `unsafeReentrantRead`); otherwise on a lookup connection
     /// (``LookupConnections``), or on the pool when none is free.
     ///
@@ -19,7 +19,8 @@ extension StateDatabase {
     }
 
     /// The result of `body`, run once on a lookup connection when one serves (the one this
-    /// thread's access holds, else a free one), else on the pool: in one read transaction when
+    /// thread's innermost access of this database holds, else a free one when the thread is
+    /// inside no access of this database), else on the pool: in one read transaction when
     /// `inTransaction` (``read(_:)``), else without (``readWithoutTransaction(_:)``).
     @inlinable func readOnLookup<T>(inTransaction: Bool, _ body: (Database) throws -> T) throws -> T {
         var result: T?
@@ -30,12 +31,19 @@ extension StateDatabase {
 
     /// The non-generic core of ``readOnLookup(inTransaction:_:)``.
     @usableFromInline func runRead(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
-        if let lookup = AccessMark.lookup { return try lookup.runNested(inTransaction: inTransaction, body) }
-        if !AccessMark.isInside, let lookups, try lookups.withConnection(inTransaction: inTransaction, body) { return }
+        let owner = accessOwner
+        switch AccessMark.innermost(of: owner) {
+        case .lookup(let lookup)?:
+            return try lookup.runNested(inTransaction: inTransaction, body)
+        case nil:
+            if let lookups, try lookups.withConnection(owner: owner, inTransaction: inTransaction, body) { return }
+        case .connection?:
+            break
+        }
         if inTransaction {
-            try writer.read { db in try AccessMark.inside { try body(db) } }
+            try writer.read { db in try AccessMark.inside(owner) { try body(db) } }
         } else {
-            try writer.unsafeReentrantRead { db in try AccessMark.inside { try body(db) } }
+            try writer.unsafeReentrantRead { db in try AccessMark.inside(owner) { try body(db) } }
         }
     }
 
@@ -44,7 +52,7 @@ extension StateDatabase {
     /// `wal_autocheckpoint`) and tracing. Data goes through ``write(_:)``; on a read-only
     /// database the connection is `query_only`, so a write here fails with `SQLITE_READONLY`.
     public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) rethrows -> T {
-        try writer.writeWithoutTransaction { db in try AccessMark.inside { try body(db) } }
+        try writer.writeWithoutTransaction { db in try AccessMark.inside(accessOwner) { try body(db) } }
     }
 
     /// Opens every read connection of the pool, and every lookup connection, now instead of on

@@ -83,6 +83,9 @@ public final class StateDatabase: Sendable {
         lookups = Self.makeLookups(path: opened.immutable ? Self.immutableURI(path) : path, journal: detected.0, options: options)
     }
 
+    /// What marks this database's accesses on a thread (``AccessMark``): its writer's identity.
+    var accessOwner: ObjectIdentifier { ObjectIdentifier(writer) }
+
     /// The lookup connections of a WAL database: as many as the pool has readers, opened on demand.
     private static func makeLookups(path: String, journal: JournalPolicy, options: StateDatabaseOptions) -> LookupConnections? {
         guard journal == .wal else { return nil }

@@ -111,6 +111,39 @@ import Testing
         #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(7)) { $0.text(1) } } == "later")
     }
 
+    @Test func aReadOfAnotherDatabaseInsideAnAccessRunsOnThatDatabasesOwnLookupConnection() throws {
+        let directory = TemporaryDirectory()
+        let first = try open(directory)
+        let second = try StateDatabase(path: directory.path + "/other.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "beta"),
+                                       components: [Self.notes])
+        try first.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'first')") }
+        try second.write { db in try db.execute(sql: "INSERT INTO notes (id, body) VALUES (1, 'second')") }
+        func body(of database: StateDatabase) throws -> String? {
+            try database.read { db in
+                #expect(db.configuration.label?.hasSuffix(".lookup") == true, "a lookup connection of its own")
+                return try db.firstRow(Self.byID, .integer(1)) { $0.text(1) }
+            }
+        }
+        // Inside a read on a lookup connection of the first, a read of the second runs on the
+        // second's connections (it ran on the first's, and read the first's rows).
+        let nestedInRead = try first.read { _ in try body(of: second) }
+        #expect(nestedInRead == "second")
+        // Inside a write of the first, a read of the second needs no pool reader of the second.
+        let nestedInWrite = try first.write { _ in try body(of: second) }
+        #expect(nestedInWrite == "second")
+        // And back inside the first from there: the first's own access, in its snapshot.
+        let roundTrip = try first.write { db -> String? in
+            try db.execute(sql: "UPDATE notes SET body = 'uncommitted' WHERE id = 1")
+            return try second.read { _ in
+                try first.readWithoutTransaction { inner in
+                    #expect(inner === db, "the first's writer, three accesses out")
+                    return try inner.firstRow(Self.byID, .integer(1)) { $0.text(1) }
+                }
+            }
+        }
+        #expect(roundTrip == "uncommitted")
+    }
+
     @Test func closeAfterReadsCheckpointsTheWALIntoTheFile() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory)

@@ -58,17 +58,25 @@ public final class ModelCatalog: Sendable {
         }
     }
 
-    /// One provider, or `nil`: only its own rows are read (every run resolves its model here).
+    /// One provider, or `nil`: only its own rows are read (every run resolves its model here),
+    /// by column position through SQLite's C API.
     public func provider(_ id: String) throws -> ModelProviderConfiguration? {
         try database.reading { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM model_providers WHERE provider_id = ?"), arguments: [id]) else {
-                return nil
+            let found = try db.firstRow(Self.providerByID, .text(id)) { row in
+                (api: row.text(0), baseURL: row.text(1), headers: row.text(2), timeout: row.int64(3), retries: row.int64(4))
             }
-            let models = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM model_catalog WHERE provider_id = ? ORDER BY model_id"), arguments: [id])
-                .map { row in try ModelDescriptor(id: row["model_id"], contextWindow: row["context_window"], maxTokens: row["max_tokens"]) }
-            return try Self.provider(row, models: models)
+            guard let found else { return nil }
+            var models: [ModelDescriptor] = []
+            try db.forEachRow(Self.modelsOfProvider, .text(id)) { row in
+                models.append(try ModelDescriptor(id: row.text(0), contextWindow: row.optionalInt64(1).map(Int.init), maxTokens: row.optionalInt64(2).map(Int.init)))
+            }
+            return try Self.provider(id: id, api: found.api, baseURL: found.baseURL, headersJSON: found.headers,
+                                     timeout: Int(found.timeout), retries: Int(found.retries), models: models)
         }
     }
+
+    private static let providerByID = LookupQuery("SELECT api, base_url, headers_json, timeout_ms, max_retries FROM model_providers WHERE provider_id = ?")
+    private static let modelsOfProvider = LookupQuery("SELECT model_id, context_window, max_tokens FROM model_catalog WHERE provider_id = ? ORDER BY model_id")
 
     /// The provider and model of `reference`, or a `notFound` error naming what is missing.
     public func resolve(_ reference: ModelReference) throws -> (provider: ModelProviderConfiguration, model: ModelDescriptor) {
@@ -84,12 +92,17 @@ public final class ModelCatalog: Sendable {
     }
 
     private static func provider(_ row: Row, models: [ModelDescriptor]) throws -> ModelProviderConfiguration {
-        let headersText: String = row["headers_json"]
-        let headers = (try? JSONValue.parse(headersText))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
-        guard let api = ModelAPI(rawValue: row["api"]) else { throw AgentRuntimeError(.storage, "unknown api in model_providers") }
+        try provider(id: row["provider_id"], api: row["api"], baseURL: row["base_url"], headersJSON: row["headers_json"],
+                     timeout: row["timeout_ms"], retries: row["max_retries"], models: models)
+    }
+
+    private static func provider(id: String, api: String, baseURL: String, headersJSON: String, timeout: Int, retries: Int,
+                                 models: [ModelDescriptor]) throws -> ModelProviderConfiguration {
+        let headers = headersJSON == "{}" ? [:] : (try? JSONValue.parse(headersJSON))?.objectValue?.compactMapValues { $0.stringValue } ?? [:]
+        guard let api = ModelAPI(rawValue: api) else { throw AgentRuntimeError(.storage, "unknown api in model_providers") }
         // Validated when stored: read back as it is (parsing the URL again cost most of a run's
         // model resolution).
-        return ModelProviderConfiguration(stored: row["provider_id"], api: api, baseURL: row["base_url"], headers: headers,
-                                          timeoutMilliseconds: row["timeout_ms"], maxRetries: row["max_retries"], models: models)
+        return ModelProviderConfiguration(stored: id, api: api, baseURL: baseURL, headers: headers,
+                                          timeoutMilliseconds: timeout, maxRetries: retries, models: models)
     }
 }

@@ -13,14 +13,10 @@ extension SessionStore {
     public func unendedRuns() throws -> [UnendedRun] {
         let sessions = try list()
         return try database.reading { db in
-            let statement = try db.cachedStatement(sql: """
-                SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events
-                WHERE session_id = ? AND event_type IN ('run_start', 'run_end') ORDER BY seq DESC LIMIT 1
-                """)
             var unended: [UnendedRun] = []
             for session in sessions {
-                guard let row = try Row.fetchOne(statement, arguments: [session.sessionID]),
-                      case .runStart(let start) = Self.event(row).payload else { continue }
+                guard let event = try db.firstRow(Self.lastRunBoundary, .text(session.sessionID), body: { Self.event($0) }),
+                      case .runStart(let start) = event.payload else { continue }
                 unended.append(UnendedRun(session: session, start: start))
             }
             return unended

@@ -76,7 +76,7 @@ public final class SessionStore: Sendable {
 
     /// The session under `key`, read in an open transaction.
     func session(_ db: Database, _ key: SessionKey) throws -> SessionSummary? {
-        try Row.fetchOne(db.cachedStatement(sql: Self.summarySQL + " WHERE n.session_key = ?"), arguments: [key.value]).map(summary)
+        try db.firstRow(Self.summaryByKey, .text(key.value)) { row in try summary(row) }
     }
 
     /// The session under `key`, created (with its header event) if missing.
@@ -127,11 +127,9 @@ public final class SessionStore: Sendable {
     /// Sessions, most recently updated first.
     public func list(limit: Int? = nil) throws -> [SessionSummary] {
         try database.reading { db in
-            // A cursor read by column position: no Row copied per session, no column name looked up.
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.summarySQL + " ORDER BY n.updated_at_ms DESC, n.session_key LIMIT ?"),
-                                           arguments: [limit ?? -1])
+            // Read in place by column position: no Row copied per session, no column name looked up.
             var summaries: [SessionSummary] = []
-            while let row = try rows.next() { summaries.append(try summary(row)) }
+            try db.forEachRow(Self.summariesByUpdate, .integer(Int64(limit ?? -1))) { row in summaries.append(try summary(row)) }
             return summaries
         }
     }
@@ -197,8 +195,7 @@ public final class SessionStore: Sendable {
     /// The event of `sessionID` written with `idempotencyKey`, if any.
     public func event(_ sessionID: String, idempotencyKey: String) throws -> TranscriptEvent? {
         try database.reading { db in
-            try Row.fetchOne(db, sql: "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND idempotency_key = ?",
-                             arguments: [sessionID, idempotencyKey]).map(Self.event)
+            try db.firstRow(Self.eventByIdempotencyKey, .text(sessionID), .text(idempotencyKey)) { Self.event($0) }
         }
     }
 
@@ -215,21 +212,18 @@ public final class SessionStore: Sendable {
     /// already written under its idempotency key. With `model`, records it as the key's model.
     func append(_ db: Database, _ sessionID: String, _ drafts: [TranscriptEventDraft], model: String?,
                 now: Int64 = RuntimeClock.milliseconds()) throws -> [AppendedEvent] {
-        guard let window = try Row.fetchOne(db.cachedStatement(sql: "SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?"),
-                                            arguments: [sessionID]) else {
-            throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
-        }
-        let sessionKey: String = window[0]
-        var lastSeq: Int64 = window[1]
-        var tail: String? = window[2]
+        let window = try db.firstRow(Self.windowForAppend, .text(sessionID)) { row in (key: row.text(0), lastSeq: row.int64(1), tail: row.optionalText(2)) }
+        guard let window else { throw AgentRuntimeError(.notFound, "no session id \(sessionID)") }
+        let sessionKey = window.key
+        var lastSeq = window.lastSeq
+        var tail = window.tail
         var usage = TokenUsage()
         var appended: [AppendedEvent] = []
         let timestamp = JSONValue.string(RuntimeClock.iso8601(milliseconds: now))
         for draft in drafts {
             if let key = draft.idempotencyKey,
-               let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, event_id FROM transcript_events WHERE session_id = ? AND idempotency_key = ?"),
-                                               arguments: [sessionID, key]) {
-                appended.append(AppendedEvent(seq: existing[0], id: existing[1], deduplicated: true))
+               let existing = try db.firstRow(Self.eventByIdempotencyKey, .text(sessionID), .text(key), body: { row in (seq: row.int64(0), id: row.text(1)) }) {
+                appended.append(AppendedEvent(seq: existing.seq, id: existing.id, deduplicated: true))
                 break
             }
             let seq = lastSeq + 1
@@ -283,10 +277,21 @@ public final class SessionStore: Sendable {
 
     /// ``events(_:after:limit:types:)`` in an open transaction.
     func events(_ db: Database, _ sessionID: String, after: Int64 = -1, limit: Int? = nil, types: Set<String>? = nil) throws -> [TranscriptEvent] {
-        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM session_windows WHERE session_id = ?"), arguments: [sessionID]) != nil else {
+        guard try db.firstRow(Self.windowExists, .text(sessionID), body: { _ in true }) != nil else {
             throw AgentRuntimeError(.notFound, "no session id \(sessionID)")
         }
-        var sql = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events WHERE session_id = ? AND seq > ?"
+        // All events, or those of one type (a run's history: its messages), read in place.
+        if types == nil || types?.count == 1 {
+            var events: [TranscriptEvent] = []
+            let limit = RawArgument.integer(Int64(limit ?? -1))
+            if let type = types?.first {
+                try db.forEachRow(Self.eventsOfType, .text(sessionID), .integer(after), .text(type), limit) { events.append(Self.event($0)) }
+            } else {
+                try db.forEachRow(Self.eventsAfter, .text(sessionID), .integer(after), limit) { events.append(Self.event($0)) }
+            }
+            return events
+        }
+        var sql = Self.eventColumns + " WHERE session_id = ? AND seq > ?"
         var arguments: StatementArguments = [sessionID, after]
         if let types {
             sql += " AND event_type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))"
@@ -294,7 +299,11 @@ public final class SessionStore: Sendable {
         }
         sql += " ORDER BY seq LIMIT ?"
         _ = arguments.append(contentsOf: [limit ?? -1])
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.event)
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            let text: String = row[4]
+            return TranscriptEvent(seq: row[0], id: row[1], type: row[2], parentID: row[3], createdAtMilliseconds: row[5],
+                                   json: (try? JSONValue.parse(text)) ?? .string(text))
+        }
     }
 
     /// Where the transcript of `sessionID` stands.
@@ -397,20 +406,33 @@ public final class SessionStore: Sendable {
         FROM session_nodes n JOIN session_windows w ON w.session_id = n.current_session_id
         """
 
-    static func event(_ row: Row) -> TranscriptEvent {
-        let text: String = row["event_json"]
-        return TranscriptEvent(seq: row["seq"], id: row["event_id"], type: row["event_type"], parentID: row["parent_id"],
-                               createdAtMilliseconds: row["created_at_ms"], json: (try? JSONValue.parse(text)) ?? .string(text))
+    private static let summaryByKey = LookupQuery(summarySQL + " WHERE n.session_key = ?")
+    private static let summariesByUpdate = LookupQuery(summarySQL + " ORDER BY n.updated_at_ms DESC, n.session_key LIMIT ?")
+    private static let windowExists = LookupQuery("SELECT 1 FROM session_windows WHERE session_id = ?")
+    private static let eventColumns = "SELECT seq, event_id, event_type, parent_id, event_json, created_at_ms FROM transcript_events"
+    private static let eventsAfter = LookupQuery(eventColumns + " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+    static let lastRunBoundary = LookupQuery(eventColumns + " WHERE session_id = ? AND event_type IN ('run_start', 'run_end') ORDER BY seq DESC LIMIT 1")
+    private static let windowForAppend = LookupQuery("SELECT session_key, last_seq, tail_event_id FROM session_windows WHERE session_id = ?")
+    private static let eventByIdempotencyKey = LookupQuery(eventColumns + " WHERE session_id = ? AND idempotency_key = ?")
+    private static let eventsOfType = LookupQuery(eventColumns + " WHERE session_id = ? AND seq > ? AND event_type = ? ORDER BY seq LIMIT ?")
+
+    /// A row of ``eventColumns``, read in place by column position.
+    static func event(_ row: RawRow) -> TranscriptEvent {
+        let text = row.text(4)
+        return TranscriptEvent(seq: row.int64(0), id: row.text(1), type: row.text(2), parentID: row.optionalText(3),
+                               createdAtMilliseconds: row.int64(5), json: (try? JSONValue.parse(text)) ?? .string(text))
     }
 
+
     /// A row of ``summarySQL``, read by column position (its column order).
-    private func summary(_ row: Row) throws -> SessionSummary {
-        let last: Int64 = row[6]
-        return SessionSummary(key: try SessionKey(stored: row[0], agent: agent), sessionID: row[1],
-                              createdAtMilliseconds: row[2], updatedAtMilliseconds: row[3], model: row[4],
-                              frontier: TranscriptFrontier(sessionID: row[5], lastSeq: last, eventCount: last + 1,
-                                                           updatedAtMilliseconds: row[7], createdAtMilliseconds: row[8]),
-                              usage: TokenUsage(inputTokens: row[9], outputTokens: row[10]), label: row[11], modelOverride: row[12])
+    private func summary(_ row: RawRow) throws -> SessionSummary {
+        let last = row.int64(6)
+        return SessionSummary(key: try SessionKey(stored: row.text(0), agent: agent), sessionID: row.text(1),
+                              createdAtMilliseconds: row.int64(2), updatedAtMilliseconds: row.int64(3), model: row.optionalText(4),
+                              frontier: TranscriptFrontier(sessionID: row.text(5), lastSeq: last, eventCount: last + 1,
+                                                           updatedAtMilliseconds: row.int64(7), createdAtMilliseconds: row.int64(8)),
+                              usage: TokenUsage(inputTokens: Int(row.int64(9)), outputTokens: Int(row.int64(10))),
+                              label: row.optionalText(11), modelOverride: row.optionalText(12))
     }
 
     private static func frontier(_ row: Row) -> TranscriptFrontier {

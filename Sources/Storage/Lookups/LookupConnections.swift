@@ -41,11 +41,12 @@ final class LookupConnections: Sendable {
     }
 
     /// Runs `body` on a lookup connection, in one read transaction when `inTransaction`, and
-    /// returns `true`; or returns `false` without running it when none is free.
-    func withConnection(inTransaction: Bool, _ body: (Database) throws -> Void) throws -> Bool {
+    /// returns `true`; or returns `false` without running it when none is free. `owner` marks the
+    /// access as one of its database (``AccessMark``).
+    func withConnection(owner: ObjectIdentifier, inTransaction: Bool, _ body: (Database) throws -> Void) throws -> Bool {
         guard let connection = checkOut() else { return false }
         defer { checkIn(connection) }
-        try connection.run(inTransaction: inTransaction, body)
+        try connection.run(owner: owner, inTransaction: inTransaction, body)
         return true
     }
 

@@ -40,12 +40,12 @@ final class LookupConnection: @unchecked Sendable {
         self.queue = queue
     }
 
-    /// Runs `body` on the connection, marked as this thread's lookup connection; in one read
-    /// transaction when `inTransaction`.
-    func run(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
+    /// Runs `body` on the connection, marked as this thread's access of the database `owner`
+    /// identifies, on this connection; in one read transaction when `inTransaction`.
+    func run(owner: ObjectIdentifier, inTransaction: Bool, _ body: (Database) throws -> Void) throws {
         try queue.inDatabase { db in
             if database == nil { database = db }
-            try AccessMark.inside(lookup: self) {
+            try AccessMark.inside(owner, lookup: self) {
                 if inTransaction {
                     try self.inTransaction(db) { try body(db) }
                 } else {
@@ -56,7 +56,7 @@ final class LookupConnection: @unchecked Sendable {
     }
 
     /// Runs `body` on the connection from inside an access of it on this thread (nested in
-    /// ``run(inTransaction:_:)``): in that access's transaction if it has one, else in one of
+    /// ``run(owner:inTransaction:_:)``): in that access's transaction if it has one, else in one of
     /// its own when `inTransaction`.
     func runNested(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
         guard let database else { preconditionFailure("LookupConnection.runNested outside an access of the connection") }
