@@ -46,64 +46,78 @@ extension AgentRuntime {
         case .runIDInUse:
             throw AgentRuntimeError(.inFlight, "run id \(runID) is in use by another run in flight")
         }
-        if let idempotencyKey = request.idempotencyKey {
-            do {
-                if let recorded = try await recordedRun(key, idempotencyKey: idempotencyKey) {
-                    registry.finish(runID)
-                    return recorded
-                }
-            } catch {
-                registry.finish(runID)
-                throw AgentRuntimeError.wrap(error)
-            }
-        }
-        // The run is on disk before `run` returns (before a server acknowledges it). A run that
-        // holds its session at once records its start here: its user message and `run_start`,
-        // the commit it makes anyway. One that waits for its turn (or whose credentials need a
-        // program first) records a pending row, which its start deletes; a process killed
-        // before then leaves the message for ``recoverInterruptedRuns()``.
-        var prestarted: Result<RunStart, any Error>?
-        if registry.holdsTurn(runID, in: key) {
-            do {
-                if case .started(let start) = try await BlockingWork.storage({ [self, context] in try startTransaction(context, message: request.message) }) {
-                    prestarted = .success(start)
-                }
-            } catch {
-                prestarted = .failure(error)
-            }
-        }
-        if prestarted == nil {
-            do {
-                context.pendingID = try await sessions.recordPending(runID: runID, key: key, idempotencyKey: request.idempotencyKey, message: request.message)
-            } catch {
-                registry.finish(runID)
-                throw AgentRuntimeError.wrap(error)
-            }
-        }
         let (events, continuation) = AsyncStream.makeStream(of: AgentRunEvent.self)
         let registry = self.registry
         let sessions = self.sessions
-        let (pendingID, runContext) = (context.pendingID, context)
         let outcome = RunOutcome()
         let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, outcome: outcome, beforeTerminal: { registry.finish(runID) })
-        // Runs are background work beside the requests a server answers: they yield to them.
-        // A run's task runs on the storage lane, so its database calls need no thread hop.
-        let task = Task(executorPreference: BlockingWork.storageExecutor, priority: .utility) {
-            defer {
-                registry.finish(runID)
-                sink.finish()
+        let holdsTurn = registry.holdsTurn(runID, in: key)
+        let message = request.message
+        // The run is on disk before `run` returns (before a server acknowledges it). Its task
+        // records that, on the storage lane where it then runs (one thread switch there and one
+        // back, where a hop for the start and then a task would make three): a run that holds
+        // its session at once records its start, its user message and `run_start`, the commit
+        // it makes anyway. One that waits for its turn (or whose credentials need a program
+        // first) records a pending row, which its start deletes; a process killed before then
+        // leaves the message for ``recoverInterruptedRuns()``. A key already used answers with
+        // the first run's outcome and runs nothing.
+        let opening: RunOpening = try await withCheckedThrowingContinuation { opened in
+            let task = Task(executorPreference: BlockingWork.storageExecutor, priority: .utility) { [self, context] in
+                defer {
+                    registry.finish(runID)
+                    sink.finish()
+                }
+                var context = context
+                if let idempotencyKey = context.idempotencyKey {
+                    do {
+                        if let recorded = try await recordedRun(key, idempotencyKey: idempotencyKey) {
+                            return opened.resume(returning: .recorded(recorded))
+                        }
+                    } catch {
+                        return opened.resume(throwing: AgentRuntimeError.wrap(error))
+                    }
+                }
+                var prestarted: Result<RunStart, any Error>?
+                if holdsTurn {
+                    do {
+                        if case .started(let start) = try startTransaction(context, message: message) { prestarted = .success(start) }
+                    } catch {
+                        prestarted = .failure(error)
+                    }
+                }
+                if prestarted == nil {
+                    do {
+                        context.pendingID = try await sessions.recordPending(runID: runID, key: key, idempotencyKey: context.idempotencyKey, message: message)
+                    } catch {
+                        return opened.resume(throwing: AgentRuntimeError.wrap(error))
+                    }
+                }
+                opened.resume(returning: .started)
+                do {
+                    try await registry.waitForTurn(runID, in: key)
+                } catch {
+                    if let pendingID = context.pendingID { try? await sessions.deletePending(pendingID) }
+                    sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
+                    return
+                }
+                _ = await self.execute(context, message: message, sink: sink, prestarted: prestarted)
             }
-            do {
-                try await registry.waitForTurn(runID, in: key)
-            } catch {
-                if let pendingID { try? await sessions.deletePending(pendingID) }
-                sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
-                return
-            }
-            _ = await self.execute(runContext, message: request.message, sink: sink, prestarted: prestarted)
+            registry.attach(task, to: runID)
         }
-        registry.attach(task, to: runID)
-        return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events, outcome: outcome)
+        switch opening {
+        case .recorded(let recorded):
+            return recorded
+        case .started:
+            return AgentRun(runID: runID, sessionKey: key, disposition: .started, events: events, outcome: outcome)
+        }
+    }
+
+    /// How a run's task answered ``run(_:)``.
+    private enum RunOpening: Sendable {
+        /// Its start (or its pending row) is recorded; it goes on.
+        case started
+        /// The idempotency key was used before: that run's answer; nothing runs.
+        case recorded(AgentRun)
     }
 
     /// Whether `runID` may name a run: 1 to 128 ASCII letters, digits and `.` `_` `:` `-`.
