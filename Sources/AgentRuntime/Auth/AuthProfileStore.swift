@@ -135,7 +135,7 @@ public final class AuthProfileStore: Sendable {
     }
 
     static func loadProfiles(_ db: Database) throws -> [String: AuthProfile] {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT store_json FROM auth_profile_store WHERE store_key = ?"), arguments: [storeKey]) else { return [:] }
+        guard let text = try db.firstRow(profileStoreByKey, .text(storeKey), body: { $0.text(0) }) else { return [:] }
         let document = try JSONValue.parse(text)
         guard let version = document["version"]?.intValue else {
             throw AgentRuntimeError(.storage, "the auth profile store has no version")
@@ -235,7 +235,11 @@ public final class AuthProfileStore: Sendable {
     }
 
     static func loadState(_ db: Database) throws -> AuthState {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT state_json FROM auth_profile_state WHERE state_key = ?"), arguments: [storeKey]) else { return AuthState() }
+        guard let text = try db.firstRow(profileStateByKey, .text(storeKey), body: { $0.text(0) }) else { return AuthState() }
         return AuthState.parse(try JSONValue.parse(text))
     }
+
+    // Every run reads both: lookup queries, read in place.
+    private static let profileStoreByKey = LookupQuery("SELECT store_json FROM auth_profile_store WHERE store_key = ?")
+    private static let profileStateByKey = LookupQuery("SELECT state_json FROM auth_profile_state WHERE state_key = ?")
 }

@@ -21,11 +21,13 @@ public final class AgentSettings: Sendable {
 
     /// ``defaultModel()`` in an open transaction.
     func defaultModel(_ db: Database) throws -> ModelReference? {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value_json FROM agent_settings WHERE setting_key = ?"), arguments: [Self.defaultModelKey]),
+        guard let text = try db.firstRow(Self.settingByKey, .text(Self.defaultModelKey), body: { $0.text(0) }),
               let value = try? JSONValue.parse(text).stringValue
         else { return nil }
         return try? ModelReference(value)
     }
+
+    private static let settingByKey = LookupQuery("SELECT value_json FROM agent_settings WHERE setting_key = ?")
 
     /// Sets (or with `nil` clears) the agent's default model.
     public func setDefaultModel(_ model: ModelReference?) throws {

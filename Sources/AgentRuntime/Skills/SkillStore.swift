@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import StateStore
+import Storage
 import VFS
 
 /// An uploaded skill.
@@ -99,11 +100,16 @@ public final class SkillStore: Sendable {
 
     /// The skills, read in an open transaction of the agent's database.
     static func list(_ db: Database) throws -> [SkillRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM skills ORDER BY slug")).map { row in
-            SkillRecord(slug: row["slug"], sha256: row["sha256"], description: row["description"], fileCount: row["file_count"],
-                        sizeBytes: row["size_bytes"], uploadedAtMilliseconds: row["uploaded_at_ms"])
+        // Every run lists them for its system prompt: read in place by column position.
+        var skills: [SkillRecord] = []
+        try db.forEachRow(allSkills) { row in
+            skills.append(SkillRecord(slug: row.text(0), sha256: row.text(1), description: row.text(2), fileCount: Int(row.int64(3)),
+                                      sizeBytes: row.int64(4), uploadedAtMilliseconds: row.int64(5)))
         }
+        return skills
     }
+
+    private static let allSkills = LookupQuery("SELECT slug, sha256, description, file_count, size_bytes, uploaded_at_ms FROM skills ORDER BY slug")
 
     /// Removes a skill (its files and its record) in one transaction.
     public func remove(_ slug: String) throws {
