@@ -17,6 +17,13 @@ import Testing
                           components: [Self.notes], options: options)
     }
 
+    /// That no connection holds a read snapshot: a TRUNCATE checkpoint is not blocked and empties the WAL.
+    func expectNoSnapshotHeld(_ database: StateDatabase) throws {
+        let result = try database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        #expect((result?[0] as Int?) == 0, "checkpoint not blocked")
+        #expect(database.fileSizes().wal == 0)
+    }
+
     @Test func hexSpellsBytesInLowercaseTwoDigitsEach() {
         #expect([UInt8]().lowercaseHex == "")
         #expect([0x00, 0x0F, 0xA0, 0xFF].lowercaseHex == "000fa0ff")
@@ -80,10 +87,8 @@ import Testing
             let seen = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(Int64(id))) { $0.text(1) } }
             #expect(seen == "v\(id)")
         }
-        // No lookup connection keeps a read transaction: a TRUNCATE checkpoint empties the WAL.
-        let result = try database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        #expect((result?[0] as Int?) == 0, "checkpoint not blocked")
-        #expect(database.fileSizes().wal == 0)
+        // No lookup connection keeps a read transaction.
+        try expectNoSnapshotHeld(database)
     }
 
     @Test func insideAWriteALookupRunsOnTheWriterAndSeesItsUncommittedRows() throws {
@@ -178,10 +183,8 @@ import Testing
                 throw Stop()
             }
         }
-        // No connection holds a snapshot afterwards: a TRUNCATE checkpoint empties the WAL.
-        let result = try database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        #expect((result?[0] as Int?) == 0, "checkpoint not blocked")
-        #expect(database.fileSizes().wal == 0)
+        // No connection holds a snapshot afterwards.
+        try expectNoSnapshotHeld(database)
     }
 
     @Test func aReadOnALookupConnectionSeesASchemaChangedByTheWriter() throws {

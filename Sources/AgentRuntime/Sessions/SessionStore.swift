@@ -300,9 +300,7 @@ public final class SessionStore: Sendable {
         sql += " ORDER BY seq LIMIT ?"
         _ = arguments.append(contentsOf: [limit ?? -1])
         return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-            let text: String = row[4]
-            return TranscriptEvent(seq: row[0], id: row[1], type: row[2], parentID: row[3], createdAtMilliseconds: row[5],
-                                   json: (try? JSONValue.parse(text)) ?? .string(text))
+            Self.event(seq: row[0], id: row[1], type: row[2], parentID: row[3], json: row[4], createdAt: row[5])
         }
     }
 
@@ -418,9 +416,13 @@ public final class SessionStore: Sendable {
 
     /// A row of ``eventColumns``, read in place by column position.
     static func event(_ row: RawRow) -> TranscriptEvent {
-        let text = row.text(4)
-        return TranscriptEvent(seq: row.int64(0), id: row.text(1), type: row.text(2), parentID: row.optionalText(3),
-                               createdAtMilliseconds: row.int64(5), json: (try? JSONValue.parse(text)) ?? .string(text))
+        event(seq: row.int64(0), id: row.text(1), type: row.text(2), parentID: row.optionalText(3), json: row.text(4), createdAt: row.int64(5))
+    }
+
+    /// The event of one row's ``eventColumns``, its JSON parsed (kept as a string when it does not parse).
+    private static func event(seq: Int64, id: String, type: String, parentID: String?, json text: String, createdAt: Int64) -> TranscriptEvent {
+        TranscriptEvent(seq: seq, id: id, type: type, parentID: parentID, createdAtMilliseconds: createdAt,
+                        json: (try? JSONValue.parse(text)) ?? .string(text))
     }
 
 
