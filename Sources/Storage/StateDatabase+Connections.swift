@@ -47,6 +47,40 @@ extension StateDatabase {
         }
     }
 
+    /// The first row of `query` read through SQLite's C API alone, on a lookup connection and in
+    /// no transaction (one statement is atomic): no GRDB access, no queue hop, no BEGIN/COMMIT.
+    /// The hottest lookups (a `stat`) use it; `body` must not touch the database.
+    ///
+    /// Returns `nil` when there is no row, and also when this path cannot serve: the thread is
+    /// inside a pool or writer access of this database, or every lookup connection is lent out.
+    /// The caller then reads the usual way, which also tells the two apart. Inside a lookup
+    /// connection's access of this database the statement runs on that connection, in its
+    /// snapshot.
+    @inlinable public func lookupFirstRow<T>(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
+                                             body: (RawRow) throws -> T) throws -> T? {
+        var result: T?
+        try withLookupStatement(query) { statement in
+            try RawStatement.step(statement, query.sql, first, second) { row in
+                result = try body(row)
+                return false
+            }
+        }
+        return result
+    }
+
+    /// Runs `body` with the prepared statement of `query` on the lookup connection that serves
+    /// ``lookupFirstRow(_:_:_:body:)``, or not at all when none does.
+    @usableFromInline func withLookupStatement(_ query: LookupQuery, _ body: (OpaquePointer) throws -> Void) throws {
+        switch AccessMark.innermost(of: accessOwner) {
+        case .lookup(let connection)?:
+            try body(connection.statement(query))
+        case nil:
+            _ = try lookups?.withIdleConnection { connection in try body(connection.statement(query)) }
+        case .connection?:
+            return
+        }
+    }
+
     /// Runs `body` on the writer connection outside any transaction, for what only runs there:
     /// checkpoints (`PRAGMA wal_checkpoint`), the writer's own settings (`synchronous`,
     /// `wal_autocheckpoint`) and tracing. Data goes through ``write(_:)``; on a read-only

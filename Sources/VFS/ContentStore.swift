@@ -18,6 +18,9 @@ struct ContentRef {
     /// The hash in lowercase hex, computed only when asked for.
     var sha256: String? { sha256Bytes?.lowercaseHex }
 
+    /// The hash as an entry holds it.
+    var hash: VFSEntry.Hash? { sha256Bytes.map { $0.withUnsafeBytes(VFSEntry.Hash.init(bytes:)) } }
+
     /// A content row as read; inline bytes are checked against `inlineChecksum` (`EIO` on a
     /// mismatch), so no caller ever holds unverified bytes.
     init(id: Int64, size: Int64, chunkSize: Int64, sha256Bytes: Data?, inline: Data?, inlineChecksum: Int64?, verify: Bool,

@@ -15,9 +15,9 @@ struct EntryRow {
     var contentID: Int64?
     var metadataJSON: String
 
-    func entry(sha256: String? = nil) -> VFSEntry {
+    func entry(hash: VFSEntry.Hash? = nil) -> VFSEntry {
         VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
-                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, sha256: sha256, metadataJSON: metadataJSON, contentID: contentID)
+                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, hash: hash, metadataJSON: metadataJSON, contentID: contentID)
     }
 }
 
@@ -38,7 +38,8 @@ extension EntryRow {
         mtime = row.int64(first + 3)
         ctime = row.int64(first + 4)
         contentID = row.optionalInt64(first + 5)
-        metadataJSON = row.text(first + 6)
+        // Most entries have no metadata: then the literal, with no string made.
+        metadataJSON = row.textEquals(first + 6, "{}") ? "{}" : row.text(first + 6)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A file or directory in a namespace.
 public struct VFSEntry: Sendable, Hashable, Codable {
@@ -21,14 +22,69 @@ public struct VFSEntry: Sendable, Hashable, Codable {
     /// Last change of content or attributes, nanoseconds since the Unix epoch.
     public var ctimeNanoseconds: Int64
     /// The SHA-256 of the content in lowercase hex; `nil` for directories and for listings that
-    /// do not load it.
-    public var sha256: String?
+    /// do not load it. Kept as its 32 bytes and spelled out when read.
+    public var sha256: String? {
+        get { hash?.text }
+        set { hash = newValue.map(Hash.init(text:)) }
+    }
     /// The JSON metadata object, as text.
     public var metadataJSON: String
     /// The identity of the file's content version, when read from the database: two entries
     /// with the same id have the same bytes, and a rewrite gives a new id (ids are never reused).
     /// `nil` for directories. Not part of the JSON form.
     public var contentID: Int64?
+    /// ``sha256`` as stored.
+    var hash: Hash?
+
+    /// A content hash: its 32 bytes when it is a SHA-256 (a `stat` then makes no string), else
+    /// the text it was given. A 64-digit lowercase hex text is always held as bytes, so that two
+    /// entries compare and hash alike exactly when their ``sha256`` texts do.
+    enum Hash: Hashable, Sendable {
+        case digest(SIMD32<UInt8>)
+        case other(String)
+
+        /// The hash of stored bytes: a digest when they are 32, else their hex.
+        init(bytes: UnsafeRawBufferPointer) {
+            self = bytes.count == 32 ? .digest(bytes.loadUnaligned(as: SIMD32<UInt8>.self)) : .other(Hex.lowercase(bytes))
+        }
+
+        init(text: String) {
+            var digest = SIMD32<UInt8>()
+            var index = 0
+            var isDigest = text.utf8.count == 64
+            if isDigest {
+                var high: UInt8 = 0
+                for (position, byte) in text.utf8.enumerated() {
+                    guard let nibble = Self.nibble(byte) else {
+                        isDigest = false
+                        break
+                    }
+                    if position % 2 == 0 {
+                        high = nibble
+                    } else {
+                        digest[index] = high << 4 | nibble
+                        index += 1
+                    }
+                }
+            }
+            self = isDigest ? .digest(digest) : .other(text)
+        }
+
+        var text: String {
+            switch self {
+            case .digest(let digest): withUnsafeBytes(of: digest) { Hex.lowercase($0) }
+            case .other(let text): text
+            }
+        }
+
+        private static func nibble(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+    }
 
     private enum CodingKeys: String, CodingKey {
         case path, kind, mode, size, mtimeNanoseconds, ctimeNanoseconds, sha256, metadataJSON
@@ -36,15 +92,43 @@ public struct VFSEntry: Sendable, Hashable, Codable {
 
     public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String,
                 contentID: Int64? = nil) {
+        self.init(path: path, kind: kind, mode: mode, size: size, mtimeNanoseconds: mtimeNanoseconds, ctimeNanoseconds: ctimeNanoseconds,
+                  hash: sha256.map(Hash.init(text:)), metadataJSON: metadataJSON, contentID: contentID)
+    }
+
+    init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, hash: Hash?, metadataJSON: String,
+         contentID: Int64?) {
         self.path = path
         self.kind = kind
         self.mode = mode
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds
         self.ctimeNanoseconds = ctimeNanoseconds
-        self.sha256 = sha256
+        self.hash = hash
         self.metadataJSON = metadataJSON
         self.contentID = contentID
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(path: container.decode(String.self, forKey: .path), kind: container.decode(Kind.self, forKey: .kind),
+                      mode: container.decode(UInt32.self, forKey: .mode), size: container.decode(Int64.self, forKey: .size),
+                      mtimeNanoseconds: container.decode(Int64.self, forKey: .mtimeNanoseconds),
+                      ctimeNanoseconds: container.decode(Int64.self, forKey: .ctimeNanoseconds),
+                      sha256: container.decodeIfPresent(String.self, forKey: .sha256),
+                      metadataJSON: container.decode(String.self, forKey: .metadataJSON))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(size, forKey: .size)
+        try container.encode(mtimeNanoseconds, forKey: .mtimeNanoseconds)
+        try container.encode(ctimeNanoseconds, forKey: .ctimeNanoseconds)
+        try container.encodeIfPresent(sha256, forKey: .sha256)
+        try container.encode(metadataJSON, forKey: .metadataJSON)
     }
 
     /// The last path component.

@@ -6,7 +6,19 @@ extension VFSNamespace {
     /// The entry at `path`, with its SHA-256.
     public func stat(_ path: String) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "stat")
+        // The found entry through SQLite's C API alone; the root, a missing path (whose errno
+        // takes more statements) and a call inside a write go the usual way.
+        if !path.isRoot, let found = try fileSystem.lookup("stat", path.string, VFSQuery.stat, .text(name), .text(path.string), { row in
+            Self.statEntry(row, path)
+        }) {
+            return found
+        }
         return try fileSystem.readOnce("stat", path.string) { db in try stat(db, path, "stat") }
+    }
+
+    /// The entry of a row of ``VFSQuery/stat``.
+    private static func statEntry(_ row: RawRow, _ path: VFSPath) -> VFSEntry {
+        EntryRow(raw: row, path: path.string).entry(hash: row.withBytes(7) { $0.map(VFSEntry.Hash.init(bytes:)) })
     }
 
     /// The entry and its hash in one statement.
@@ -16,9 +28,7 @@ extension VFSNamespace {
             return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
-        let found = try db.firstRow(VFSQuery.stat, .text(name), .text(path.string)) { row in
-            EntryRow(raw: row, path: path.string).entry(sha256: row.withBytes(7) { $0.map(Hex.lowercase) })
-        }
+        let found = try db.firstRow(VFSQuery.stat, .text(name), .text(path.string)) { row in Self.statEntry(row, path) }
         guard let found else { throw try EntryStore.missing(db, name, path, operation) }
         return found
     }
@@ -100,8 +110,13 @@ extension VFSNamespace {
     public func readFile(_ path: String) throws -> Data {
         let path = try VFSPath(path, operation: "cat")
         // Small files are one statement; larger ones read their chunks in one snapshot.
-        if let inline = try fileSystem.readOnce("cat", path.string, { db in try inlineContent(db, path, "cat") }) {
+        switch try lookUpInlineContent(path, "cat") {
+        case .some(.some(let inline)):
             return inline
+        case .some(.none):
+            break
+        case .none:
+            if let inline = try fileSystem.readOnce("cat", path.string, { db in try inlineContent(db, path, "cat") }) { return inline }
         }
         return try fileSystem.read("cat", path.string) { db in
             let content = try openContent(db, path, "cat")
@@ -141,7 +156,7 @@ extension VFSNamespace {
             } else {
                 try ContentStore.forEachChunk(db, content, from: 0, to: content.size, "cat", path.string, body)
             }
-            return row.entry(sha256: content.sha256)
+            return row.entry(hash: content.hash)
         }
     }
 
@@ -149,19 +164,33 @@ extension VFSNamespace {
     /// is chunked: a small file's read in one statement, copying its bytes once.
     func inlineContent(_ db: Database, _ path: VFSPath, _ operation: String) throws -> Data? {
         if path.isRoot { return try openContent(db, path, operation).inline }
-        let found = try db.firstRow(VFSQuery.inlineContent, .text(name), .text(path.string)) { row -> Data? in
-            guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
-            guard let size = row.optionalInt64(2) else { throw ContentStore.missing(contentID, operation, path.string) }
-            return try row.withBytes(3) { bytes -> Data? in
-                guard let bytes else { return nil }
-                if limits.verifiesChecksums {
-                    try ContentRef.verifyInline(bytes, checksum: row.optionalInt64(4), id: contentID, size: size, operation, path.string)
-                }
-                return Data(bytes)
-            }
+        let found = try db.firstRow(VFSQuery.inlineContent, .text(name), .text(path.string)) { row in
+            try inlineContent(row, path, operation)
         }
         guard let found else { throw try EntryStore.missing(db, name, path, operation) }
         return found
+    }
+
+    /// ``inlineContent(_:_:_:)`` through SQLite's C API alone (``VirtualFileSystem/lookup``):
+    /// `nil` when that path cannot serve or finds no entry, and the caller then reads the usual way.
+    func lookUpInlineContent(_ path: VFSPath, _ operation: String) throws -> Data?? {
+        if path.isRoot { return nil }
+        return try fileSystem.lookup(operation, path.string, VFSQuery.inlineContent, .text(name), .text(path.string)) { row in
+            try inlineContent(row, path, operation)
+        }
+    }
+
+    /// The checked inline bytes of a row of ``VFSQuery/inlineContent``, `nil` when chunked.
+    private func inlineContent(_ row: RawRow, _ path: VFSPath, _ operation: String) throws -> Data? {
+        guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
+        guard let size = row.optionalInt64(2) else { throw ContentStore.missing(contentID, operation, path.string) }
+        return try row.withBytes(3) { bytes -> Data? in
+            guard let bytes else { return nil }
+            if limits.verifiesChecksums {
+                try ContentRef.verifyInline(bytes, checksum: row.optionalInt64(4), id: contentID, size: size, operation, path.string)
+            }
+            return Data(bytes)
+        }
     }
 
     func openContent(_ db: Database, _ path: VFSPath, _ operation: String, row: EntryRow? = nil) throws -> ContentRef {

@@ -109,6 +109,14 @@ public final class VirtualFileSystem: Sendable {
         return try mapping(operation, path) { try database.readWithoutTransaction(body) }
     }
 
+    /// The first row of `query` for `namespace` and `key`, read through SQLite's C API alone
+    /// (``StateDatabase/lookupFirstRow(_:_:_:body:)``); `nil` when there is none or when that
+    /// path cannot serve, and the caller then reads the usual way.
+    func lookup<T>(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: RawArgument, _ key: RawArgument,
+                   _ body: (RawRow) throws -> T) throws -> T? {
+        try mapping(operation, path) { try database.lookupFirstRow(query, namespace, key, body: body) }
+    }
+
     private func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()

@@ -11,6 +11,7 @@ import Testing
     }
     static let byID = LookupQuery("SELECT id, body, tag, data FROM notes WHERE id = ?")
     static let byTag = LookupQuery("SELECT id FROM notes WHERE tag = ? ORDER BY id")
+    static let byIDAndTag = LookupQuery("SELECT body FROM notes WHERE id = ? AND tag = ?")
 
     func open(_ directory: TemporaryDirectory, _ options: StateDatabaseOptions = .init()) throws -> StateDatabase {
         try StateDatabase(path: directory.path + "/db.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "alpha"),
@@ -116,6 +117,41 @@ import Testing
         #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(7)) { $0.text(1) } } == "later")
     }
 
+    @Test func aLookupWithoutGRDBServesOutsideAccessesAndInsideLookupReadsButNotInsideAWrite() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        func body(_ id: Int64, _ tag: String) throws -> String? {
+            try database.lookupFirstRow(Self.byIDAndTag, .integer(id), .text(tag)) { $0.text(0) }
+        }
+        try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (1, 'one', 'a'), (3, 'three', '')") }
+        #expect(try body(1, "a") == "one")
+        #expect(try body(1, "b") == nil, "no row")
+        #expect(try body(3, "") == "three", "an empty text binds ''")
+        // Inside a write it does not serve (the writer's uncommitted rows need the writer): the
+        // caller reads the usual way, on the writer.
+        let inWrite = try database.write { db -> (String?, String?) in
+            try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (2, 'two', 'b')")
+            let usual = try database.readWithoutTransaction { inner in try inner.firstRow(Self.byID, .integer(2)) { $0.text(1) } }
+            return (try body(2, "b"), usual)
+        }
+        #expect(inWrite.0 == nil && inWrite.1 == "two")
+        // Inside a read on a lookup connection it runs on that connection, in its snapshot.
+        let inRead = try database.read { _ -> (String?, String?) in
+            let before = try body(1, "a")
+            try database.write { db in try db.execute(sql: "UPDATE notes SET body = 'later' WHERE id = 1") }
+            return (before, try body(1, "a"))
+        }
+        #expect(inRead.0 == "one" && inRead.1 == "one", "one snapshot")
+        #expect(try body(1, "a") == "later")
+        // A failing statement throws SQLite's error and leaves the connection usable.
+        let broken = LookupQuery("SELECT body FROM nowhere WHERE id = ? AND tag = ?")
+        #expect {
+            try database.lookupFirstRow(broken, .integer(1), .text("a")) { $0.text(0) }
+        } throws: { error in (error as? DatabaseError)?.message?.contains("nowhere") == true }
+        #expect(try body(2, "b") == "two")
+        try expectNoSnapshotHeld(database)
+    }
+
     @Test func aReadOfAnotherDatabaseInsideAnAccessRunsOnThatDatabasesOwnLookupConnection() throws {
         let directory = TemporaryDirectory()
         let first = try open(directory)
@@ -200,21 +236,28 @@ import Testing
         let directory = TemporaryDirectory()
         let database = try open(directory, StateDatabaseOptions(maximumReaderCount: 2))
         try database.write { db in
-            for id in 1...100 { try db.execute(sql: "INSERT INTO notes (id, body) VALUES (?, ?)", arguments: [id, "v\(id)"]) }
+            for id in 1...100 { try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (?, ?, 't')", arguments: [id, "v\(id)"]) }
         }
         let failures = Failures()
+        let served = Failures()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for round in 0..<500 {
                 let id = Int64((worker * 500 + round) % 100 + 1)
                 do {
                     let body = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(id)) { $0.text(1) } }
                     if body != "v\(id)" { failures.add("\(id): \(body ?? "nil")") }
+                    // Without GRDB: the right row, or nil when every lookup connection is lent out.
+                    if let raw = try database.lookupFirstRow(Self.byIDAndTag, .integer(id), .text("t"), body: { $0.text(0) }) {
+                        if raw != "v\(id)" { failures.add("raw \(id): \(raw)") }
+                        served.add("")
+                    }
                 } catch {
                     failures.add("\(error)")
                 }
             }
         }
         #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(!served.all.isEmpty, "lookups without GRDB were served")
     }
 
     @Test func closeClosesTheLookupConnections() throws {

@@ -20,6 +20,37 @@ import Testing
         #expect(try fixture.count("SELECT count(*) FROM vfs_chunks WHERE content_id = (SELECT content_id FROM vfs_entries WHERE path = '/f40000')") == 10)
     }
 
+    @Test func anEntrysHashIsItsTextWhereverItComesFrom() throws {
+        let fixture = try Fixture(limits: Self.small)
+        let ws = fixture.workspace
+        let data = Data.pattern(3000)
+        let hex = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let written = try ws.writeFile("/f", contents: data)
+        let stat = try ws.stat("/f")
+        #expect(written.sha256 == hex && stat.sha256 == hex)
+        // An entry made from the text equals and hashes as the one read from the database.
+        let made = VFSEntry(path: "/f", kind: .file, mode: stat.mode, size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds,
+                            ctimeNanoseconds: stat.ctimeNanoseconds, sha256: hex, metadataJSON: stat.metadataJSON, contentID: stat.contentID)
+        #expect(made == stat && made.hashValue == stat.hashValue)
+        // Any other text is kept as given (and differs from the lowercase digest).
+        for other in [hex.uppercased(), "abc", "", String(hex.dropLast()) + "g"] {
+            var entry = stat
+            entry.sha256 = other
+            #expect(entry.sha256 == other && entry != stat)
+        }
+        // JSON carries the hex text, and no key at all without a hash.
+        let json = try JSONEncoder().encode(stat)
+        let object = try #require(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["sha256"] as? String == hex)
+        var decoded = try JSONDecoder().decode(VFSEntry.self, from: json)
+        decoded.contentID = stat.contentID
+        #expect(decoded == stat)
+        let directory = try ws.stat("/")
+        #expect(directory.sha256 == nil)
+        let directoryObject = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(directory)) as? [String: Any])
+        #expect(directoryObject["sha256"] == nil && directoryObject["path"] as? String == "/")
+    }
+
     @Test func rangeReadsTouchOnlyTheirChunks() throws {
         let fixture = try Fixture(limits: Self.small)
         let ws = fixture.workspace

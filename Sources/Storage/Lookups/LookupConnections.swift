@@ -44,9 +44,15 @@ final class LookupConnections: Sendable {
     /// returns `true`; or returns `false` without running it when none is free. `owner` marks the
     /// access as one of its database (``AccessMark``).
     func withConnection(owner: ObjectIdentifier, inTransaction: Bool, _ body: (Database) throws -> Void) throws -> Bool {
+        try withIdleConnection { connection in try connection.run(owner: owner, inTransaction: inTransaction, body) }
+    }
+
+    /// Lends a free connection to `body` and returns `true`, or returns `false` without running
+    /// it when none is free.
+    func withIdleConnection(_ body: (LookupConnection) throws -> Void) throws -> Bool {
         guard let connection = checkOut() else { return false }
         defer { checkIn(connection) }
-        try connection.run(owner: owner, inTransaction: inTransaction, body)
+        try body(connection)
         return true
     }
 
@@ -82,7 +88,7 @@ final class LookupConnections: Sendable {
             return connection
         case .open:
             do {
-                return LookupConnection(queue: try open())
+                return try LookupConnection(queue: open())
             } catch {
                 // The pool reports what is wrong (a deleted file, a full disk); it is not retried here.
                 state.withLock { state in

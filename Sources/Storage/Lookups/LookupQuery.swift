@@ -30,14 +30,22 @@ final class LookupConnection: @unchecked Sendable {
     private static let schemaVersion = LookupQuery("PRAGMA schema_version")
 
     let queue: DatabaseQueue
+    /// The connection's SQLite handle, for lookups made without GRDB
+    /// (``StateDatabase/lookupFirstRow(_:_:_:body:)``).
+    private let handle: OpaquePointer
     /// The connection, once known (set on the connection's first use, from inside it).
     private unowned(unsafe) var database: Database?
-    private var statements: [Statement?] = []
+    /// The prepared statements of the queries run on this connection, by slot.
+    private var statements: [OpaquePointer?] = []
     /// The schema version GRDB's schema cache of this connection was filled under.
     private var cachedSchemaVersion: Int64?
 
-    init(queue: DatabaseQueue) {
+    init(queue: DatabaseQueue) throws {
+        guard let handle = queue.inDatabase({ $0.sqliteConnection }) else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a lookup connection was closed as it opened")
+        }
         self.queue = queue
+        self.handle = handle
     }
 
     /// Runs `body` on the connection, marked as this thread's access of the database `owner`
@@ -100,18 +108,31 @@ final class LookupConnection: @unchecked Sendable {
     }
 
     /// The prepared statement of `query` when `db` is this connection, else `nil`.
-    @usableFromInline func statement(_ query: LookupQuery, on db: Database) throws -> Statement? {
+    @usableFromInline func statement(_ query: LookupQuery, on db: Database) throws -> OpaquePointer? {
         guard database === db else { return nil }
+        return try statement(query)
+    }
+
+    /// The prepared statement of `query` on this connection, prepared on its first use. Only the
+    /// thread that has the connection checked out calls it.
+    @usableFromInline func statement(_ query: LookupQuery) throws -> OpaquePointer {
         if query.slot < statements.count, let statement = statements[query.slot] { return statement }
-        let statement = try db.makeStatement(sql: query.sql)
+        var prepared: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard code == SQLITE_OK, let prepared else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)), sql: query.sql)
+        }
         if query.slot >= statements.count { statements += Array(repeating: nil, count: query.slot + 1 - statements.count) }
-        statements[query.slot] = statement
-        return statement
+        statements[query.slot] = prepared
+        return prepared
     }
 
     /// Finalizes the statements and closes the connection.
     func close() {
-        queue.inDatabase { _ in statements = [] }
+        queue.inDatabase { _ in
+            for statement in statements { sqlite3_finalize(statement) }
+            statements = []
+        }
         try? queue.close()
     }
 }
@@ -119,6 +140,6 @@ final class LookupConnection: @unchecked Sendable {
 extension Database {
     /// Runs `query`, which returns no row (a transaction statement).
     fileprivate func run(_ query: LookupQuery) throws {
-        try stepRows(query, []) { _ in false }
+        try RawStatement.step(statement(query), query.sql, []) { _ in false }
     }
 }

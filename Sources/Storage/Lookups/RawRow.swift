@@ -75,7 +75,7 @@ extension Database {
     /// returns `nil` when there is none. Errors are GRDB's `DatabaseError`.
     @inlinable public func firstRow<T>(_ query: LookupQuery, _ arguments: RawArgument..., body: (RawRow) throws -> T) throws -> T? {
         var result: T?
-        try stepRows(query, arguments) { row in
+        try RawStatement.step(statement(query), query.sql, arguments) { row in
             result = try body(row)
             return false
         }
@@ -84,59 +84,97 @@ extension Database {
 
     /// Runs `query` with `arguments` and calls `body` with each row, in order.
     @inlinable public func forEachRow(_ query: LookupQuery, _ arguments: RawArgument..., body: (RawRow) throws -> Void) throws {
-        try stepRows(query, arguments) { row in
+        try RawStatement.step(statement(query), query.sql, arguments) { row in
             try body(row)
             return true
         }
     }
 
-    /// Binds `arguments`, steps the statement while `body` returns `true`, then resets it (which
-    /// ends its read snapshot in autocommit mode) and clears its bindings. Inlinable, as the calls
-    /// above, so that callers get it specialized: a generic call across modules looks up type
-    /// metadata at run time, which on a 5 µs lookup is measurable.
-    @inlinable func stepRows(_ query: LookupQuery, _ arguments: [RawArgument], _ body: (RawRow) throws -> Bool) throws {
-        // On a lookup connection, its own prepared statement; elsewhere GRDB's statement cache.
-        let statement = try (AccessMark.lookup?.statement(query, on: self) ?? cachedStatement(sql: query.sql)).sqliteStatement
+    /// The prepared statement of `query`: on a lookup connection its own, elsewhere one from
+    /// GRDB's statement cache.
+    @inlinable func statement(_ query: LookupQuery) throws -> OpaquePointer {
+        if let statement = try AccessMark.lookup?.statement(query, on: self) { return statement }
+        return try cachedStatement(sql: query.sql).sqliteStatement
+    }
+}
+
+/// Stepping a prepared statement through SQLite's C API. Inlinable, as the calls above, so that
+/// callers get it specialized: a generic call across modules looks up type metadata at run
+/// time, which on a 2 µs lookup is measurable.
+@usableFromInline
+enum RawStatement {
+    /// Binds `arguments`, steps `statement` while `body` returns `true`, then resets it (which
+    /// ends its read snapshot in autocommit mode) and clears its bindings.
+    @inlinable static func step(_ statement: OpaquePointer, _ sql: String, _ arguments: [RawArgument], _ body: (RawRow) throws -> Bool) throws {
         sqlite3_reset(statement)
-        try withBindings(statement, query.sql, arguments, from: 0) {
-            // Inside every binding's scope: SQLite reads bound text in place until it is cleared.
-            defer {
-                sqlite3_reset(statement)
-                sqlite3_clear_bindings(statement)
-            }
-            while true {
-                let code = sqlite3_step(statement)
-                if code == SQLITE_DONE { return }
-                guard code == SQLITE_ROW else { throw error(code, query.sql) }
-                guard try body(RawRow(statement)) else { return }
-            }
+        try bind(statement, sql, arguments, from: 0) { try steps(statement, sql, body) }
+    }
+
+    /// ``step(_:_:_:_:)`` with two arguments.
+    @inlinable static func step(_ statement: OpaquePointer, _ sql: String, _ first: RawArgument, _ second: RawArgument,
+                                _ body: (RawRow) throws -> Bool) throws {
+        sqlite3_reset(statement)
+        try bind(statement, sql, first, at: 1) {
+            try bind(statement, sql, second, at: 2) { try steps(statement, sql, body) }
+        }
+    }
+
+    /// Steps the bound statement, then resets it and clears its bindings; runs inside every
+    /// binding's scope, since SQLite reads bound text in place until it is cleared.
+    @inlinable static func steps(_ statement: OpaquePointer, _ sql: String, _ body: (RawRow) throws -> Bool) throws {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw error(code, statement, sql) }
+            guard try body(RawRow(statement)) else { return }
         }
     }
 
     /// Binds `arguments[index...]` to the parameters from `index + 1` on and runs `body` while
-    /// they are bound. Text is bound in place (`SQLITE_STATIC`), without SQLite's copy of it.
-    @usableFromInline func withBindings(_ statement: OpaquePointer, _ sql: String, _ arguments: [RawArgument], from index: Int,
-                                        _ body: () throws -> Void) throws {
+    /// they are bound.
+    @usableFromInline static func bind(_ statement: OpaquePointer, _ sql: String, _ arguments: [RawArgument], from index: Int,
+                                       _ body: () throws -> Void) throws {
         guard index < arguments.count else { return try body() }
-        let parameter = Int32(index + 1)
-        switch arguments[index] {
+        try bind(statement, sql, arguments[index], at: Int32(index + 1)) {
+            try bind(statement, sql, arguments, from: index + 1, body)
+        }
+    }
+
+    /// Binds `argument` to `parameter` and runs `body` while it is bound. Text is bound in place
+    /// (`SQLITE_STATIC`), without SQLite's copy of it.
+    @usableFromInline static func bind(_ statement: OpaquePointer, _ sql: String, _ argument: RawArgument, at parameter: Int32,
+                                       _ body: () throws -> Void) throws {
+        switch argument {
         case .integer(let value):
             let code = sqlite3_bind_int64(statement, parameter, value)
-            guard code == SQLITE_OK else { throw error(code, sql) }
-            try withBindings(statement, sql, arguments, from: index + 1, body)
-        case .text(var text):
-            try text.withUTF8 { bytes in
-                // An empty buffer may have no address, which SQLite would bind as NULL: then a
-                // static empty C string.
-                let start = UnsafeRawPointer(bytes.baseAddress) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-                let code = sqlite3_bind_text(statement, parameter, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
-                guard code == SQLITE_OK else { throw error(code, sql) }
-                try withBindings(statement, sql, arguments, from: index + 1, body)
+            guard code == SQLITE_OK else { throw error(code, statement, sql) }
+            try body()
+        case .text(let text):
+            let bound: Void? = try text.utf8.withContiguousStorageIfAvailable { bytes in
+                try bind(statement, sql, UnsafeRawBufferPointer(bytes), at: parameter, body)
+            }
+            if bound == nil {
+                var copy = text
+                try copy.withUTF8 { bytes in try bind(statement, sql, UnsafeRawBufferPointer(bytes), at: parameter, body) }
             }
         }
     }
 
-    @usableFromInline func error(_ code: Int32, _ sql: String) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+    private static func bind(_ statement: OpaquePointer, _ sql: String, _ bytes: UnsafeRawBufferPointer, at parameter: Int32,
+                             _ body: () throws -> Void) throws {
+        // An empty buffer may have no address, which SQLite would bind as NULL: then a static
+        // empty C string.
+        let start = bytes.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+        let code = sqlite3_bind_text(statement, parameter, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        guard code == SQLITE_OK else { throw error(code, statement, sql) }
+        try body()
+    }
+
+    @usableFromInline static func error(_ code: Int32, _ statement: OpaquePointer, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))), sql: sql)
     }
 }
