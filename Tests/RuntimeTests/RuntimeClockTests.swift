@@ -22,5 +22,13 @@ import Testing
     @Test func timestampsAreISO8601InUTCWithMilliseconds() {
         #expect(RuntimeClock.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(RuntimeClock.iso8601(milliseconds: 1_796_284_802_123) == "2026-12-03T08:00:02.123Z")
+        #expect(RuntimeClock.iso8601(milliseconds: 951_782_400_007) == "2000-02-29T00:00:00.007Z")
+        #expect(RuntimeClock.iso8601(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+        // Each agrees with Foundation's formatter.
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for milliseconds: Int64 in [1, 59_999, 86_400_000, 1_000_000_000_000, 1_796_284_802_999] {
+            #expect(RuntimeClock.iso8601(milliseconds: milliseconds) == formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)))
+        }
     }
 }

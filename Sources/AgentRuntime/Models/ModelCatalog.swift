@@ -61,22 +61,26 @@ public final class ModelCatalog: Sendable {
     /// One provider, or `nil`: only its own rows are read (every run resolves its model here),
     /// by column position through SQLite's C API.
     public func provider(_ id: String) throws -> ModelProviderConfiguration? {
-        try database.reading { db in
-            let found = try db.firstRow(Self.providerByID, .text(id)) { row in
-                (api: row.text(0), baseURL: row.text(1), headers: row.text(2), timeout: row.int64(3), retries: row.int64(4))
+        // One statement (the provider's row once per model), so no read transaction.
+        try database.readingOnce { db in
+            var found: (api: String, baseURL: String, headers: String, timeout: Int64, retries: Int64)?
+            var models: [ModelDescriptor] = []
+            try db.forEachRow(Self.providerWithModels, .text(id)) { row in
+                if found == nil { found = (api: row.text(0), baseURL: row.text(1), headers: row.text(2), timeout: row.int64(3), retries: row.int64(4)) }
+                if !row.isNull(5) {
+                    models.append(try ModelDescriptor(id: row.text(5), contextWindow: row.optionalInt64(6).map(Int.init), maxTokens: row.optionalInt64(7).map(Int.init)))
+                }
             }
             guard let found else { return nil }
-            var models: [ModelDescriptor] = []
-            try db.forEachRow(Self.modelsOfProvider, .text(id)) { row in
-                models.append(try ModelDescriptor(id: row.text(0), contextWindow: row.optionalInt64(1).map(Int.init), maxTokens: row.optionalInt64(2).map(Int.init)))
-            }
             return try Self.provider(id: id, api: found.api, baseURL: found.baseURL, headersJSON: found.headers,
                                      timeout: Int(found.timeout), retries: Int(found.retries), models: models)
         }
     }
 
-    private static let providerByID = LookupQuery("SELECT api, base_url, headers_json, timeout_ms, max_retries FROM model_providers WHERE provider_id = ?")
-    private static let modelsOfProvider = LookupQuery("SELECT model_id, context_window, max_tokens FROM model_catalog WHERE provider_id = ? ORDER BY model_id")
+    private static let providerWithModels = LookupQuery("""
+        SELECT p.api, p.base_url, p.headers_json, p.timeout_ms, p.max_retries, m.model_id, m.context_window, m.max_tokens
+        FROM model_providers p LEFT JOIN model_catalog m ON m.provider_id = p.provider_id WHERE p.provider_id = ? ORDER BY m.model_id
+        """)
 
     /// The provider and model of `reference`, or a `notFound` error naming what is missing.
     public func resolve(_ reference: ModelReference) throws -> (provider: ModelProviderConfiguration, model: ModelDescriptor) {

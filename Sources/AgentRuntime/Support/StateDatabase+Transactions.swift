@@ -20,6 +20,12 @@ extension StateDatabase {
         do { return try read(body) } catch { throw AgentRuntimeError.wrap(error) }
     }
 
+    /// Runs `body`, which must read with one statement, outside a transaction (one statement
+    /// is atomic): ``StateDatabase/readWithoutTransaction(_:)``.
+    func readingOnce<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try readWithoutTransaction(body) } catch { throw AgentRuntimeError.wrap(error) }
+    }
+
     /// Runs `body` in one read transaction, suspending the caller meanwhile.
     /// On the storage lane (a run's task) it runs in place, synchronously.
     func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include "ThreadPriority.h"
 #include "TiedProcess.h"
+#include "RandomBytes.h"
 
 /// The filesystem magic number (statfs f_type) of the filesystem holding `path`, or -1 on error.
 static inline long long openclaw_filesystem_magic(const char *path) {
