@@ -215,19 +215,12 @@ final class VFSBenchRun {
         rows.append(floorSnapshotRow)
     }
 
-    static let snapshotNote = "the calls are made from inside a `streamFile` callback, where the VFS runs nested calls on the callback's connection and snapshot: "
-        + "no pool checkout, BEGIN/COMMIT or schema check per call. It shows what a public batch/snapshot API would save; it is not how the goal is judged."
+    static let snapshotNote = "the calls are made inside `VirtualFileSystem.snapshot { }`, where every VFS read runs on the snapshot's connection, in its "
+        + "read transaction: no connection checkout, BEGIN/COMMIT or schema check per call."
 
-    /// Runs `body` inside one VFS read transaction: VFS calls made from a callback of the VFS
-    /// reuse the callback's connection and snapshot.
+    /// Runs `body` inside one VFS read transaction (``VirtualFileSystem/snapshot(_:)``).
     func inOneSnapshot(_ body: () throws -> Void) throws {
-        if try !workspace.exists("/snapshot-anchor") { try workspace.writeFile("/snapshot-anchor", contents: Data([0x2E])) }
-        var ran = false
-        try workspace.streamFile("/snapshot-anchor") { _ in
-            try body()
-            ran = true
-        }
-        guard ran else { throw BenchError("streamFile did not call back") }
+        try workspace.fileSystem.snapshot(body)
     }
 
     // MARK: - 3, 4: ls -l of 100 entries, and its cost in a 1M-entry namespace
