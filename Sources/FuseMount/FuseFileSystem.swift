@@ -81,8 +81,13 @@ final class FuseFileSystem: @unchecked Sendable {
     /// The attributes of `entry`, found at `mountPath` (which names its namespace), for the
     /// node `inode`.
     func attributes(_ entry: VFSEntry, inode: UInt64, at mountPath: String) -> stat {
+        attributes(entry, number: view.number(of: entry, at: mountPath, inode: inode))
+    }
+
+    /// The attributes of `entry`, whose `st_ino` is `number`.
+    func attributes(_ entry: VFSEntry, number: UInt64) -> stat {
         var attributes = stat()
-        attributes.st_ino = __ino_t(view.number(of: entry, at: mountPath, inode: inode))
+        attributes.st_ino = __ino_t(number)
         attributes.st_mode = (entry.isDirectory ? S_IFDIR : S_IFREG) | mode_t(entry.mode & 0o7777)
         // One link for a file (there are no hard links). A directory says 1 too, "not counted", as
         // btrfs does: 2 would tell `find` and `fts` (leaf optimisation) it has no subdirectories.
@@ -105,10 +110,15 @@ final class FuseFileSystem: @unchecked Sendable {
     }
 
     func entryParameter(_ entry: VFSEntry, inode: UInt64, at mountPath: String) -> fuse_entry_param {
+        entryParameter(entry, inode: inode, number: view.number(of: entry, at: mountPath, inode: inode))
+    }
+
+    /// The entry parameter of `entry` for the node `inode`, whose `st_ino` is `number`.
+    func entryParameter(_ entry: VFSEntry, inode: UInt64, number: UInt64) -> fuse_entry_param {
         var parameter = fuse_entry_param()
         parameter.ino = inode
         parameter.generation = 1
-        parameter.attr = attributes(entry, inode: inode, at: mountPath)
+        parameter.attr = attributes(entry, number: number)
         parameter.attr_timeout = configuration.cacheTimeout
         parameter.entry_timeout = configuration.cacheTimeout
         return parameter
@@ -243,6 +253,8 @@ final class FuseFileSystem: @unchecked Sendable {
             }
         }
         let listing = snapshot.items
+        // Every child of the directory is in its namespace: found once, not per child.
+        let namespace = view.namespaceName(of: path)
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
         defer { buffer.deallocate() }
         var used = 0
@@ -254,25 +266,23 @@ final class FuseFileSystem: @unchecked Sendable {
             let child = item.entry == nil ? path : childPath(path, item.name)
             let added: Int = item.name.withCString { name in
                 if plus {
+                    // The size of the entry depends on its name alone.
+                    let needed = fuse_add_direntry_plus(request, nil, 0, name, nil, next)
+                    guard needed <= size - used else { return 0 }
                     var parameter = fuse_entry_param()
                     if let entry = item.entry {
-                        parameter = entryParameter(entry, inode: 0, at: child)
+                        // A plus entry counts as a lookup of the child: register it.
+                        let inode = nodes.lookUp(child, entry)
+                        parameter = entryParameter(entry, inode: inode, number: view.number(of: entry, in: namespace, inode: inode))
                     } else {
                         parameter.attr.st_ino = __ino_t(item.inode)
                         parameter.attr.st_mode = S_IFDIR
-                    }
-                    let needed = fuse_add_direntry_plus(request, nil, 0, name, &parameter, next)
-                    guard needed <= size - used else { return 0 }
-                    if let entry = item.entry {
-                        // A plus entry counts as a lookup of the child: register it.
-                        parameter.ino = nodes.lookUp(child, entry)
-                        parameter.attr.st_ino = __ino_t(view.number(of: entry, at: child, inode: parameter.ino))
                     }
                     return fuse_add_direntry_plus(request, buffer + used, size - used, name, &parameter, next)
                 } else {
                     var attributes = stat()
                     let inode = item.entry == nil ? item.inode : (nodes.inode(of: child) ?? 0)
-                    attributes.st_ino = __ino_t(item.entry.map { view.number(of: $0, at: child, inode: inode) } ?? inode)
+                    attributes.st_ino = __ino_t(item.entry.map { view.number(of: $0, in: namespace, inode: inode) } ?? inode)
                     attributes.st_mode = item.entry.map { $0.isDirectory ? S_IFDIR : S_IFREG } ?? S_IFDIR
                     let needed = fuse_add_direntry(request, nil, 0, name, &attributes, next)
                     guard needed <= size - used else { return 0 }
@@ -311,8 +321,8 @@ final class FuseFileSystem: @unchecked Sendable {
 
     /// The version an inode reads: kept from an earlier read, or opened now.
     private func version(of inode: UInt64) throws -> VFSFileHandle {
+        if let handle = nodes.keptHandle(of: inode) { return handle }
         guard let node = nodes.node(inode) else { throw VFSError(ESTALE, "read", "inode \(inode)") }
-        if let handle = node.handle { return handle }
         guard let entry = node.entry, !entry.isDirectory else { throw VFSError(EISDIR, "read", node.path) }
         let handle = try view.fileSystem.openVersion(of: entry)
         if !handle.isInline { nodes.keep(handle, for: inode) }

@@ -22,9 +22,7 @@ enum FuseOperations {
         }
         ops.forget_multi = { request, count, items in
             let fileSystem = FuseFileSystem.counted(request, .forget, UInt64(count))
-            if let items {
-                for index in 0..<count { fileSystem.forget(items[index].ino, items[index].nlookup) }
-            }
+            if let items { fileSystem.nodes.forget(UnsafeBufferPointer(start: items, count: count)) }
             fuse_reply_none(request)
         }
         ops.getattr = { request, inode, _ in FuseFileSystem.counted(request, .getattr).getattr(request, inode) }

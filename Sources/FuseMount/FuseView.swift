@@ -41,7 +41,14 @@ struct FuseView: Sendable {
 
     /// The `st_ino` of `entry`, found at `mountPath`: a file's ``MountInode``, else `inode`.
     func number(of entry: VFSEntry, at mountPath: String, inode: UInt64) -> UInt64 {
-        guard !entry.isDirectory, let contentID = entry.contentID, let namespace = namespaceName(of: mountPath) else { return inode }
+        guard !entry.isDirectory, entry.contentID != nil else { return inode }
+        return number(of: entry, in: namespaceName(of: mountPath), inode: inode)
+    }
+
+    /// ``number(of:at:inode:)`` for an entry of `namespace`, known by the caller (all the
+    /// children of one directory share it).
+    func number(of entry: VFSEntry, in namespace: String?, inode: UInt64) -> UInt64 {
+        guard !entry.isDirectory, let contentID = entry.contentID, let namespace else { return inode }
         return MountInode.file(namespace: namespace, path: entry.path, contentID: contentID)
     }
 

@@ -1,3 +1,4 @@
+import CFuse3
 import Synchronization
 import VFS
 
@@ -16,9 +17,6 @@ final class NodeTable: Sendable {
         /// The attributes of the version this inode serves, as of its last lookup (`nil` for
         /// the root). A file's ``VFSEntry/contentID`` never changes for the life of its inode.
         var entry: VFSEntry?
-        /// The open version of a chunked file, kept after its first read (inline files are
-        /// read whole in one request, and their bytes are not worth keeping here).
-        var handle: VFSFileHandle?
         /// Bumped whenever what the kernel cached for this inode (a listing) is invalidated.
         var generation: UInt64 = 0
     }
@@ -28,6 +26,10 @@ final class NodeTable: Sendable {
         /// The current inode of each path: the one its next lookup returns if the version is
         /// still the same.
         var inodes: [PathKey: UInt64] = [PathKey("/"): 1]
+        /// The open version of a chunked file, kept after its first read (inline files are
+        /// read whole in one request, and their bytes are not worth keeping here). Beside the
+        /// nodes, not in them: a node is copied in and out of its table on every lookup.
+        var handles: [UInt64: VFSFileHandle] = [:]
         var next: UInt64 = 2
     }
 
@@ -54,10 +56,11 @@ final class NodeTable: Sendable {
     func lookUp(_ path: String, _ entry: VFSEntry) -> UInt64 {
         state.withLock { state in
             let key = PathKey(path)
-            if let inode = state.inodes[key], var node = state.nodes[inode], Self.isSameVersion(node.entry, entry) {
-                node.lookups += 1
-                node.entry = entry
-                state.nodes[inode] = node
+            // In place: a node is large (its entry, maybe an open handle), and copying it out and
+            // back costs more than the lookup.
+            if let inode = state.inodes[key], Self.isSameVersion(state.nodes[inode]?.entry, entry) {
+                state.nodes[inode]?.lookups += 1
+                state.nodes[inode]?.entry = entry
                 return inode
             }
             let inode = state.next
@@ -85,23 +88,36 @@ final class NodeTable: Sendable {
     func keep(_ handle: VFSFileHandle, for inode: UInt64) {
         state.withLock { state in
             guard state.nodes[inode]?.entry?.contentID == handle.contentID else { return }
-            state.nodes[inode]?.handle = handle
+            state.handles[inode] = handle
         }
+    }
+
+    /// The open version kept for `inode` (``keep(_:for:)``), if any.
+    func keptHandle(of inode: UInt64) -> VFSFileHandle? {
+        state.withLock { $0.handles[inode] }
     }
 
     /// The kernel forgot `count` lookups of `inode`.
     func forget(_ inode: UInt64, _ count: UInt64) {
-        guard inode != 1 else { return }
+        state.withLock { state in Self.forget(inode, count, in: &state) }
+    }
+
+    /// The kernel forgot each of `items` (a batch of FORGETs), under one lock: after a cache drop
+    /// the kernel forgets thousands of inodes at once, while listings go on registering new ones.
+    func forget(_ items: UnsafeBufferPointer<fuse_forget_data>) {
         state.withLock { state in
-            guard var node = state.nodes[inode] else { return }
-            node.lookups = node.lookups > count ? node.lookups - count : 0
-            if node.lookups == 0 {
-                state.nodes[inode] = nil
-                let key = PathKey(node.path)
-                if state.inodes[key] == inode { state.inodes[key] = nil }
-            } else {
-                state.nodes[inode] = node
-            }
+            for item in items { Self.forget(item.ino, item.nlookup, in: &state) }
+        }
+    }
+
+    private static func forget(_ inode: UInt64, _ count: UInt64, in state: inout State) {
+        guard inode != 1, let lookups = state.nodes[inode]?.lookups else { return }
+        if lookups > count {
+            state.nodes[inode]?.lookups = lookups - count
+        } else if let node = state.nodes.removeValue(forKey: inode) {
+            state.handles.removeValue(forKey: inode)
+            let key = PathKey(node.path)
+            if state.inodes[key] == inode { state.inodes.removeValue(forKey: key) }
         }
     }
 

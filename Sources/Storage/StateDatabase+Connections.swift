@@ -68,6 +68,22 @@ extension StateDatabase {
         return result
     }
 
+    /// Every row of `query`, in order, read as ``lookupFirstRow(_:_:_:body:)`` reads its first:
+    /// returns `false`, without calling `body`, when this path cannot serve (the caller then
+    /// reads the usual way).
+    @inlinable public func lookupEachRow(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
+                                         body: (RawRow) throws -> Void) throws -> Bool {
+        var served = false
+        try withLookupStatement(query) { statement in
+            served = true
+            try RawStatement.step(statement, query.sql, first, second) { row in
+                try body(row)
+                return true
+            }
+        }
+        return served
+    }
+
     /// Runs `body` with the prepared statement of `query` on the lookup connection that serves
     /// ``lookupFirstRow(_:_:_:body:)``, or not at all when none does.
     @usableFromInline func withLookupStatement(_ query: LookupQuery, _ body: (OpaquePointer) throws -> Void) throws {

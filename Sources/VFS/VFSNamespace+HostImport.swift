@@ -45,6 +45,22 @@ extension VFSNamespace {
                 }
             }
             try EntryStore.logChange(db, name, changed, now: now)
+            // The contents first, then every entry: the entries' pages (the table and the listing
+            // index) are then allocated together after the contents' pages instead of between
+            // them, so a cold walk of the tree (a fresh mount's `find`, `ls -R`) reads a few
+            // neighbouring pages, not one page between each file's chunks.
+            var contents: [(id: Int64, size: Int64)] = []
+            contents.reserveCapacity(totalFiles)
+            for item in plan where !item.status.isDirectory {
+                let content = try insertHostFile(db, item.hostPath, item.path, maxFile: maxFile, buffer: &buffer)
+                contents.append(content)
+                report.files += 1
+                report.bytes += content.size
+                if let progress, throttle.due() {
+                    progress(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: totalFiles, totalBytes: totalBytes))
+                }
+            }
+            var nextContent = contents.makeIterator()
             for item in plan {
                 if item.status.isDirectory {
                     if let existing = try EntryStore.entry(db, name, item.path) {
@@ -58,14 +74,9 @@ extension VFSNamespace {
                     report.directories += 1
                     continue
                 }
-                let content = try insertHostFile(db, item.hostPath, item.path, maxFile: maxFile, buffer: &buffer)
+                guard let content = nextContent.next() else { throw VFSError(EIO, "import", item.path.string, detail: "no content staged for this file") }
                 let options = WriteOptions(mode: item.status.mode, mtimeNanoseconds: item.status.mtime, createParents: false)
                 _ = try link(db, item.path, contentID: content.id, size: content.size, options: options, metadata: nil, now: now, before: before, inBatch: true, "import")
-                report.files += 1
-                report.bytes += content.size
-                if let progress, throttle.due() {
-                    progress(HostTransferProgress(files: report.files, directories: report.directories, bytes: report.bytes, totalFiles: totalFiles, totalBytes: totalBytes))
-                }
             }
             // Directory times last, since creating children touched them; the destination takes
             // the host directory's time, as `cp -a` would give it.

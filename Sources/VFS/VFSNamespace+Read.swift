@@ -45,9 +45,14 @@ extension VFSNamespace {
     /// file. Hashes are not loaded (`sha256` is `nil`).
     public func list(_ path: String = "/") throws -> [VFSEntry] {
         let path = try VFSPath(path, operation: "ls")
-        // A non-empty result is one statement (only a directory has children); an empty one
-        // needs a second look to tell an empty directory from a file or a missing path.
-        let children = try fileSystem.readOnce("ls", path.string) { db in try self.children(db, path) }
+        // A non-empty result is one statement (only a directory has children), through SQLite's
+        // C API alone when it can; an empty one needs a second look to tell an empty directory
+        // from a file or a missing path.
+        var children: [VFSEntry] = []
+        let served = try fileSystem.lookupEach("ls", path.string, VFSQuery.children, .text(name), .text(path.string)) { row in
+            children.append(EntryRow(raw: row).entry())
+        }
+        if !served { children = try fileSystem.readOnce("ls", path.string) { db in try self.children(db, path) } }
         if !children.isEmpty { return children }
         return try fileSystem.read("ls", path.string) { db in try list(db, path, "ls") }
     }

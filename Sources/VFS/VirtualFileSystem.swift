@@ -117,6 +117,13 @@ public final class VirtualFileSystem: Sendable {
         try mapping(operation, path) { try database.lookupFirstRow(query, namespace, key, body: body) }
     }
 
+    /// Calls `body` with every row of `query` for `namespace` and `key` through SQLite's C API
+    /// alone (``StateDatabase/lookupEachRow(_:_:_:body:)``); `false` when that path cannot serve.
+    func lookupEach(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: RawArgument, _ key: RawArgument,
+                    _ body: (RawRow) throws -> Void) throws -> Bool {
+        try mapping(operation, path) { try database.lookupEachRow(query, namespace, key, body: body) }
+    }
+
     private func mapping<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
