@@ -19,7 +19,7 @@ struct ContentRef {
     var sha256: String? { sha256Bytes?.lowercaseHex }
 
     /// The hash as an entry holds it.
-    var hash: VFSEntry.Hash? { sha256Bytes.map { $0.withUnsafeBytes(VFSEntry.Hash.init(bytes:)) } }
+    var hash: VFSEntry.Hash? { sha256Bytes.map { VFSEntry.Hash(bytes: $0) } }
 
     /// A content row as read; inline bytes are checked against `inlineChecksum` (`EIO` on a
     /// mismatch), so no caller ever holds unverified bytes.
@@ -128,18 +128,18 @@ enum ContentStore {
     }
 
     /// Inserts a complete content from memory and returns its id and hash.
-    static func insert(_ db: Database, _ bytes: UnsafeRawBufferPointer, limits: VFSLimits) throws -> (id: Int64, sha256: String) {
+    static func insert(_ db: Database, _ bytes: UnsafeRawBufferPointer, limits: VFSLimits) throws -> (id: Int64, sha256: Data) {
         let digest = Data(SHA256.hash(data: bytes))
         if bytes.count <= limits.inlineLimit {
             let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size, inline_data, inline_checksum) VALUES (?, ?, ?, ?, ?)")
             try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize), Data(bytes), ContentChecksum.of(bytes)])
-            return (db.lastInsertedRowID, digest.lowercaseHex)
+            return (db.lastInsertedRowID, digest)
         }
         let statement = try db.cachedStatement(sql: "INSERT INTO vfs_contents (size, sha256, chunk_size) VALUES (?, ?, ?)")
         try statement.execute(arguments: [Int64(bytes.count), digest, Int64(limits.chunkSize)])
         let id = db.lastInsertedRowID
         try insertChunks(db, id, bytes, firstIndex: 0, chunkSize: limits.chunkSize)
-        return (id, digest.lowercaseHex)
+        return (id, digest)
     }
 
     /// Inserts `bytes` as consecutive chunks starting at `firstIndex`.

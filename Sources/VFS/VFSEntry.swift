@@ -48,6 +48,11 @@ public struct VFSEntry: Sendable, Hashable, Codable {
             self = bytes.count == 32 ? .digest(bytes.loadUnaligned(as: SIMD32<UInt8>.self)) : .other(Hex.lowercase(bytes))
         }
 
+        /// The hash of stored bytes held in `Data`.
+        init(bytes: Data) {
+            self = bytes.withUnsafeBytes(Hash.init(bytes:))
+        }
+
         init(text: String) {
             var digest = SIMD32<UInt8>()
             var index = 0

@@ -27,7 +27,7 @@ extension VFSNamespace {
             }
             let content = try ContentStore.insert(db, bytes, limits: limits)
             let row = try link(db, path, contentID: content.id, size: Int64(bytes.count), options: options, metadata: metadata, now: now, before: before, "write")
-            return row.entry(hash: VFSEntry.Hash(text: content.sha256))
+            return row.entry(hash: VFSEntry.Hash(bytes: content.sha256))
         }
     }
 
@@ -102,7 +102,7 @@ extension VFSNamespace {
                 let before = try EntryStore.ensureNamespace(db, name, now: now)
                 try ContentStore.finishStaging(db, id, size: size, sha256: digest, "write", path.string)
                 let row = try link(db, path, contentID: id, size: size, options: options, metadata: metadata, now: now, before: before, "write")
-                return row.entry(hash: digest.withUnsafeBytes(VFSEntry.Hash.init(bytes:)))
+                return row.entry(hash: VFSEntry.Hash(bytes: digest))
             }
             // Committed: a checkpoint that finds no room leaves the data safe in the WAL.
             try? fileSystem.checkpoint("write", path.string)
