@@ -260,6 +260,25 @@ import Testing
         #expect(!served.all.isEmpty, "lookups without GRDB were served")
     }
 
+    @Test func aDatabaseReleasedWithoutCloseLeavesNoFileOpen() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/db.sqlite"
+        func openFiles() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd))?.hasPrefix(path) == true
+            }
+        }
+        do {
+            let database = try open(directory)
+            try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (1, 'x', 't')") }
+            // Statements prepared on lookup connections, with and without GRDB.
+            #expect(try database.lookupFirstRow(Self.byIDAndTag, .integer(1), .text("t")) { $0.text(0) } == "x")
+            #expect(try database.read { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
+            #expect(try openFiles() > 0)
+        }
+        #expect(try openFiles() == 0, "every connection closed, its statements finalized")
+    }
+
     @Test func closeClosesTheLookupConnections() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory)

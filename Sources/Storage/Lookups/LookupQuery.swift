@@ -48,6 +48,12 @@ final class LookupConnection: @unchecked Sendable {
         self.handle = handle
     }
 
+    /// A connection released without ``close()`` finalizes its statements before GRDB closes it
+    /// (one left unfinalized would keep SQLite's connection open, and its file).
+    deinit {
+        for statement in statements { sqlite3_finalize(statement) }
+    }
+
     /// Runs `body` on the connection, marked as this thread's access of the database `owner`
     /// identifies, on this connection; in one read transaction when `inTransaction`.
     func run(owner: ObjectIdentifier, inTransaction: Bool, _ body: (Database) throws -> Void) throws {
