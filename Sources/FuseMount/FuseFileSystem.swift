@@ -170,6 +170,11 @@ final class FuseFileSystem: @unchecked Sendable {
         nodes.forget(inode, count)
     }
 
+    /// A batch of FORGETs, under one lock of the node table.
+    func forget(_ items: UnsafeBufferPointer<fuse_forget_data>) {
+        nodes.forget(items)
+    }
+
     func getattr(_ request: fuse_req_t?, _ inode: UInt64) {
         guard let node = nodes.node(inode) else { return reply(request, ESTALE) }
         // An inode of a file's older version (rewritten or removed since): like a file replaced

@@ -22,7 +22,7 @@ enum FuseOperations {
         }
         ops.forget_multi = { request, count, items in
             let fileSystem = FuseFileSystem.counted(request, .forget, UInt64(count))
-            if let items { fileSystem.nodes.forget(UnsafeBufferPointer(start: items, count: count)) }
+            if let items { fileSystem.forget(UnsafeBufferPointer(start: items, count: count)) }
             fuse_reply_none(request)
         }
         ops.getattr = { request, inode, _ in FuseFileSystem.counted(request, .getattr).getattr(request, inode) }

@@ -41,8 +41,8 @@ struct FuseView: Sendable {
 
     /// The `st_ino` of `entry`, found at `mountPath`: a file's ``MountInode``, else `inode`.
     func number(of entry: VFSEntry, at mountPath: String, inode: UInt64) -> UInt64 {
-        guard !entry.isDirectory, entry.contentID != nil else { return inode }
-        return number(of: entry, in: namespaceName(of: mountPath), inode: inode)
+        // A directory's number needs no namespace: not worked out for it.
+        number(of: entry, in: entry.isDirectory ? nil : namespaceName(of: mountPath), inode: inode)
     }
 
     /// ``number(of:at:inode:)`` for an entry of `namespace`, known by the caller (all the

@@ -32,14 +32,14 @@ extension StateDatabase {
     /// The non-generic core of ``readOnLookup(inTransaction:_:)``.
     @usableFromInline func runRead(inTransaction: Bool, _ body: (Database) throws -> Void) throws {
         let owner = accessOwner
-        switch AccessMark.innermost(of: owner) {
-        case .lookup(let lookup)?:
-            return try lookup.runNested(inTransaction: inTransaction, body)
-        case nil:
-            if let lookups, try lookups.withConnection(owner: owner, inTransaction: inTransaction, body) { return }
-        case .connection?:
-            break
+        let served = try withServingLookup { connection, isNested in
+            if isNested {
+                try connection.runNested(inTransaction: inTransaction, body)
+            } else {
+                try connection.run(owner: owner, inTransaction: inTransaction, body)
+            }
         }
+        if served { return }
         if inTransaction {
             try writer.read { db in try AccessMark.inside(owner) { try body(db) } }
         } else {
@@ -59,11 +59,9 @@ extension StateDatabase {
     @inlinable public func lookupFirstRow<T>(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
                                              body: (RawRow) throws -> T) throws -> T? {
         var result: T?
-        try withLookupStatement(query) { statement in
-            try RawStatement.step(statement, query.sql, first, second) { row in
-                result = try body(row)
-                return false
-            }
+        _ = try lookupRows(query, first, second) { row in
+            result = try body(row)
+            return false
         }
         return result
     }
@@ -73,27 +71,38 @@ extension StateDatabase {
     /// reads the usual way).
     @inlinable public func lookupEachRow(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
                                          body: (RawRow) throws -> Void) throws -> Bool {
-        var served = false
-        try withLookupStatement(query) { statement in
-            served = true
-            try RawStatement.step(statement, query.sql, first, second) { row in
-                try body(row)
-                return true
-            }
+        try lookupRows(query, first, second) { row in
+            try body(row)
+            return true
         }
-        return served
+    }
+
+    /// Steps `query` on the lookup connection that serves this thread, while `body` returns
+    /// `true`; `false` when none serves.
+    @inlinable func lookupRows(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument, _ body: (RawRow) throws -> Bool) throws -> Bool {
+        try withLookupStatement(query) { statement in try RawStatement.step(statement, query.sql, first, second, body) }
     }
 
     /// Runs `body` with the prepared statement of `query` on the lookup connection that serves
-    /// ``lookupFirstRow(_:_:_:body:)``, or not at all when none does.
-    @usableFromInline func withLookupStatement(_ query: LookupQuery, _ body: (OpaquePointer) throws -> Void) throws {
+    /// this thread (``withServingLookup(_:)``) and returns `true`, or returns `false`.
+    @usableFromInline func withLookupStatement(_ query: LookupQuery, _ body: (OpaquePointer) throws -> Void) throws -> Bool {
+        try withServingLookup { connection, _ in try body(connection.statement(query)) }
+    }
+
+    /// Runs `body` with the lookup connection that serves a read of this database on this thread
+    /// and returns `true`: the connection of the innermost access of this database when that is
+    /// on one (`isNested`), else a free one, lent for `body`, when the thread is inside no access
+    /// of this database. Returns `false` without running `body` when none serves (inside a pool
+    /// or writer access, or with every lookup connection lent out).
+    func withServingLookup(_ body: (_ connection: LookupConnection, _ isNested: Bool) throws -> Void) throws -> Bool {
         switch AccessMark.innermost(of: accessOwner) {
         case .lookup(let connection)?:
-            try body(connection.statement(query))
+            try body(connection, true)
+            return true
         case nil:
-            _ = try lookups?.withIdleConnection { connection in try body(connection.statement(query)) }
+            return try lookups?.withIdleConnection { connection in try body(connection, false) } ?? false
         case .connection?:
-            return
+            return false
         }
     }
 

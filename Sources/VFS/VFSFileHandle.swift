@@ -30,11 +30,7 @@ extension VFSNamespace {
     /// The entry at `path` without its hash: one indexed lookup, for `getattr`-style callers.
     public func attributes(_ path: String) throws -> VFSEntry {
         let path = try VFSPath(path, operation: "stat")
-        if !path.isRoot, let found = try fileSystem.lookup("stat", path.string, VFSQuery.entry, .text(name), .text(path.string), { row in
-            EntryRow(raw: row, path: path.string, from: 1).entry()
-        }) {
-            return found
-        }
+        if let found = try lookUp(VFSQuery.entry, path, "stat", { row in EntryRow(raw: row, path: path.string, from: 1).entry() }) { return found }
         return try fileSystem.readOnce("stat", path.string) { db in
             if path.isRoot { return try stat(db, path, "stat") }
             return try EntryStore.require(db, name, path, "stat").entry()

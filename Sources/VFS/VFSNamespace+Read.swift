@@ -8,12 +8,16 @@ extension VFSNamespace {
         let path = try VFSPath(path, operation: "stat")
         // The found entry through SQLite's C API alone; the root, a missing path (whose errno
         // takes more statements) and a call inside a write go the usual way.
-        if !path.isRoot, let found = try fileSystem.lookup("stat", path.string, VFSQuery.stat, .text(name), .text(path.string), { row in
-            Self.statEntry(row, path)
-        }) {
-            return found
-        }
+        if let found = try lookUp(VFSQuery.stat, path, "stat", { row in Self.statEntry(row, path) }) { return found }
         return try fileSystem.readOnce("stat", path.string) { db in try stat(db, path, "stat") }
+    }
+
+    /// The first row of `query` for this namespace and `path` (not the root), read through
+    /// SQLite's C API alone (``VirtualFileSystem/lookup(_:_:_:_:_:_:)``): `nil` for the root,
+    /// when there is no row, or when that path cannot serve; the caller then reads the usual way.
+    func lookUp<T>(_ query: LookupQuery, _ path: VFSPath, _ operation: String, _ body: (RawRow) throws -> T) throws -> T? {
+        if path.isRoot { return nil }
+        return try fileSystem.lookup(operation, path.string, query, .text(name), .text(path.string), body)
     }
 
     /// The entry of a row of ``VFSQuery/stat``.
@@ -115,14 +119,9 @@ extension VFSNamespace {
     public func readFile(_ path: String) throws -> Data {
         let path = try VFSPath(path, operation: "cat")
         // Small files are one statement; larger ones read their chunks in one snapshot.
-        switch try lookUpInlineContent(path, "cat") {
-        case .some(.some(let inline)):
-            return inline
-        case .some(.none):
-            break
-        case .none:
-            if let inline = try fileSystem.readOnce("cat", path.string, { db in try inlineContent(db, path, "cat") }) { return inline }
-        }
+        let inline = try lookUp(VFSQuery.inlineContent, path, "cat", { row in try inlineContent(row, path, "cat") })
+            ?? fileSystem.readOnce("cat", path.string) { db in try inlineContent(db, path, "cat") }
+        if let inline { return inline }
         return try fileSystem.read("cat", path.string) { db in
             let content = try openContent(db, path, "cat")
             if let inline = content.inline { return inline }
@@ -174,15 +173,6 @@ extension VFSNamespace {
         }
         guard let found else { throw try EntryStore.missing(db, name, path, operation) }
         return found
-    }
-
-    /// ``inlineContent(_:_:_:)`` through SQLite's C API alone (``VirtualFileSystem/lookup``):
-    /// `nil` when that path cannot serve or finds no entry, and the caller then reads the usual way.
-    func lookUpInlineContent(_ path: VFSPath, _ operation: String) throws -> Data?? {
-        if path.isRoot { return nil }
-        return try fileSystem.lookup(operation, path.string, VFSQuery.inlineContent, .text(name), .text(path.string)) { row in
-            try inlineContent(row, path, operation)
-        }
     }
 
     /// The checked inline bytes of a row of ``VFSQuery/inlineContent``, `nil` when chunked.

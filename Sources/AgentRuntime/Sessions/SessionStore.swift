@@ -425,7 +425,6 @@ public final class SessionStore: Sendable {
                         json: (try? JSONValue.parse(text)) ?? .string(text))
     }
 
-
     /// A row of ``summarySQL``, read by column position (its column order).
     private func summary(_ row: RawRow) throws -> SessionSummary {
         let last = row.int64(6)

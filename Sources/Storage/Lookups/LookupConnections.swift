@@ -40,13 +40,6 @@ final class LookupConnections: Sendable {
         self.open = open
     }
 
-    /// Runs `body` on a lookup connection, in one read transaction when `inTransaction`, and
-    /// returns `true`; or returns `false` without running it when none is free. `owner` marks the
-    /// access as one of its database (``AccessMark``).
-    func withConnection(owner: ObjectIdentifier, inTransaction: Bool, _ body: (Database) throws -> Void) throws -> Bool {
-        try withIdleConnection { connection in try connection.run(owner: owner, inTransaction: inTransaction, body) }
-    }
-
     /// Lends a free connection to `body` and returns `true`, or returns `false` without running
     /// it when none is free.
     func withIdleConnection(_ body: (LookupConnection) throws -> Void) throws -> Bool {
