@@ -52,6 +52,51 @@ import VFS
         }
     }
 
+    /// A run's first request goes out while its start commits; whatever the model streams back
+    /// before then is reported after `started`, in order, and recorded after the user message.
+    @Test func aFirstRequestSentWhileTheStartCommitsKeepsTheRunsEventsInOrder() async throws {
+        try await RuntimeFixture.with { fixture in
+            let answer = "one two three four five six seven eight"
+            fixture.fake.setDefaultReply(.text(answer))
+            let keys = try (0..<24).map { try SessionKey("agent:main:early-\($0)") }
+            let runs = try await withThrowingTaskGroup(of: [AgentRunEvent].self) { group in
+                for key in keys {
+                    group.addTask { await Self.collect(try await fixture.runtime.run(AgentRunRequest(message: "count for \(key)", sessionKey: key))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(runs.count == keys.count && fixture.fake.requestCount == keys.count, "one request per run")
+            for events in runs {
+                #expect(events.first?.type == "started", "\(events.map(\.type))")
+                #expect(events.map(\.seq) == Array(1...events.count))
+                let text = events.compactMap { event -> String? in
+                    if case .text(let piece) = event.payload { return piece }
+                    return nil
+                }
+                #expect(text.count > 1 && text.joined() == answer, "streamed in pieces, all of them after started: \(text)")
+                #expect(events.last?.type == "completed")
+            }
+            for key in keys {
+                let session = try #require(try fixture.runtime.sessions.session(key))
+                let types = try fixture.runtime.sessions.events(session.sessionID).map { $0.type == "message" ? "message:\($0.json["message"]?["role"]?.stringValue ?? "")" : $0.type }
+                #expect(types == ["session", "message:user", "run_start", "message:assistant", "run_end"])
+            }
+
+            // Aborted as soon as it is acknowledged, with its first request in flight.
+            fixture.fake.enqueue(.stall(text: "never seen "))
+            let run = try await fixture.runtime.run(AgentRunRequest(message: "stop at once"))
+            #expect(fixture.runtime.abort(runID: run.runID, reason: "stopped at once"))
+            let events = await Self.collect(run)
+            #expect(events.first?.type == "started" || events.first?.type == "aborted")
+            #expect(events.last?.payload == .aborted(reason: "stopped at once", partialText: events.last.flatMap { event -> String? in
+                if case .aborted(_, let partial) = event.payload { return partial }
+                return nil
+            } ?? ""))
+            let end = try #require(try fixture.mainEvents().last)
+            #expect(end.type == "run_end" && end.json["status"] == "aborted")
+        }
+    }
+
     @Test func aToolReadingAMissingFileReportsENOENT() async throws {
         try await RuntimeFixture.with { fixture in
             fixture.fake.enqueue(.toolCalls([fakeCall("c1", "read", ["path": "missing.md"])], text: nil), .text("no such file"))

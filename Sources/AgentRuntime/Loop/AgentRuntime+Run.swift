@@ -51,6 +51,7 @@ extension AgentRuntime {
         let sessions = self.sessions
         let outcome = RunOutcome()
         let sink = RunEventSink(runID: runID, sessionKey: key, continuation: continuation, outcome: outcome, beforeTerminal: { registry.finish(runID) })
+        let progress = ModelCallProgress(sink: sink)
         let holdsTurn = registry.holdsTurn(runID, in: key)
         let message = request.message
         // The run is on disk before `run` returns (before a server acknowledges it). Its task
@@ -64,6 +65,7 @@ extension AgentRuntime {
         let opening: RunOpening = try await withCheckedThrowingContinuation { opened in
             let task = Task(executorPreference: BlockingWork.storageExecutor, priority: .utility) { [self, context] in
                 defer {
+                    progress.cancelEarly()
                     registry.finish(runID)
                     sink.finish()
                 }
@@ -80,7 +82,7 @@ extension AgentRuntime {
                 var prestarted: Result<RunStart, any Error>?
                 if holdsTurn {
                     do {
-                        if case .started(let start) = try startTransaction(context, message: message) { prestarted = .success(start) }
+                        if case .started(let start) = try startTransaction(context, message: message, progress: progress) { prestarted = .success(start) }
                     } catch {
                         prestarted = .failure(error)
                     }
@@ -100,7 +102,7 @@ extension AgentRuntime {
                     sink.emit(.aborted(reason: registry.abortReason(runID) ?? "the run was aborted before it started", partialText: ""))
                     return
                 }
-                _ = await self.execute(context, message: message, sink: sink, prestarted: prestarted)
+                _ = await self.execute(context, message: message, sink: sink, progress: progress, prestarted: prestarted)
             }
             registry.attach(task, to: runID)
         }
@@ -203,9 +205,9 @@ extension AgentRuntime {
     /// cannot start (no model, no credential, its message already recorded) writes nothing. When
     /// a credential's secret comes from a program, the program runs between a first attempt,
     /// which writes nothing, and a second.
-    private func start(_ context: inout RunContext, message: String) async throws -> RunStart {
+    private func start(_ context: inout RunContext, message: String, progress: ModelCallProgress) async throws -> RunStart {
         while true {
-            switch try await BlockingWork.storage({ [self, context] in try startTransaction(context, message: message) }) {
+            switch try await BlockingWork.storage({ [self, context] in try startTransaction(context, message: message, progress: progress) }) {
             case .started(let start):
                 context.credentials = start.credentials
                 context.secrets = start.secrets
@@ -220,8 +222,20 @@ extension AgentRuntime {
         }
     }
 
-    private func startTransaction(_ context: RunContext, message: String) throws -> StartAttempt {
-        let (sessions, settings, key) = (self.sessions, self.settings, context.key)
+    ///
+    /// Once the request of the first turn is known, it is sent (``ModelCallProgress/sendEarly(_:)``)
+    /// while the start is appended and committed; a start that then fails cancels it.
+    private func startTransaction(_ context: RunContext, message: String, progress: ModelCallProgress) throws -> StartAttempt {
+        do {
+            return try startTransactionSendingEarly(context, message: message, progress: progress)
+        } catch {
+            progress.cancelEarly()
+            throw error
+        }
+    }
+
+    private func startTransactionSendingEarly(_ context: RunContext, message: String, progress: ModelCallProgress) throws -> StartAttempt {
+        let (sessions, settings, key, invoker) = (self.sessions, self.settings, context.key, self.invoker)
         return try agentDatabase.immediate { db in
             let session = try sessions.session(db, key)
             let chosenForSession = session?.modelOverride.flatMap { try? ModelReference($0) }
@@ -252,6 +266,14 @@ extension AgentRuntime {
             // The oldest exchanges go when the history would not fit the model's context window.
             let fitted = HistoryBudget.fit(history + [.user(message)], contextWindow: model.contextWindow,
                                            reserved: maxTokens + HistoryBudget.estimate(system, toolBytes: canSpawn ? Self.toolBytes.withSpawn : Self.toolBytes.workspace))
+            // The first turn's request is what the loop would send: it goes now, and the answer
+            // is read once the start below is committed and reported.
+            let request = ModelRequest(model: model.id, system: system, messages: fitted.messages, tools: canSpawn ? Self.toolSets.withSpawn : Self.toolSets.workspace,
+                                       maxTokens: maxTokens, stream: context.stream)
+            progress.sendEarly { [credentials] in
+                try await invoker.complete(request, provider: provider, credentials: credentials,
+                                           onRateLimit: { progress.rateLimited($0) }, onText: { progress.text($0) })
+            }
             let drafts: [TranscriptEventDraft] = [
                 .userMessage(message, idempotencyKey: context.idempotencyKey),
                 .runStart(runID: context.runID, agent: agent.value, model: reference, api: provider.api.rawValue,
@@ -278,9 +300,11 @@ extension AgentRuntime {
 
     /// Runs the loop and emits its events, ending with one terminal event; never throws.
     /// `prestarted`: the run's start, already recorded (or refused) by ``run(_:)``.
-    func execute(_ context: RunContext, message: String, sink: RunEventSink,
+    /// `progress`: the run's model calls (the first one possibly sent by its start already).
+    func execute(_ context: RunContext, message: String, sink: RunEventSink, progress: ModelCallProgress? = nil,
                  prestarted: Result<RunStart, any Error>? = nil) async -> Result<AgentRunResult, AgentRuntimeError> {
         var context = context
+        let progress = progress ?? ModelCallProgress(sink: sink)
         let abortID = context.rootRunID ?? context.runID
         let registry = self.registry
         func ending(_ error: any Error) -> AgentRuntimeError {
@@ -301,7 +325,7 @@ extension AgentRuntime {
                 context.secrets = start.secrets
             } else {
                 try Task.checkCancellation()
-                start = try await self.start(&context, message: message)
+                start = try await self.start(&context, message: message, progress: progress)
             }
         } catch {
             // Nothing was written: the accepted run ends here, its row with it.
@@ -321,11 +345,8 @@ extension AgentRuntime {
         var usage = TokenUsage()
         var toolCallCount = 0
         var turn = 0
-        // Text streamed in the current turn, kept so a failure mid-stream still records it.
-        let streamed = LockedValue("")
-        // Profiles rate-limited, and the one that last worked: recorded once per turn, off the
-        // concurrency threads.
-        let rateLimited = LockedValue<[String]>([])
+        // The profile that last worked: recorded once per run, off the concurrency threads (the
+        // rate-limited ones once per turn).
         var workedProfile: String?
         /// Writes `drafts` in one transaction (a turn's events that belong together).
         func record(_ drafts: TranscriptEventDraft...) async throws {
@@ -333,26 +354,26 @@ extension AgentRuntime {
         }
         do {
             sink.emit(.started(sessionID: sessionID, model: reference))
+            progress.open()
             while true {
                 try Task.checkCancellation()
                 turn += 1
-                let request = ModelRequest(model: model.id, system: start.system, messages: messages, tools: definitions,
-                                           maxTokens: maxTokens, stream: context.stream)
                 let outcome: ModelInvoker.Outcome
                 do {
-                    outcome = try await invoker.complete(request, provider: provider, credentials: credentials, onRateLimit: { credential in
-                        if let id = credential.profileID { rateLimited.withLock { $0.append(id) } }
-                        sink.emit(.rateLimited(credential: credential.label))
-                    }, onText: { text in
-                        streamed.withLock { $0 += text }
-                        sink.emit(.text(text))
-                    })
+                    if turn == 1, let early = progress.takeEarly() {
+                        outcome = try await withTaskCancellationHandler { try await early.value } onCancel: { early.cancel() }
+                    } else {
+                        let request = ModelRequest(model: model.id, system: start.system, messages: messages, tools: definitions,
+                                                   maxTokens: maxTokens, stream: context.stream)
+                        outcome = try await invoker.complete(request, provider: provider, credentials: credentials,
+                                                             onRateLimit: { progress.rateLimited($0) }, onText: { progress.text($0) })
+                    }
                 } catch {
-                    await recordCredentialUse(rateLimited: rateLimited.withLock { $0 }, model: model.id)
+                    await recordCredentialUse(rateLimited: progress.takeRateLimited(), model: model.id)
                     throw error
                 }
-                await recordCredentialUse(rateLimited: rateLimited.withLock { list in defer { list = [] }; return list }, model: model.id)
-                streamed.withLock { $0 = "" }
+                await recordCredentialUse(rateLimited: progress.takeRateLimited(), model: model.id)
+                progress.clearStreamed()
                 if let id = outcome.credential.profileID { workedProfile = id }
                 let response = outcome.response
                 if !context.stream, !response.text.isEmpty { sink.emit(.text(response.text)) }
@@ -396,7 +417,7 @@ extension AgentRuntime {
             }
         } catch {
             let failure = ending(error)
-            let partial = streamed.withLock { $0 }
+            let partial = progress.streamed
             let end = TranscriptEventDraft.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure, partialText: partial)
             // Written from a task of its own: this one may be cancelled (an abort), and the
             // end of the run must still be recorded.
