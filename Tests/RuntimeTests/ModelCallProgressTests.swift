@@ -53,6 +53,22 @@ import Testing
         #expect(events.first?.type == "started")
     }
 
+    @Test func nothingIsReportedAfterClose() async throws {
+        let (sink, stream) = try Self.sink()
+        let progress = ModelCallProgress(sink: sink)
+        sink.emit(.started(sessionID: "s1", model: ModelReference(provider: "fake", model: "m1")))
+        progress.open()
+        progress.text("kept ")
+        progress.close()
+        progress.text("dropped")
+        sink.emit(.aborted(reason: "stopped", partialText: progress.streamed))
+        sink.finish()
+        var events: [AgentRunEvent] = []
+        for await event in stream { events.append(event) }
+        #expect(events.map(\.type) == ["started", "text", "aborted"])
+        #expect(events.last?.payload == .aborted(reason: "stopped", partialText: "kept "))
+    }
+
     @Test func aCallSentEarlyIsCancelledWhenTheRunDoesNotTakeIt() async throws {
         let (sink, _) = try Self.sink()
         let progress = ModelCallProgress(sink: sink)

@@ -416,6 +416,9 @@ extension AgentRuntime {
                 }
             }
         } catch {
+            // A first call sent early and not awaited yet (the run was aborted before it) reports
+            // nothing after the end.
+            progress.close()
             let failure = ending(error)
             let partial = progress.streamed
             let end = TranscriptEventDraft.runEnd(runID: runID, turns: turn, usage: usage, toolCalls: toolCallCount, failure: failure, partialText: partial)

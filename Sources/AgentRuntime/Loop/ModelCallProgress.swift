@@ -18,6 +18,8 @@ final class ModelCallProgress: Sendable {
         var rateLimited: [String] = []
         /// The events held until ``open()``; `nil` once open.
         var held: [AgentRunEvent.Payload]? = []
+        /// Set by ``close()``: the run is ending, and reports are dropped.
+        var closed = false
         /// The first turn's call, sent before the run reported `started`.
         var early: Task<ModelInvoker.Outcome, any Error>?
     }
@@ -29,6 +31,7 @@ final class ModelCallProgress: Sendable {
     /// Reports a piece of streamed text.
     func text(_ text: String) {
         state.withLock { state in
+            if state.closed { return }
             state.streamed += text
             deliver(.text(text), &state)
         }
@@ -53,7 +56,16 @@ final class ModelCallProgress: Sendable {
     }
 
     private func deliver(_ payload: AgentRunEvent.Payload, _ state: inout State) {
+        if state.closed { return }
         if state.held != nil { state.held?.append(payload) } else { sink.emit(payload) }
+    }
+
+    /// Stops delivering reports and cancels the call sent early if the run did not take it: the
+    /// run is about to report its end, after which nothing of it may be reported. (A call the run
+    /// awaited has returned, and reports nothing more.)
+    func close() {
+        state.withLock { $0.closed = true }
+        cancelEarly()
     }
 
     /// The text streamed in the current turn.
