@@ -2,7 +2,7 @@ import GRDB
 import GRDBSQLite
 
 /// The one way modules run SQL on a state database: a read in one snapshot, or a write in one
-/// `BEGIN IMMEDIATE` transaction on the serialized writer (GRDB's `write`). The async forms
+/// `BEGIN IMMEDIATE` transaction on the serialized writer. The async forms
 /// suspend the caller and run on the database's own dispatch queues, never on a Swift
 /// concurrency thread; async code uses them.
 ///

@@ -222,9 +222,9 @@ extension AgentRuntime {
         }
     }
 
-    ///
-    /// Once the request of the first turn is known, it is sent (``ModelCallProgress/sendEarly(_:)``)
-    /// while the start is appended and committed; a start that then fails cancels it.
+    /// One attempt at a run's start, in one write transaction. Once the request of the first turn
+    /// is known, it is sent (``ModelCallProgress/sendEarly(_:)``) while the start is appended and
+    /// committed; a start that then fails cancels it.
     private func startTransaction(_ context: RunContext, message: String, progress: ModelCallProgress) throws -> StartAttempt {
         do {
             return try startTransactionSendingEarly(context, message: message, progress: progress)
