@@ -54,39 +54,17 @@ public struct VFSEntry: Sendable, Hashable, Codable {
         }
 
         init(text: String) {
-            var digest = SIMD32<UInt8>()
-            var index = 0
-            var isDigest = text.utf8.count == 64
-            if isDigest {
-                var high: UInt8 = 0
-                for (position, byte) in text.utf8.enumerated() {
-                    guard let nibble = Self.nibble(byte) else {
-                        isDigest = false
-                        break
-                    }
-                    if position % 2 == 0 {
-                        high = nibble
-                    } else {
-                        digest[index] = high << 4 | nibble
-                        index += 1
-                    }
-                }
+            if text.utf8.count == 64, let bytes = Hex.bytes(lowercase: text) {
+                self = bytes.withUnsafeBytes(Hash.init(bytes:))
+            } else {
+                self = .other(text)
             }
-            self = isDigest ? .digest(digest) : .other(text)
         }
 
         var text: String {
             switch self {
             case .digest(let digest): withUnsafeBytes(of: digest) { Hex.lowercase($0) }
             case .other(let text): text
-            }
-        }
-
-        private static func nibble(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            default: nil
             }
         }
     }

@@ -32,6 +32,9 @@ import Testing
         #expect((0..<4).lazy.map { UInt8($0 * 17) }.lowercaseHex == "00112233", "a sequence without contiguous storage")
         let all = Data((0...255).map { UInt8($0) })
         #expect(all.withUnsafeBytes { Hex.lowercase($0) } == all.map { String(format: "%02x", $0) }.joined())
+        #expect(Hex.bytes(lowercase: all.lowercaseHex) == Array(all), "read back")
+        #expect(Hex.bytes(lowercase: "") == [])
+        for spelling in ["0", "0g", "DEAD", "de ad"] { #expect(Hex.bytes(lowercase: spelling) == nil, "\(spelling) is not lowercase hex") }
     }
 
     @Test func rawRowsReadEveryKindOfValue() throws {
