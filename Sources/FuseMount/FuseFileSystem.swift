@@ -21,10 +21,14 @@ final class FuseFileSystem: @unchecked Sendable {
     let files = HandleTable<VFSFileHandle>()
     let directories = HandleTable<DirectorySnapshot>()
     let requests = RequestCounts()
+    /// The owner every entry shows: the mount process's user and group, read once (each is a
+    /// system call, and a listing's reply carries the attributes of every child).
+    let owner = (uid: getuid(), gid: getgid())
 
     /// A directory listing taken at opendir, with the inode's generation at that time.
     struct DirectorySnapshot: Sendable {
-        var items: [(name: String, entry: VFSEntry?, inode: UInt64)]
+        /// `.`, `..` (no entry, their inode) and the children (their entry and mount path, inode 0).
+        var items: [(name: String, entry: VFSEntry?, inode: UInt64, mountPath: String)]
         var generation: UInt64
     }
     var session: OpaquePointer?
@@ -92,8 +96,8 @@ final class FuseFileSystem: @unchecked Sendable {
         // One link for a file (there are no hard links). A directory says 1 too, "not counted", as
         // btrfs does: 2 would tell `find` and `fts` (leaf optimisation) it has no subdirectories.
         attributes.st_nlink = 1
-        attributes.st_uid = getuid()
-        attributes.st_gid = getgid()
+        attributes.st_uid = owner.uid
+        attributes.st_gid = owner.gid
         attributes.st_size = Int(entry.size)
         attributes.st_blocks = Int((entry.size + 511) / 512)
         attributes.st_blksize = 65536
@@ -218,8 +222,10 @@ final class FuseFileSystem: @unchecked Sendable {
         let generation = nodes.generation(of: inode)
         let children = try view.children(path)
         let parentInode = nodes.inode(of: MountPath.parent(of: path)) ?? 1
-        return DirectorySnapshot(items: [(".", nil, inode), ("..", nil, parentInode)] + children.map { ($0.name, $0.entry, 0) },
-                                 generation: generation)
+        var items: [(name: String, entry: VFSEntry?, inode: UInt64, mountPath: String)] = [(".", nil, inode, path), ("..", nil, parentInode, path)]
+        items.reserveCapacity(children.count + 2)
+        for child in children { items.append((child.name, child.entry, 0, child.mountPath)) }
+        return DirectorySnapshot(items: items, generation: generation)
     }
 
     func readdir(_ request: fuse_req_t?, _ inode: UInt64, _ size: Int, _ offset: Int, _ info: UnsafeMutablePointer<fuse_file_info>?, plus: Bool) {
@@ -267,8 +273,7 @@ final class FuseFileSystem: @unchecked Sendable {
         while index < listing.count {
             let item = listing[index]
             let next = off_t(index + 1)
-            // `.` and `..` have no entry; every child has its path.
-            let child = item.entry == nil ? path : childPath(path, item.name)
+            let child = item.mountPath
             let added: Int = item.name.withCString { name in
                 if plus {
                     // The size of the entry depends on its name alone.

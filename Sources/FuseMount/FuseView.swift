@@ -29,6 +29,12 @@ struct FuseView: Sendable {
         }
     }
 
+    /// Whether the mount shows one namespace at its root, where mount paths are VFS paths.
+    var isOneNamespace: Bool {
+        if case .namespace = root { return true }
+        return false
+    }
+
     /// The namespace a mount path is in (`nil` for the root of the all-namespaces view).
     func namespaceName(of mountPath: String) -> String? {
         switch root {
@@ -78,12 +84,12 @@ struct FuseView: Sendable {
     /// Names come from the rows' paths. A row whose path is not a canonical child of this very
     /// directory (a `vfs_entries` row edited by hand: `..`, a trailing `/`, a wrong parent) is
     /// left out. Paths are unique, so every name is then listed once.
-    func children(_ mountPath: String) throws -> [(name: String, entry: VFSEntry)] {
+    func children(_ mountPath: String) throws -> [(name: String, entry: VFSEntry, mountPath: String)] {
         switch try target(mountPath) {
         case .namespaceList:
             return try fileSystem.namespaces().compactMap { info in
                 guard let entry = try? fileSystem.namespace(info.name).attributes("/") else { return nil }
-                return (info.name, entry)
+                return (info.name, entry, MountPath.child(mountPath, info.name))
             }
         case .entry(let namespace, let path):
             // `list` of a file gives the file itself: that is the one case that is not a listing.
@@ -92,8 +98,9 @@ struct FuseView: Sendable {
                 throw VFSError(ENOTDIR, "readdir", mountPath)
             }
             return entries.compactMap { entry in
-                guard MountPath.isChild(entry.path, of: path), VFSPath.isCanonical(entry.path) else { return nil }
-                return (entry.name, entry)
+                guard let name = MountPath.childName(entry.path, of: path), VFSPath.isCanonical(entry.path) else { return nil }
+                // In a one-namespace view a child's mount path is its path: no new string.
+                return (name, entry, isOneNamespace ? entry.path : MountPath.child(mountPath, name))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import VFS
 
 /// Splits and joins mount paths (`/`, `/a/b`; in the all-namespaces view `/workspace/a`) on
@@ -26,11 +27,40 @@ enum MountPath {
     /// Whether `path` is `directory` plus one more component: `/a/b` is a child of `/a`,
     /// `/a/b/c` and `/ab` are not. Compares bytes and allocates nothing.
     static func isChild(_ path: String, of directory: String) -> Bool {
-        let slash = UInt8(ascii: "/")
+        childNameRange(path, of: directory) != nil
+    }
+
+    /// The name of `path` when it is a child of `directory` (``isChild(_:of:)``), else `nil`:
+    /// the check and the name in one pass over the bytes, in place.
+    static func childName(_ path: String, of directory: String) -> String? {
+        guard let range = childNameRange(path, of: directory) else { return nil }
+        let utf8 = path.utf8
+        return String(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
+    }
+
+    /// The byte offsets of the name of `path` when it is a child of `directory`.
+    private static func childNameRange(_ path: String, of directory: String) -> Range<Int>? {
         let prefixCount = isRoot(directory) ? 0 : directory.utf8.count
-        guard prefixCount == 0 || path.utf8.starts(with: directory.utf8) else { return false }
-        let rest = path.utf8.dropFirst(prefixCount)
-        return rest.count > 1 && rest.first == slash && !rest.dropFirst().contains(slash)
+        // `withUTF8` reads a native string's bytes in place (and makes any other contiguous).
+        var path = path
+        var directory = directory
+        return path.withUTF8 { bytes in
+            directory.withUTF8 { prefix in
+                childNameRange(UnsafeRawBufferPointer(bytes), prefix: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(prefix)[..<prefixCount]))
+            }
+        }
+    }
+
+    /// `path` is `prefix`, a `/`, and a non-empty name without a `/`.
+    private static func childNameRange(_ path: UnsafeRawBufferPointer, prefix: UnsafeRawBufferPointer) -> Range<Int>? {
+        let slash = UInt8(ascii: "/")
+        let start = prefix.count + 1
+        guard path.count > start, path[prefix.count] == slash else { return nil }
+        if !prefix.isEmpty, let base = path.baseAddress, let prefixBase = prefix.baseAddress, memcmp(base, prefixBase, prefix.count) != 0 {
+            return nil
+        }
+        guard let base = path.baseAddress, memchr(base + start, Int32(slash), path.count - start) == nil else { return nil }
+        return start..<path.count
     }
 
     /// The first component of a path beneath the root and the rest (`/` when nothing is left):

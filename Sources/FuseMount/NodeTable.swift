@@ -55,20 +55,27 @@ final class NodeTable: Sendable {
     /// inode lives on for whoever holds it).
     func lookUp(_ path: String, _ entry: VFSEntry) -> UInt64 {
         state.withLock { state in
-            let key = PathKey(path)
-            // In place: a node is large (its entry, maybe an open handle), and copying it out and
-            // back costs more than the lookup.
-            if let inode = state.inodes[key], Self.isSameVersion(state.nodes[inode]?.entry, entry) {
-                state.nodes[inode]?.lookups += 1
-                state.nodes[inode]?.entry = entry
-                return inode
-            }
-            let inode = state.next
-            state.next += 1
-            state.nodes[inode] = Node(path: path, lookups: 1, entry: entry)
-            state.inodes[key] = inode
-            return inode
+            // The path is hashed once: its slot is found, or made for a new inode, in one go.
+            let fresh = state.next
+            return Self.lookUp(path, entry, current: &state.inodes[PathKey(path), default: fresh], nodes: &state.nodes, next: &state.next)
         }
+    }
+
+    /// ``lookUp(_:_:)`` on the path's slot of the inode table: `current` is the path's inode, or
+    /// `next` when the path has none yet.
+    private static func lookUp(_ path: String, _ entry: VFSEntry, current: inout UInt64, nodes: inout [UInt64: Node], next: inout UInt64) -> UInt64 {
+        // In place: a node is large (its entry, maybe an open handle), and copying it out and
+        // back costs more than the lookup.
+        if current != next, let index = nodes.index(forKey: current),
+           nodes.values[index].entry?.kind == entry.kind, nodes.values[index].entry?.contentID == entry.contentID {
+            nodes.values[index].lookups += 1
+            nodes.values[index].entry = entry
+            return current
+        }
+        current = next
+        next += 1
+        nodes[current] = Node(path: path, lookups: 1, entry: entry)
+        return current
     }
 
     /// Whether `current` is the version an inode born with `born` serves: same kind, same content.
