@@ -24,14 +24,9 @@ enum MountPath {
         return String(path.utf8[path.utf8.index(after: slash)...]) ?? ""
     }
 
-    /// Whether `path` is `directory` plus one more component: `/a/b` is a child of `/a`,
-    /// `/a/b/c` and `/ab` are not. Compares bytes and allocates nothing.
-    static func isChild(_ path: String, of directory: String) -> Bool {
-        childNameRange(path, of: directory) != nil
-    }
-
-    /// The name of `path` when it is a child of `directory` (``isChild(_:of:)``), else `nil`:
-    /// the check and the name in one pass over the bytes, in place.
+    /// The name of `path` when it is `directory` plus one more component (`b` for `/a/b` in
+    /// `/a`; `nil` for `/a/b/c` and `/ab`): the check and the name in one pass over the bytes,
+    /// in place.
     static func childName(_ path: String, of directory: String) -> String? {
         guard let range = childNameRange(path, of: directory) else { return nil }
         let utf8 = path.utf8

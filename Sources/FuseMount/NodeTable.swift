@@ -66,8 +66,7 @@ final class NodeTable: Sendable {
     private static func lookUp(_ path: String, _ entry: VFSEntry, current: inout UInt64, nodes: inout [UInt64: Node], next: inout UInt64) -> UInt64 {
         // In place: a node is large (its entry, maybe an open handle), and copying it out and
         // back costs more than the lookup.
-        if current != next, let index = nodes.index(forKey: current),
-           nodes.values[index].entry?.kind == entry.kind, nodes.values[index].entry?.contentID == entry.contentID {
+        if current != next, let index = nodes.index(forKey: current), isSameVersion(nodes.values[index].entry, entry) {
             nodes.values[index].lookups += 1
             nodes.values[index].entry = entry
             return current
