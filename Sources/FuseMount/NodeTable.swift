@@ -117,14 +117,17 @@ final class NodeTable: Sendable {
     }
 
     private static func forget(_ inode: UInt64, _ count: UInt64, in state: inout State) {
-        guard inode != 1, let lookups = state.nodes[inode]?.lookups else { return }
+        // By index: the node is found once and never copied out to read its count.
+        guard inode != 1, let index = state.nodes.index(forKey: inode) else { return }
+        let lookups = state.nodes.values[index].lookups
         if lookups > count {
-            state.nodes[inode]?.lookups = lookups - count
-        } else if let node = state.nodes.removeValue(forKey: inode) {
-            state.handles.removeValue(forKey: inode)
-            let key = PathKey(node.path)
-            if state.inodes[key] == inode { state.inodes.removeValue(forKey: key) }
+            state.nodes.values[index].lookups = lookups - count
+            return
         }
+        let node = state.nodes.remove(at: index).value
+        state.handles.removeValue(forKey: inode)
+        let key = PathKey(node.path)
+        if state.inodes[key] == inode { state.inodes.removeValue(forKey: key) }
     }
 
     /// Gives every directory at or beneath `root` (and `alsoInode`) a new generation, so that

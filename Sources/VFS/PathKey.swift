@@ -36,7 +36,10 @@ public struct PathKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { string }
 
     /// Whether two strings hold the same UTF-8 bytes (not merely canonically equivalent ones).
-    public static func bytesEqual(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
+    ///
+    /// Inlinable, so that a caller in another module gets it specialized for its string types
+    /// (a node table compares paths this way on every lookup).
+    @inlinable public static func bytesEqual(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
         let left = lhs.utf8
         let right = rhs.utf8
         guard left.count == right.count else { return false }
