@@ -28,25 +28,22 @@ enum MountPath {
     /// `/a`; `nil` for `/a/b/c` and `/ab`): the check and the name in one pass over the bytes,
     /// in place.
     static func childName(_ path: String, of directory: String) -> String? {
-        guard let range = childNameRange(path, of: directory) else { return nil }
-        let utf8 = path.utf8
-        return String(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
-    }
-
-    /// The byte offsets of the name of `path` when it is a child of `directory`.
-    private static func childNameRange(_ path: String, of directory: String) -> Range<Int>? {
         let prefixCount = isRoot(directory) ? 0 : directory.utf8.count
         // `withUTF8` reads a native string's bytes in place (and makes any other contiguous).
         var path = path
         var directory = directory
-        return path.withUTF8 { bytes in
-            directory.withUTF8 { prefix in
-                childNameRange(UnsafeRawBufferPointer(bytes), prefix: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(prefix)[..<prefixCount]))
+        return path.withUTF8 { path in
+            directory.withUTF8 { directory in
+                let bytes = UnsafeRawBufferPointer(path)
+                guard let range = childNameRange(bytes, prefix: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(directory)[..<prefixCount])) else {
+                    return nil
+                }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             }
         }
     }
 
-    /// `path` is `prefix`, a `/`, and a non-empty name without a `/`.
+    /// The byte range of the name when `path` is `prefix`, a `/`, and a non-empty name without a `/`.
     private static func childNameRange(_ path: UnsafeRawBufferPointer, prefix: UnsafeRawBufferPointer) -> Range<Int>? {
         let slash = UInt8(ascii: "/")
         let start = prefix.count + 1
