@@ -165,18 +165,21 @@ extension FuseMountTests {
         try withMountedRepository { tree, mounted in
             let file = "Sources/VFS/VirtualFileSystem.swift"
             func screen(_ program: String, in root: String, waitingFor marker: String) throws -> String {
-                let session = "openclaw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                // A server of its own per screen (`-L`): on the shared default server, one screen's
+                // kill-session ends the server while the next screen's new-session is connecting to it
+                // ("server exited unexpectedly"), and other tmux users on the machine share it too.
+                let server = "openclaw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
                 let script = """
                     cd '\(root)'
-                    tmux new-session -d -s \(session) -x 100 -y 30 "env TERM=xterm LESSHISTFILE=- HOME='\(directory.path)' \(program)"
+                    tmux -L \(server) new-session -d -s screen -x 100 -y 30 "env TERM=xterm LESSHISTFILE=- HOME='\(directory.path)' \(program)" || exit 1
                     for i in $(seq 100); do
-                      out="$(tmux capture-pane -p -t \(session))"
+                      out="$(tmux -L \(server) capture-pane -p -t screen)"
                       case "$out" in *'\(marker)'*) break;; esac
                       sleep 0.05
                     done
                     sleep 0.2
-                    tmux capture-pane -p -t \(session)
-                    tmux kill-session -t \(session)
+                    tmux -L \(server) capture-pane -p -t screen
+                    tmux -L \(server) kill-server
                     """
                 let result = try CLIRunner.shell(script)
                 #expect(result.status == 0, "\(program): \(result.stderr)")
