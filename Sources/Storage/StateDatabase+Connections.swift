@@ -56,7 +56,8 @@ extension StateDatabase {
     /// The caller then reads the usual way, which also tells the two apart. Inside a lookup
     /// connection's access of this database the statement runs on that connection, in its
     /// snapshot.
-    @inlinable public func lookupFirstRow<T>(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
+    /// The two parameters are text (the hot lookups are by namespace and path), bound in place.
+    @inlinable public func lookupFirstRow<T>(_ query: LookupQuery, _ first: String, _ second: String,
                                              body: (RawRow) throws -> T) throws -> T? {
         var result: T?
         _ = try lookupRows(query, first, second) { row in
@@ -69,7 +70,7 @@ extension StateDatabase {
     /// Every row of `query`, in order, read as ``lookupFirstRow(_:_:_:body:)`` reads its first:
     /// returns `false`, without calling `body`, when this path cannot serve (the caller then
     /// reads the usual way).
-    @inlinable public func lookupEachRow(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument,
+    @inlinable public func lookupEachRow(_ query: LookupQuery, _ first: String, _ second: String,
                                          body: (RawRow) throws -> Void) throws -> Bool {
         try lookupRows(query, first, second) { row in
             try body(row)
@@ -79,8 +80,8 @@ extension StateDatabase {
 
     /// Steps `query` on the lookup connection that serves this thread, while `body` returns
     /// `true`; `false` when none serves.
-    @inlinable func lookupRows(_ query: LookupQuery, _ first: RawArgument, _ second: RawArgument, _ body: (RawRow) throws -> Bool) throws -> Bool {
-        try withLookupStatement(query) { statement in try RawStatement.step(statement, query.sql, first, second, body) }
+    @inlinable func lookupRows(_ query: LookupQuery, _ first: String, _ second: String, _ body: (RawRow) throws -> Bool) throws -> Bool {
+        try withLookupStatement(query) { statement in try RawStatement.step(statement, query, text: first, text: second, body) }
     }
 
     /// Runs `body` with the prepared statement of `query` on the lookup connection that serves
@@ -97,7 +98,7 @@ extension StateDatabase {
     func withServingLookup(_ body: (_ connection: LookupConnection, _ isNested: Bool) throws -> Void) throws -> Bool {
         switch AccessMark.innermost(of: accessOwner) {
         case .lookup(let connection)?:
-            try body(connection, true)
+            try connection._withUnsafeGuaranteedRef { try body($0, true) }
             return true
         case nil:
             return try lookups?.withIdleConnection { connection in try body(connection, false) } ?? false

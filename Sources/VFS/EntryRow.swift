@@ -15,7 +15,8 @@ struct EntryRow {
     var contentID: Int64?
     var metadataJSON: String
 
-    func entry(hash: VFSEntry.Hash? = nil) -> VFSEntry {
+    /// The entry of this row; consuming, so that its strings move into the entry uncopied.
+    consuming func entry(hash: VFSEntry.Hash? = nil) -> VFSEntry {
         VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size,
                  mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, hash: hash, metadataJSON: metadataJSON, contentID: contentID)
     }
@@ -32,14 +33,56 @@ extension EntryRow {
     /// path, whose row's path is the one looked up (byte for byte: paths compare as BINARY).
     init(raw row: RawRow, path: String, from first: Int32 = 0) {
         self.path = path
-        isDirectory = row.textEquals(first, "directory")
+        // The schema's CHECKs keep NUL bytes out of `kind` and `metadata_json` (one of two
+        // words; valid JSON): each is compared with one call to SQLite.
+        isDirectory = row.terminatedTextEquals(first, "directory")
         mode = UInt32(truncatingIfNeeded: row.int64(first + 1))
         size = row.int64(first + 2)
         mtime = row.int64(first + 3)
         ctime = row.int64(first + 4)
         contentID = row.optionalInt64(first + 5)
         // Most entries have no metadata: then the literal, with no string made.
-        metadataJSON = row.textEquals(first + 6, "{}") ? "{}" : row.text(first + 6)
+        metadataJSON = row.terminatedTextEquals(first + 6, "{}") ? "{}" : row.text(first + 6)
+    }
+}
+
+/// The columns of a row of ``VFSQuery/stat`` (an entry's, then its content's SHA-256), read in
+/// place into a value the caller holds and made into a ``VFSEntry`` once, with the path the
+/// caller already has: no entry, string or hash is copied and released on the way out of the
+/// lookup, as a `VFSEntry` returned through it would be.
+struct StatColumns {
+    var isDirectory = false
+    var mode: UInt32 = 0
+    var size: Int64 = 0
+    var mtime: Int64 = 0
+    var ctime: Int64 = 0
+    var contentID: Int64?
+    /// `nil` for the usual `{}`, which then needs no string read.
+    var metadataJSON: String?
+    /// The stored SHA-256 when it is 32 bytes, as nearly always.
+    var digest: VFSEntry.Hash.Digest?
+    /// A stored hash of another length, in hex.
+    var otherHash: String?
+
+    /// Reads the columns of `row`.
+    mutating func read(_ row: RawRow) {
+        // One call to SQLite each, as in ``EntryRow/init(raw:path:from:)``.
+        isDirectory = row.terminatedTextEquals(0, "directory")
+        mode = UInt32(truncatingIfNeeded: row.int64(1))
+        size = row.int64(2)
+        mtime = row.int64(3)
+        ctime = row.int64(4)
+        contentID = row.optionalInt64(5)
+        metadataJSON = row.terminatedTextEquals(6, "{}") ? nil : row.text(6)
+        row.withBytes(7) { bytes in
+            guard let bytes else { return }
+            if bytes.count == 32 { digest = VFSEntry.Hash.Digest(bytes) } else { otherHash = Hex.lowercase(bytes) }
+        }
+    }
+
+    consuming func entry(path: consuming String) -> VFSEntry {
+        VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size, mtimeNanoseconds: mtime, ctimeNanoseconds: ctime,
+                 hash: digest.map(VFSEntry.Hash.digest) ?? otherHash.map(VFSEntry.Hash.other), metadataJSON: metadataJSON ?? "{}", contentID: contentID)
     }
 }
 

@@ -40,12 +40,33 @@ public struct VFSEntry: Sendable, Hashable, Codable {
     /// the text it was given. A 64-digit lowercase hex text is always held as bytes, so that two
     /// entries compare and hash alike exactly when their ``sha256`` texts do.
     enum Hash: Hashable, Sendable {
-        case digest(SIMD32<UInt8>)
+        case digest(Digest)
         case other(String)
+
+        /// A SHA-256's 32 bytes as four words: a plain value, copied as its bytes (a
+        /// `SIMD32<UInt8>` payload made every copy of an entry go through value witnesses).
+        struct Digest: Hashable, Sendable {
+            var words: (UInt64, UInt64, UInt64, UInt64)
+
+            init(_ bytes: UnsafeRawBufferPointer) {
+                words = bytes.loadUnaligned(as: (UInt64, UInt64, UInt64, UInt64).self)
+            }
+
+            static func == (left: Digest, right: Digest) -> Bool {
+                left.words == right.words
+            }
+
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(words.0)
+                hasher.combine(words.1)
+                hasher.combine(words.2)
+                hasher.combine(words.3)
+            }
+        }
 
         /// The hash of stored bytes: a digest when they are 32, else their hex.
         init(bytes: UnsafeRawBufferPointer) {
-            self = bytes.count == 32 ? .digest(bytes.loadUnaligned(as: SIMD32<UInt8>.self)) : .other(Hex.lowercase(bytes))
+            self = bytes.count == 32 ? .digest(Digest(bytes)) : .other(Hex.lowercase(bytes))
         }
 
         /// The hash of stored bytes held in `Data`.
@@ -73,35 +94,6 @@ public struct VFSEntry: Sendable, Hashable, Codable {
         case path, kind, mode, size, mtimeNanoseconds, ctimeNanoseconds, sha256, metadataJSON
     }
 
-    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String,
-                contentID: Int64? = nil) {
-        self.init(path: path, kind: kind, mode: mode, size: size, mtimeNanoseconds: mtimeNanoseconds, ctimeNanoseconds: ctimeNanoseconds,
-                  hash: sha256.map(Hash.init(text:)), metadataJSON: metadataJSON, contentID: contentID)
-    }
-
-    init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, hash: Hash?, metadataJSON: String,
-         contentID: Int64?) {
-        self.path = path
-        self.kind = kind
-        self.mode = mode
-        self.size = size
-        self.mtimeNanoseconds = mtimeNanoseconds
-        self.ctimeNanoseconds = ctimeNanoseconds
-        self.hash = hash
-        self.metadataJSON = metadataJSON
-        self.contentID = contentID
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(path: container.decode(String.self, forKey: .path), kind: container.decode(Kind.self, forKey: .kind),
-                      mode: container.decode(UInt32.self, forKey: .mode), size: container.decode(Int64.self, forKey: .size),
-                      mtimeNanoseconds: container.decode(Int64.self, forKey: .mtimeNanoseconds),
-                      ctimeNanoseconds: container.decode(Int64.self, forKey: .ctimeNanoseconds),
-                      sha256: container.decodeIfPresent(String.self, forKey: .sha256),
-                      metadataJSON: container.decode(String.self, forKey: .metadataJSON))
-    }
-
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(path, forKey: .path)
@@ -127,6 +119,34 @@ public struct VFSEntry: Sendable, Hashable, Codable {
 
     /// `mtimeNanoseconds` as a `Date`.
     public var modificationDate: Date { Date(timeIntervalSince1970: Double(mtimeNanoseconds) / 1e9) }
+}
+
+// The initializers live in an extension, so that the memberwise one stays synthesized.
+extension VFSEntry {
+    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, sha256: String?, metadataJSON: String,
+                contentID: Int64? = nil) {
+        self.init(path: path, kind: kind, mode: mode, size: size, mtimeNanoseconds: mtimeNanoseconds, ctimeNanoseconds: ctimeNanoseconds,
+                  hash: sha256.map(Hash.init(text:)), metadataJSON: metadataJSON, contentID: contentID)
+    }
+
+    /// An entry with its hash as stored, made by the synthesized memberwise initializer, which
+    /// builds it in place: an initializer of the struct's own that set each field made the entry
+    /// twice and copied it, with retains, on every `stat`.
+    init(path: String, kind: Kind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, hash: Hash?,
+         metadataJSON: String, contentID: Int64?) {
+        self.init(path: path, kind: kind, mode: mode, size: size, mtimeNanoseconds: mtimeNanoseconds, ctimeNanoseconds: ctimeNanoseconds,
+                  metadataJSON: metadataJSON, contentID: contentID, hash: hash)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(path: container.decode(String.self, forKey: .path), kind: container.decode(Kind.self, forKey: .kind),
+                      mode: container.decode(UInt32.self, forKey: .mode), size: container.decode(Int64.self, forKey: .size),
+                      mtimeNanoseconds: container.decode(Int64.self, forKey: .mtimeNanoseconds),
+                      ctimeNanoseconds: container.decode(Int64.self, forKey: .ctimeNanoseconds),
+                      sha256: container.decodeIfPresent(String.self, forKey: .sha256),
+                      metadataJSON: container.decode(String.self, forKey: .metadataJSON))
+    }
 }
 
 /// Totals of a subtree, from ``VFSNamespace/diskUsage(_:)``.

@@ -8,7 +8,8 @@ extension VFSNamespace {
         let path = try VFSPath(path, operation: "stat")
         // The found entry through SQLite's C API alone; the root, a missing path (whose errno
         // takes more statements) and a call inside a write go the usual way.
-        if let found = try lookUp(VFSQuery.stat, path, "stat", { row in Self.statEntry(row, path) }) { return found }
+        var columns = StatColumns()
+        if try lookUp(VFSQuery.stat, path, "stat", { row in columns.read(row) }) != nil { return columns.entry(path: (consume path).string) }
         return try fileSystem.readOnce("stat", path.string) { db in try stat(db, path, "stat") }
     }
 
@@ -17,12 +18,7 @@ extension VFSNamespace {
     /// when there is no row, or when that path cannot serve; the caller then reads the usual way.
     func lookUp<T>(_ query: LookupQuery, _ path: VFSPath, _ operation: String, _ body: (RawRow) throws -> T) throws -> T? {
         if path.isRoot { return nil }
-        return try fileSystem.lookup(operation, path.string, query, .text(name), .text(path.string), body)
-    }
-
-    /// The entry of a row of ``VFSQuery/stat``.
-    private static func statEntry(_ row: RawRow, _ path: VFSPath) -> VFSEntry {
-        EntryRow(raw: row, path: path.string).entry(hash: row.withBytes(7) { $0.map(VFSEntry.Hash.init(bytes:)) })
+        return try fileSystem.lookup(operation, path.string, query, name, path.string, body)
     }
 
     /// The entry and its hash in one statement.
@@ -32,9 +28,11 @@ extension VFSNamespace {
             return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
-        let found = try db.firstRow(VFSQuery.stat, .text(name), .text(path.string)) { row in Self.statEntry(row, path) }
-        guard let found else { throw try EntryStore.missing(db, name, path, operation) }
-        return found
+        var columns = StatColumns()
+        guard try db.firstRow(VFSQuery.stat, .text(name), .text(path.string), body: { row in columns.read(row) }) != nil else {
+            throw try EntryStore.missing(db, name, path, operation)
+        }
+        return columns.entry(path: path.string)
     }
 
     /// Whether an entry exists at `path`.
@@ -53,7 +51,7 @@ extension VFSNamespace {
         // C API alone when it can; an empty one needs a second look to tell an empty directory
         // from a file or a missing path.
         var children: [VFSEntry] = []
-        let served = try fileSystem.lookupEach("ls", path.string, VFSQuery.children, .text(name), .text(path.string)) { row in
+        let served = try fileSystem.lookupEach("ls", path.string, VFSQuery.children, name, path.string) { row in
             children.append(EntryRow(raw: row).entry())
         }
         if !served { children = try fileSystem.readOnce("ls", path.string) { db in try self.children(db, path) } }
@@ -177,7 +175,7 @@ extension VFSNamespace {
 
     /// The checked inline bytes of a row of ``VFSQuery/inlineContent``, `nil` when chunked.
     private func inlineContent(_ row: RawRow, _ path: VFSPath, _ operation: String) throws -> Data? {
-        guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
+        guard let contentID = row.optionalInt64(1), row.terminatedTextEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
         guard let size = row.optionalInt64(2) else { throw ContentStore.missing(contentID, operation, path.string) }
         return try row.withBytes(3) { bytes -> Data? in
             guard let bytes else { return nil }
@@ -199,7 +197,7 @@ extension VFSNamespace {
         }
         // The hot path of a read: the entry and its content row in one indexed lookup.
         let found = try db.firstRow(VFSQuery.content, .text(name), .text(path.string)) { row in
-            guard let contentID = row.optionalInt64(1), row.textEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
+            guard let contentID = row.optionalInt64(1), row.terminatedTextEquals(0, "file") else { throw VFSError(EISDIR, operation, path.string) }
             guard let size = row.optionalInt64(2), let chunkSize = row.optionalInt64(3) else {
                 throw ContentStore.missing(contentID, operation, path.string)
             }

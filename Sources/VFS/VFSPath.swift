@@ -39,31 +39,40 @@ public struct VFSPath: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     private static func isCanonical(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var count = 0
-        var componentLength = 0
-        var dots = 0
-        var previous: UInt8 = 0
-        for byte in bytes {
-            count += 1
-            if byte < 0x20 || byte == 0x7F { return false }
-            // U+0080-U+009F (C1 controls) are C2 80 ... C2 9F in UTF-8.
-            if previous == 0xC2, (0x80...0x9F).contains(byte) { return false }
-            if byte == UInt8(ascii: "/") {
-                if count > 1 && (componentLength == 0 || dots == componentLength && dots <= 2) { return false }
-                componentLength = 0
-                dots = 0
-            } else {
-                if count == 1 { return false }
-                componentLength += 1
-                if byte == UInt8(ascii: ".") { dots += 1 }
-                if componentLength > maxComponentBytes { return false }
-            }
-            previous = byte
-        }
-        if count == 0 || count > maxPathBytes { return false }
+        let slash = UInt8(ascii: "/")
+        let count = bytes.count
+        guard count > 0, count <= maxPathBytes, bytes[0] == slash else { return false }
         if count == 1 { return true }  // "/"
-        if previous == UInt8(ascii: "/") { return false }
-        return !(dots == componentLength && dots <= 2)
+        var componentStart = 1
+        var index = 1
+        while index < count {
+            let byte = bytes[index]
+            index += 1
+            // Letters, digits and most punctuation: nothing to check. `.` and `/` are below 0x30.
+            if byte >= 0x30 && byte < 0x7F { continue }
+            switch byte {
+            case slash:
+                guard isProperComponent(bytes, from: componentStart, to: index - 1) else { return false }
+                componentStart = index
+            case ..<0x20, 0x7F:
+                return false
+            case 0xC2:
+                // U+0080-U+009F (C1 controls) are C2 80 ... C2 9F in UTF-8.
+                if index < count, (0x80...0x9F).contains(bytes[index]) { return false }
+            default:
+                break
+            }
+        }
+        return isProperComponent(bytes, from: componentStart, to: count)
+    }
+
+    /// Whether `bytes[start..<end]` is a component of a canonical path: not empty, not `.` or
+    /// `..`, and no longer than ``maxComponentBytes``.
+    private static func isProperComponent(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        let length = end - start
+        guard length > 0, length <= maxComponentBytes else { return false }
+        let dot = UInt8(ascii: ".")
+        return length > 2 || bytes[start] != dot || (length == 2 && bytes[start + 1] != dot)
     }
 
     /// Normalizes raw bytes, rejecting invalid UTF-8 with `EILSEQ`.

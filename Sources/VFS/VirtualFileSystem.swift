@@ -112,14 +112,14 @@ public final class VirtualFileSystem: Sendable {
     /// The first row of `query` for `namespace` and `key`, read through SQLite's C API alone
     /// (``StateDatabase/lookupFirstRow(_:_:_:body:)``); `nil` when there is none or when that
     /// path cannot serve, and the caller then reads the usual way.
-    func lookup<T>(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: RawArgument, _ key: RawArgument,
+    func lookup<T>(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: String, _ key: String,
                    _ body: (RawRow) throws -> T) throws -> T? {
         try mapping(operation, path) { try database.lookupFirstRow(query, namespace, key, body: body) }
     }
 
     /// Calls `body` with every row of `query` for `namespace` and `key` through SQLite's C API
     /// alone (``StateDatabase/lookupEachRow(_:_:_:body:)``); `false` when that path cannot serve.
-    func lookupEach(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: RawArgument, _ key: RawArgument,
+    func lookupEach(_ operation: String, _ path: String, _ query: LookupQuery, _ namespace: String, _ key: String,
                     _ body: (RawRow) throws -> Void) throws -> Bool {
         try mapping(operation, path) { try database.lookupEachRow(query, namespace, key, body: body) }
     }

@@ -11,7 +11,8 @@ import Testing
     }
     static let byID = LookupQuery("SELECT id, body, tag, data FROM notes WHERE id = ?")
     static let byTag = LookupQuery("SELECT id FROM notes WHERE tag = ? ORDER BY id")
-    static let byIDAndTag = LookupQuery("SELECT body FROM notes WHERE id = ? AND tag = ?")
+    /// The C-API lookups take two texts (a namespace and a path); the id is given as text here.
+    static let byIDAndTag = LookupQuery("SELECT body FROM notes WHERE id = CAST(?1 AS INTEGER) AND tag = ?2")
 
     func open(_ directory: TemporaryDirectory, _ options: StateDatabaseOptions = .init()) throws -> StateDatabase {
         try StateDatabase(path: directory.path + "/db.sqlite", identity: DatabaseIdentity(role: "agent", agentID: "alpha"),
@@ -124,7 +125,7 @@ import Testing
         let directory = TemporaryDirectory()
         let database = try open(directory)
         func body(_ id: Int64, _ tag: String) throws -> String? {
-            try database.lookupFirstRow(Self.byIDAndTag, .integer(id), .text(tag)) { $0.text(0) }
+            try database.lookupFirstRow(Self.byIDAndTag, String(id), tag) { $0.text(0) }
         }
         try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (1, 'one', 'a'), (3, 'three', '')") }
         #expect(try body(1, "a") == "one")
@@ -149,7 +150,7 @@ import Testing
         // A failing statement throws SQLite's error and leaves the connection usable.
         let broken = LookupQuery("SELECT body FROM nowhere WHERE id = ? AND tag = ?")
         #expect {
-            try database.lookupFirstRow(broken, .integer(1), .text("a")) { $0.text(0) }
+            try database.lookupFirstRow(broken, "1", "a") { $0.text(0) }
         } throws: { error in (error as? DatabaseError)?.message?.contains("nowhere") == true }
         #expect(try body(2, "b") == "two")
         try expectNoSnapshotHeld(database)
@@ -250,7 +251,7 @@ import Testing
                     let body = try database.readWithoutTransaction { db in try db.firstRow(Self.byID, .integer(id)) { $0.text(1) } }
                     if body != "v\(id)" { failures.add("\(id): \(body ?? "nil")") }
                     // Without GRDB: the right row, or nil when every lookup connection is lent out.
-                    if let raw = try database.lookupFirstRow(Self.byIDAndTag, .integer(id), .text("t"), body: { $0.text(0) }) {
+                    if let raw = try database.lookupFirstRow(Self.byIDAndTag, String(id), "t", body: { $0.text(0) }) {
                         if raw != "v\(id)" { failures.add("raw \(id): \(raw)") }
                         served.add("")
                     }
@@ -275,7 +276,7 @@ import Testing
             let database = try open(directory)
             try database.write { db in try db.execute(sql: "INSERT INTO notes (id, body, tag) VALUES (1, 'x', 't')") }
             // Statements prepared on lookup connections, with and without GRDB.
-            #expect(try database.lookupFirstRow(Self.byIDAndTag, .integer(1), .text("t")) { $0.text(0) } == "x")
+            #expect(try database.lookupFirstRow(Self.byIDAndTag, "1", "t") { $0.text(0) } == "x")
             #expect(try database.read { db in try db.firstRow(Self.byID, .integer(1)) { $0.text(1) } } == "x")
             #expect(try openFiles() > 0)
         }

@@ -15,8 +15,9 @@ enum AccessMark {
     enum Access {
         /// On a pool or writer connection of that database.
         case connection
-        /// On this lookup connection of that database.
-        case lookup(LookupConnection)
+        /// On this lookup connection of that database, which the access keeps alive (held
+        /// unretained: a lookup inside it then costs no reference count).
+        case lookup(Unmanaged<LookupConnection>)
     }
 
     /// One access, on the stack of the thread running it; `outer` is the access it is nested in.
@@ -47,7 +48,7 @@ enum AccessMark {
     static func innermost(of owner: ObjectIdentifier) -> Access? {
         var frame = innermost
         while let current = frame {
-            if current.owner == owner { return current.lookup.map { .lookup($0.takeUnretainedValue()) } ?? .connection }
+            if current.owner == owner { return current.lookup.map { .lookup($0) } ?? .connection }
             frame = current.outer.map { $0.assumingMemoryBound(to: Frame.self).pointee }
         }
         return nil

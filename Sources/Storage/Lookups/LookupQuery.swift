@@ -35,8 +35,9 @@ final class LookupConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The connection, once known (set on the connection's first use, from inside it).
     private unowned(unsafe) var database: Database?
-    /// The prepared statements of the queries run on this connection, by slot.
-    private var statements: [OpaquePointer?] = []
+    /// The prepared statements of the queries run on this connection, by slot. Touched only by
+    /// the thread that holds the connection, so without Swift's run-time exclusivity check.
+    @exclusivity(unchecked) private var statements: [OpaquePointer?] = []
     /// The schema version GRDB's schema cache of this connection was filled under.
     private var cachedSchemaVersion: Int64?
 
@@ -146,6 +147,6 @@ final class LookupConnection: @unchecked Sendable {
 extension Database {
     /// Runs `query`, which returns no row (a transaction statement).
     fileprivate func run(_ query: LookupQuery) throws {
-        try RawStatement.step(statement(query), query.sql, []) { _ in false }
+        try RawStatement.step(statement(query), query, []) { _ in false }
     }
 }
