@@ -107,6 +107,7 @@ final class VFSBenchRun {
     /// (``measureInterleaved(repetitions:_:)``), so that each ratio compares like moments.
     private func readRows(_ vfsPaths: [String], _ hostPaths: [String], expected: Int, label: String) throws {
         let count = vfsPaths.count
+        let workspace = self.workspace  // held in a local, as in the `stat` rows
         func check(_ total: Int, _ what: String) throws {
             guard total == expected else { throw BenchError("\(what) read \(total) bytes, not \(expected)") }
         }
@@ -121,7 +122,7 @@ final class VFSBenchRun {
 
         Log.info("1. read \(label) files, one call per file, in turn: VFS readFile, native open/read/close, the SQLite C API floors, VFS readFile unchecked")
         var perCall: [() throws -> Void] = [
-            { var total = 0; for path in vfsPaths { total += try self.workspace.readFile(path).count }; try check(total, "readFile") },
+            { var total = 0; for path in vfsPaths { total += try workspace.readFile(path).count }; try check(total, "readFile") },
             { var total = 0; for path in hostPaths { total += try Native.readFile(path, into: buffer) }; try check(total, "native") },
             { var total = 0; for path in vfsPaths { total += try unverified.readFile(path).count }; try check(total, "unchecked readFile") },
         ]
@@ -131,7 +132,7 @@ final class VFSBenchRun {
         let alone = try measureInterleaved(repetitions: repetitions, perCall)
         Log.info("1. read \(label) files inside one read transaction, in turn: VFS readFile, the SQLite C API floors")
         var together: [() throws -> Void] = [
-            { var total = 0; try self.inOneSnapshot { for path in vfsPaths { total += try self.workspace.readFile(path).count } }; try check(total, "readFile") },
+            { var total = 0; try self.inOneSnapshot { for path in vfsPaths { total += try workspace.readFile(path).count } }; try check(total, "readFile") },
         ]
         for floor in floors {
             together.append {
@@ -175,7 +176,8 @@ final class VFSBenchRun {
     private func statRows(_ vfsPaths: [String], _ hostPaths: [String], size: Int64, label: String) throws {
         let count = vfsPaths.count
         // The namespace held in a local, as a caller's hot loop holds it: read from `self` on
-        // each call, it would be copied (its name and filesystem retained and released) per call.
+        // each call, it would be copied (its name and filesystem retained and released) per call,
+        // a cost of this loop that the floor's loop does not pay.
         let workspace = self.workspace
         let floor = try SQLiteFloor(path: database.path)
         let mappedFloor = try SQLiteFloor(path: database.path, mmapBytes: StateDatabaseOptions().lookupMmapSizeBytes)
