@@ -71,6 +71,27 @@ import Testing
         #expect(try database.readWithoutTransaction { db in try db.firstRow(Self.byTag, .text("")) { $0.int64(0) } } == 1)
     }
 
+    /// `optionalInt64` tells a stored 0 from NULL (it asks the type only when it reads 0), and
+    /// `terminatedTextEquals` matches whole texts only: not a prefix of the literal, not a text
+    /// the literal is a prefix of, not NULL.
+    @Test func rawRowsTellZeroFromNullAndCompareWholeTerminatedTexts() throws {
+        let directory = TemporaryDirectory()
+        let database = try open(directory)
+        let values = LookupQuery("SELECT 0, NULL, -1, 'file', 'directory', 'fil', 'files', '', '{}'")
+        let read = try database.readWithoutTransaction { db in
+            try db.firstRow(values) { row -> ([Int64?], [Bool]) in
+                ([row.optionalInt64(0), row.optionalInt64(1), row.optionalInt64(2)],
+                 [row.terminatedTextEquals(3, "file"), row.terminatedTextEquals(4, "directory"), row.terminatedTextEquals(8, "{}"),
+                  row.terminatedTextEquals(7, ""),
+                  row.terminatedTextEquals(3, "directory"), row.terminatedTextEquals(5, "file"), row.terminatedTextEquals(6, "file"),
+                  row.terminatedTextEquals(7, "{}"), row.terminatedTextEquals(8, ""), row.terminatedTextEquals(1, "")])
+            }
+        }
+        let (integers, matches) = try #require(read)
+        #expect(integers == [0, nil, -1])
+        #expect(matches == [true, true, true, true, false, false, false, false, false, false])
+    }
+
     @Test func aFailingStatementThrowsSQLitesErrorAndLeavesTheConnectionUsable() throws {
         let directory = TemporaryDirectory()
         let database = try open(directory)
