@@ -32,7 +32,30 @@ extension EntryRow {
     /// Decodes the columns of ``columns`` after `path` from column `first` on, for a lookup by
     /// path, whose row's path is the one looked up (byte for byte: paths compare as BINARY).
     init(raw row: RawRow, path: String, from first: Int32 = 0) {
-        self.path = path
+        var columns = EntryColumns()
+        columns.read(row, from: first)
+        self.init(path: path, isDirectory: columns.isDirectory, mode: columns.mode, size: columns.size, mtime: columns.mtime,
+                  ctime: columns.ctime, contentID: columns.contentID, metadataJSON: columns.metadataJSON ?? "{}")
+    }
+}
+
+/// The columns of an entry after its path (those of ``EntryRow/columns``), and for a `stat` its
+/// content's hash, read in place into plain values. A `stat` holds them itself and makes its
+/// ``VFSEntry`` once, with the path the caller already has: no entry or string is copied and
+/// released on the way out of the lookup, as a `VFSEntry` returned through it would be.
+struct EntryColumns {
+    var isDirectory = false
+    var mode: UInt32 = 0
+    var size: Int64 = 0
+    var mtime: Int64 = 0
+    var ctime: Int64 = 0
+    var contentID: Int64?
+    /// `nil` for the usual `{}`, which then needs no string made.
+    var metadataJSON: String?
+    var hash: VFSEntry.Hash?
+
+    /// Reads `kind, mode, size, mtime_ns, ctime_ns, content_id, metadata_json` from column `first` on.
+    mutating func read(_ row: RawRow, from first: Int32) {
         // The schema's CHECKs keep NUL bytes out of `kind` and `metadata_json` (one of two
         // words; valid JSON): each is compared with one call to SQLite.
         isDirectory = row.terminatedTextEquals(first, "directory")
@@ -41,48 +64,18 @@ extension EntryRow {
         mtime = row.int64(first + 3)
         ctime = row.int64(first + 4)
         contentID = row.optionalInt64(first + 5)
-        // Most entries have no metadata: then the literal, with no string made.
-        metadataJSON = row.terminatedTextEquals(first + 6, "{}") ? "{}" : row.text(first + 6)
+        metadataJSON = row.terminatedTextEquals(first + 6, "{}") ? nil : row.text(first + 6)
     }
-}
 
-/// The columns of a row of ``VFSQuery/stat`` (an entry's, then its content's SHA-256), read in
-/// place into a value the caller holds and made into a ``VFSEntry`` once, with the path the
-/// caller already has: no entry, string or hash is copied and released on the way out of the
-/// lookup, as a `VFSEntry` returned through it would be.
-struct StatColumns {
-    var isDirectory = false
-    var mode: UInt32 = 0
-    var size: Int64 = 0
-    var mtime: Int64 = 0
-    var ctime: Int64 = 0
-    var contentID: Int64?
-    /// `nil` for the usual `{}`, which then needs no string read.
-    var metadataJSON: String?
-    /// The stored SHA-256 when it is 32 bytes, as nearly always.
-    var digest: VFSEntry.Hash.Digest?
-    /// A stored hash of another length, in hex.
-    var otherHash: String?
-
-    /// Reads the columns of `row`.
-    mutating func read(_ row: RawRow) {
-        // One call to SQLite each, as in ``EntryRow/init(raw:path:from:)``.
-        isDirectory = row.terminatedTextEquals(0, "directory")
-        mode = UInt32(truncatingIfNeeded: row.int64(1))
-        size = row.int64(2)
-        mtime = row.int64(3)
-        ctime = row.int64(4)
-        contentID = row.optionalInt64(5)
-        metadataJSON = row.terminatedTextEquals(6, "{}") ? nil : row.text(6)
-        row.withBytes(7) { bytes in
-            guard let bytes else { return }
-            if bytes.count == 32 { digest = VFSEntry.Hash.Digest(bytes) } else { otherHash = Hex.lowercase(bytes) }
-        }
+    /// Reads a row of ``VFSQuery/stat``: the entry's columns, then its content's SHA-256.
+    mutating func readStat(_ row: RawRow) {
+        read(row, from: 0)
+        hash = row.withBytes(7) { $0.map(VFSEntry.Hash.init(bytes:)) }
     }
 
     consuming func entry(path: consuming String) -> VFSEntry {
         VFSEntry(path: path, kind: isDirectory ? .directory : .file, mode: mode, size: size, mtimeNanoseconds: mtime, ctimeNanoseconds: ctime,
-                 hash: digest.map(VFSEntry.Hash.digest) ?? otherHash.map(VFSEntry.Hash.other), metadataJSON: metadataJSON ?? "{}", contentID: contentID)
+                 hash: hash, metadataJSON: metadataJSON ?? "{}", contentID: contentID)
     }
 }
 

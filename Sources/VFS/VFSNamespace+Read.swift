@@ -8,8 +8,8 @@ extension VFSNamespace {
         let path = try VFSPath(path, operation: "stat")
         // The found entry through SQLite's C API alone; the root, a missing path (whose errno
         // takes more statements) and a call inside a write go the usual way.
-        var columns = StatColumns()
-        if try lookUp(VFSQuery.stat, path, "stat", { row in columns.read(row) }) != nil { return columns.entry(path: (consume path).string) }
+        var columns = EntryColumns()
+        if try lookUp(VFSQuery.stat, path, "stat", { row in columns.readStat(row) }) != nil { return columns.entry(path: (consume path).string) }
         return try fileSystem.readOnce("stat", path.string) { db in try stat(db, path, "stat") }
     }
 
@@ -28,8 +28,8 @@ extension VFSNamespace {
             return VFSEntry(path: "/", kind: .directory, mode: 0o755, size: 0, mtimeNanoseconds: row.updatedAt,
                             ctimeNanoseconds: row.updatedAt, sha256: nil, metadataJSON: "{}")
         }
-        var columns = StatColumns()
-        guard try db.firstRow(VFSQuery.stat, .text(name), .text(path.string), body: { row in columns.read(row) }) != nil else {
+        var columns = EntryColumns()
+        guard try db.firstRow(VFSQuery.stat, .text(name), .text(path.string), body: { row in columns.readStat(row) }) != nil else {
             throw try EntryStore.missing(db, name, path, operation)
         }
         return columns.entry(path: path.string)
